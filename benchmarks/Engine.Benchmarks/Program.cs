@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Running;
+
+namespace Engine.Benchmarks;
+
+internal static class Program
+{
+    /// <summary>
+    /// <c>compare NAME</c> runs one hot path's suite beside its peer on the same data and prints the ratios;
+    /// anything else goes to BenchmarkDotNet's switcher (e.g. <c>--filter *Quantile*</c>).
+    /// </summary>
+    private static int Main(string[] args)
+    {
+        if (args is ["compare", var name, ..])
+            return PeerComparison.Run(name);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

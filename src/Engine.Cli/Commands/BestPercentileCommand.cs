@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using Engine.IO;
+using Engine.Segmentation;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine best-percentile</c>: scores every candidate percentile threshold and picks the best (<see cref="BestPercentile"/>).</summary>
+internal static class BestPercentileCommand
+{
+    public static Command Create()
+    {
+        var probabilities = CommandLine.FileOption("--probs", "Probability map (as for threshold --input).", required: true);
+        var truth = CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
+        var mask = CommandLine.FileOption("--mask", "Fragment mask (non-zero = inside): quantiles and scores use pixels inside only.");
+        var from = new Option<double>("--from") { Description = "Lowest candidate percentile, a fraction.", DefaultValueFactory = _ => 0.80 };
+        var to = new Option<double>("--to") { Description = "Highest candidate percentile (included).", DefaultValueFactory = _ => 0.99 };
+        var step = new Option<double>("--step") { Description = "Spacing of the candidates.", DefaultValueFactory = _ => 0.01 };
+        var beta = new Option<double>("--beta") { Description = "β of the F-score.", DefaultValueFactory = _ => 0.5 };
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("best-percentile", "Score every candidate percentile threshold (from, from + step, …, to) against the truth in one pass and report the best F-beta.")
+        {
+            probabilities, truth, mask, from, to, step, beta, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            var candidates = Candidates(parse.GetValue(from), parse.GetValue(to), parse.GetValue(step));
+            string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
+            var map = MapFile.ReadProbabilities(mapPath);
+            var labels = MapFile.ReadMask(truthPath);
+            MapFile.RequireSameSize(map, mapPath, labels, truthPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
+            if (region is not null)
+                MapFile.RequireSameSize(map, mapPath, region, parse.GetValue(mask)!.FullName);
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            var sweep = BestPercentile.Find(map.Pixels, labels.Pixels, candidates, region?.Pixels, parse.GetValue(beta), compute);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    bestPercentile = sweep.BestQuantile,
+                    bestThreshold = sweep.BestThreshold,
+                    bestFBeta = sweep.Best.FBeta,
+                    candidates = sweep.Quantiles.Select((q, i) => new
+                    {
+                        percentile = q,
+                        threshold = sweep.Thresholds[i],
+                        fbeta = sweep.Scores[i].FBeta,
+                        precision = sweep.Scores[i].Precision,
+                        recall = sweep.Scores[i].Recall,
+                    }),
+                });
+            }
+            else
+            {
+                stdout.WriteLine($"{"percentile",10} {"threshold",12} {"precision",10} {"recall",10} {"F" + parse.GetValue(beta),10}");
+                for (int i = 0; i < candidates.Length; i++)
+                {
+                    var s = sweep.Scores[i];
+                    stdout.WriteLine($"{sweep.Quantiles[i],10:F4} {sweep.Thresholds[i],12:F6} {s.Precision,10:F6} {s.Recall,10:F6} {s.FBeta,10:F6}{(i == sweep.BestIndex ? "  <- best" : "")}");
+                }
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>from, from + step, …, up to <paramref name="to"/>, rounded to 10 decimals so 0.80 + 3 × 0.01 is 0.83.</summary>
+    private static double[] Candidates(double from, double to, double step)
+    {
+        if (!(step > 0) || !(from >= 0) || !(to <= 1) || from > to)
+            throw new ArgumentException($"--from {from.ToString(CultureInfo.InvariantCulture)} --to {to.ToString(CultureInfo.InvariantCulture)} --step {step.ToString(CultureInfo.InvariantCulture)} does not describe candidates in [0, 1] (need 0 ≤ from ≤ to ≤ 1 and step > 0).");
+        int count = (int)Math.Floor((to - from) / step + 1e-9) + 1;
+        return Enumerable.Range(0, count).Select(i => Math.Round(from + i * step, 10)).ToArray();
+    }
+}

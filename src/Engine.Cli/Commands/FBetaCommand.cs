@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Engine.IO;
+using Engine.Segmentation;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine fbeta</c>: scores a predicted mask against the truth (<see cref="FBeta"/>).</summary>
+internal static class FBetaCommand
+{
+    public static Command Create()
+    {
+        var predicted = CommandLine.FileOption("--pred", "Predicted mask (.png, .tif, .npy; non-zero = positive).", required: true);
+        var truth = CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
+        var mask = CommandLine.FileOption("--mask", "Region to score (non-zero = counted); by default every pixel.");
+        var beta = new Option<double>("--beta") { Description = "β of the F-score (0.5 weighs precision higher).", DefaultValueFactory = _ => 0.5 };
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("fbeta", "Score a predicted mask against the truth over all pixels at once: F-beta, precision, recall, Dice.")
+        {
+            predicted, truth, mask, beta, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
+            var prediction = MapFile.ReadMask(predictedPath);
+            var labels = MapFile.ReadMask(truthPath);
+            MapFile.RequireSameSize(prediction, predictedPath, labels, truthPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
+            if (region is not null)
+                MapFile.RequireSameSize(prediction, predictedPath, region, parse.GetValue(mask)!.FullName);
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            var scores = FBeta.Score(prediction.Pixels, labels.Pixels, region?.Pixels, parse.GetValue(beta), compute);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    beta = scores.Beta,
+                    fbeta = scores.FBeta,
+                    precision = scores.Precision,
+                    recall = scores.Recall,
+                    dice = scores.Dice,
+                    truePositives = scores.TruePositives,
+                    falsePositives = scores.FalsePositives,
+                    falseNegatives = scores.FalseNegatives,
+                    trueNegatives = scores.TrueNegatives,
+                });
+            }
+            else
+            {
+                stdout.WriteLine($"F{scores.Beta} {scores.FBeta:F6}  precision {scores.Precision:F6}  recall {scores.Recall:F6}  Dice {scores.Dice:F6}");
+                stdout.WriteLine($"TP {CommandLine.Count(scores.TruePositives)}  FP {CommandLine.Count(scores.FalsePositives)}  FN {CommandLine.Count(scores.FalseNegatives)}  TN {CommandLine.Count(scores.TrueNegatives)}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Engine.IO;
+using Engine.Segmentation;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine quantile</c>: numpy.quantile of a map or array, exactly (<see cref="Quantile"/>).</summary>
+internal static class QuantileCommand
+{
+    public static Command Create()
+    {
+        var input = CommandLine.FileOption("--input", "Values: .npy (float32 or float64, any shape, read flat), .tif/.tiff or .png (as for threshold).", required: true);
+        var qs = new Option<double[]>("-q", "--q")
+        {
+            Description = "Quantiles in [0, 1]; several may follow one -q.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var mask = CommandLine.FileOption("--mask", "Selection of the same size (non-zero = use the value), like values[mask].");
+        var ignoreNaN = new Option<bool>("--ignore-nan") { Description = "Skip NaNs like numpy.nanquantile (by default a NaN is an error)." };
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("quantile", "Quantiles equal to numpy.quantile(values[mask], q) bit for bit (numpy's default 'linear' method), in O(n).")
+        {
+            input, qs, mask, ignoreNaN, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            var values = MapFile.ReadValues(parse.GetValue(input)!.FullName);
+            var selection = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
+            int length = values.Floats?.Length ?? values.Doubles!.Length;
+            if (selection is not null && selection.Pixels.Length != length)
+                throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            var q = parse.GetValue(qs)!;
+            var results = values.Doubles is { } doubles
+                ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
+                : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+            if (parse.GetValue(json))
+                CommandLine.WriteJson(stdout, new { q, quantiles = results, values = length, dtype = values.Doubles is null ? "float32" : "float64" });
+            else
+            {
+                for (int i = 0; i < q.Length; i++)
+                    stdout.WriteLine($"q {q[i]}: {CommandLine.Exact(results[i])}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Engine.IO;
+using Engine.Segmentation;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine threshold</c>: a probability map to an ink mask at a percentile (<see cref="Quantile"/> + <see cref="Threshold"/>).</summary>
+internal static class ThresholdCommand
+{
+    public static Command Create()
+    {
+        var input = CommandLine.FileOption("--input", "Probability map: .npy (H×W float32/float64), .tif/.tiff (float32; 8/16-bit scaled to [0, 1]) or .png (8-bit, scaled to [0, 1]).", required: true);
+        var mask = CommandLine.FileOption("--mask", "Fragment mask of the same size (.png, .tif, .npy; non-zero = inside): the percentile is over pixels inside, and pixels outside are never ink.");
+        var percentile = new Option<double>("--percentile")
+        {
+            Description = "The share of pixels (inside the mask) that are not ink, as a fraction in [0, 1]: 0.93 keeps the top 7%.",
+            Required = true,
+        };
+        var output = CommandLine.FileOption("--out", "Ink mask to write: .png (0/255) or .npy (uint8 0/1).", required: true);
+        var ignoreNaN = new Option<bool>("--ignore-nan") { Description = "Skip NaN pixels like numpy.nanquantile (by default a NaN is an error)." };
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("threshold", "Threshold a probability map at a percentile: threshold = numpy.quantile(probs[mask], p), ink = probs > threshold inside the mask.")
+        {
+            input, mask, percentile, output, ignoreNaN, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            double p = parse.GetValue(percentile);
+            if (!(p >= 0 && p <= 1))
+                throw new ArgumentException($"--percentile {p} is outside [0, 1]; give a fraction, e.g. 0.93 for the 93rd percentile.");
+            var clock = Stopwatch.StartNew();
+            string inputPath = parse.GetValue(input)!.FullName;
+            var probabilities = MapFile.ReadProbabilities(inputPath);
+            var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
+            if (fragment is not null)
+                MapFile.RequireSameSize(probabilities, inputPath, fragment, parse.GetValue(mask)!.FullName);
+            double readSeconds = clock.Elapsed.TotalSeconds;
+
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            clock.Restart();
+            double threshold = Quantile.Compute(probabilities.Pixels, p, fragment?.Pixels, parse.GetValue(ignoreNaN), compute);
+            double quantileSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var ink = new byte[probabilities.Pixels.Length];
+            long positives = Threshold.Apply(probabilities.Pixels, threshold, fragment?.Pixels, ink, compute);
+            double thresholdSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            string outPath = parse.GetValue(output)!.FullName;
+            MapFile.WriteMask(outPath, new GrayImage<byte>(probabilities.Width, probabilities.Height, ink));
+            double writeSeconds = clock.Elapsed.TotalSeconds;
+
+            long selected = fragment is null ? ink.Length : fragment.Pixels.Count(b => b != 0);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    input = inputPath,
+                    mask = parse.GetValue(mask)?.FullName,
+                    percentile = p,
+                    threshold,
+                    height = probabilities.Height,
+                    width = probabilities.Width,
+                    selected,
+                    positives,
+                    output = outPath,
+                    backend = compute.Backend.ToString(),
+                    seconds = new { read = readSeconds, quantile = quantileSeconds, threshold = thresholdSeconds, write = writeSeconds },
+                });
+            }
+            else
+            {
+                stdout.WriteLine($"threshold {CommandLine.Exact(threshold)} (q = {p} of {CommandLine.Count(selected)} pixels{(fragment is null ? "" : " inside the mask")})");
+                stdout.WriteLine($"ink: {CommandLine.Count(positives)} pixels ({100.0 * positives / Math.Max(selected, 1):F2}%) -> {outPath}");
+                stdout.WriteLine($"time: read {readSeconds * 1000:F1} ms, quantile {quantileSeconds * 1000:F1} ms, threshold {thresholdSeconds * 1000:F1} ms, write {writeSeconds * 1000:F1} ms ({compute.Description})");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

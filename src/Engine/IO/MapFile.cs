@@ -1,0 +1,163 @@
+namespace Engine.IO;
+
+/// <summary>
+/// Reads and writes 2D maps — probability maps, fragment masks, ink masks — choosing the format by the file's
+/// extension (.npy, .tif/.tiff, .png), so a command or a script takes whichever its user has.
+/// </summary>
+public static class MapFile
+{
+    /// <summary>Reads a probability map as float32.</summary>
+    /// <remarks>
+    /// .npy: a 2D array (or 3D with a leading 1, or 1D as one row) of float32, or float64/float16/integers
+    /// converted value by value; .tif/.tiff: the first page as stored (<see cref="TiffImage.Read"/>); .png: 8-bit
+    /// gray scaled to [0, 1] (value ÷ 255).
+    /// </remarks>
+    /// <param name="path">The file.</param>
+    /// <returns>The map, row-major.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png, or the array is not 2D.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (the reader's message names it).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static GrayImage<float> ReadProbabilities(string path) => Extension(path) switch
+    {
+        ".npy" => FromNpy(path, NpyFile.ReadFloat32(path)),
+        ".tif" or ".tiff" => TiffImage.Read(path),
+        ".png" => Scaled(PngImage.Read(path)),
+        _ => throw Unsupported(path),
+    };
+
+    /// <summary>Reads a mask as 0/1 bytes: every non-zero pixel becomes 1.</summary>
+    /// <remarks>.npy: bool, uint8 or any numeric array (non-zero = 1); .tif/.tiff and .png: any pixel above 0.</remarks>
+    /// <param name="path">The file.</param>
+    /// <returns>The mask, row-major, 0 or 1 per pixel.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png, or the array is not 2D.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (the reader's message names it).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static GrayImage<byte> ReadMask(string path)
+    {
+        var image = Extension(path) switch
+        {
+            ".npy" => NpyFile.ReadHeader(path).Dtype is NpyDtype.UInt8 or NpyDtype.Bool
+                ? FromNpy(path, NpyFile.ReadBytes(path))
+                : Binarized(FromNpy(path, NpyFile.ReadFloat32(path))),
+            ".tif" or ".tiff" => Binarized(TiffImage.Read(path)),
+            ".png" => PngImage.Read(path),
+            _ => throw Unsupported(path),
+        };
+        var pixels = image.Pixels;
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = pixels[i] != 0 ? (byte)1 : (byte)0;
+        return image;
+    }
+
+    /// <summary>
+    /// Reads an array of any shape flat, keeping float64 as float64 (so a quantile of it matches numpy's on the
+    /// same array) and everything else as float32 (as <see cref="ReadProbabilities"/> does).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>Either the float32 or the float64 values; the other is null.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (the reader's message names it).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static (float[]? Floats, double[]? Doubles) ReadValues(string path)
+    {
+        if (Extension(path) != ".npy")
+            return (ReadProbabilities(path).Pixels, null);
+        return NpyFile.ReadHeader(path).Dtype == NpyDtype.Float64
+            ? (null, NpyFile.ReadFloat64(path).Data)
+            : (NpyFile.ReadFloat32(path).Data, null);
+    }
+
+    /// <summary>Writes a 0/1 mask: .png as 0/255 (what image viewers and the ink-detection labels use), .npy as uint8 0/1.</summary>
+    /// <param name="path">The file to write; its extension picks the format.</param>
+    /// <param name="mask">The mask; non-zero pixels are written as 255 (.png) or 1 (.npy).</param>
+    /// <exception cref="NotSupportedException">The extension is neither .png nor .npy.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void WriteMask(string path, GrayImage<byte> mask)
+    {
+        var pixels = new byte[mask.Pixels.Length];
+        switch (Extension(path))
+        {
+            case ".png":
+                for (int i = 0; i < pixels.Length; i++)
+                    pixels[i] = mask.Pixels[i] != 0 ? (byte)255 : (byte)0;
+                PngImage.Write(path, pixels, mask.Width, mask.Height);
+                break;
+            case ".npy":
+                for (int i = 0; i < pixels.Length; i++)
+                    pixels[i] = mask.Pixels[i] != 0 ? (byte)1 : (byte)0;
+                NpyFile.Write(path, pixels, [mask.Height, mask.Width]);
+                break;
+            default:
+                throw new NotSupportedException($"{path}: a mask is written as .png or .npy.");
+        }
+    }
+
+    /// <summary>Writes a probability map: .npy and .tif/.tiff (uncompressed) as float32, .png as an 8-bit preview.</summary>
+    /// <param name="path">The file to write; its extension picks the format.</param>
+    /// <param name="map">The map.</param>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void WriteProbabilities(string path, GrayImage<float> map)
+    {
+        switch (Extension(path))
+        {
+            case ".npy":
+                NpyFile.Write(path, map.Pixels, [map.Height, map.Width]);
+                break;
+            case ".tif" or ".tiff":
+                // Uncompressed: LibTiff.NET deflates at about 20 MB/s, 20 s for a 10,000 × 10,000 map.
+                TiffImage.Write(path, map.Pixels, map.Width, map.Height);
+                break;
+            case ".png":
+                PngImage.WriteProbabilityMap(path, map.Pixels, map.Width, map.Height);
+                break;
+            default:
+                throw Unsupported(path);
+        }
+    }
+
+    /// <summary>Throws unless two maps read from files have the same size, naming both files.</summary>
+    /// <param name="map">One map.</param>
+    /// <param name="mapPath">The file it came from.</param>
+    /// <param name="other">The other map.</param>
+    /// <param name="otherPath">The file it came from.</param>
+    /// <exception cref="ArgumentException">The sizes differ.</exception>
+    public static void RequireSameSize<TA, TB>(GrayImage<TA> map, string mapPath, GrayImage<TB> other, string otherPath)
+    {
+        if (map.Width != other.Width || map.Height != other.Height)
+            throw new ArgumentException($"{otherPath} is {other.Height} × {other.Width} (height × width) but {mapPath} is {map.Height} × {map.Width}; they must be the same size.");
+    }
+
+    private static string Extension(string path) => Path.GetExtension(path).ToLowerInvariant();
+
+    private static NotSupportedException Unsupported(string path) =>
+        new($"{path}: unknown map format '{Path.GetExtension(path)}'; use .npy, .tif, .tiff or .png.");
+
+    private static GrayImage<T> FromNpy<T>(string path, NpyArray<T> array)
+    {
+        var shape = array.Shape;
+        return shape switch
+        {
+            [var h, var w] => new GrayImage<T>(w, h, array.Data),
+            [1, var h, var w] => new GrayImage<T>(w, h, array.Data),
+            [var w] => new GrayImage<T>(w, 1, array.Data),
+            _ => throw new NotSupportedException($"{path} holds an array of shape ({string.Join(", ", shape)}); a map is 2D (height, width)."),
+        };
+    }
+
+    private static GrayImage<float> Scaled(GrayImage<byte> image)
+    {
+        var values = new float[image.Pixels.Length];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = image.Pixels[i] / 255f;
+        return new GrayImage<float>(image.Width, image.Height, values);
+    }
+
+    private static GrayImage<byte> Binarized(GrayImage<float> image)
+    {
+        var pixels = new byte[image.Pixels.Length];
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = image.Pixels[i] != 0 ? (byte)1 : (byte)0;
+        return new GrayImage<byte>(image.Width, image.Height, pixels);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Text;
+using StbImageSharp;
+using StbImageWriteSharp;
+using ReadComponents = StbImageSharp.ColorComponents;
+using WriteComponents = StbImageWriteSharp.ColorComponents;
+
+namespace Engine.IO;
+
+/// <summary>
+/// Reads and writes 8-bit grayscale PNGs — masks and probability-map previews — with stb_image (StbImageSharp)
+/// and stb_image_write (StbImageWriteSharp).
+/// </summary>
+public static class PngImage
+{
+    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Reads a PNG as 8-bit grayscale.</summary>
+    /// <remarks>
+    /// <para>What each kind of PNG becomes (stb_image's conversions):</para>
+    /// <list type="bullet">
+    /// <item>8-bit gray: as stored.</item>
+    /// <item>1-, 2- and 4-bit gray: scaled to 0..255, so a 1-bit mask reads as 0 and 255 (not 0 and 1); 2-bit
+    /// values are multiplied by 85, 4-bit by 17.</item>
+    /// <item>16-bit: the high byte of each sample (<c>v &gt;&gt; 8</c>, truncating, not rounding): 65535 reads as
+    /// 255, 257·k as k — and a 16-bit label image whose values are all below 256 reads as all zeros, so convert
+    /// such files to 8 bits before reading them here.</item>
+    /// <item>Gray + alpha: the gray channel; alpha is dropped.</item>
+    /// <item>RGB, RGBA and palette images: accepted only if every pixel has R = G = B, then that value; alpha is
+    /// dropped.</item>
+    /// </list>
+    /// </remarks>
+    /// <param name="path">The PNG file.</param>
+    /// <returns>The image, one byte per pixel, row-major.</returns>
+    /// <exception cref="InvalidDataException">The file is not a PNG, is truncated or corrupt, or is a colour image.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static GrayImage<byte> Read(string path)
+    {
+        byte[] file = File.ReadAllBytes(path);
+        CheckChunks(file, path);
+        using var stream = new MemoryStream(file, writable: false);
+
+        ImageResult image;
+        bool gray;
+        try
+        {
+            var info = ImageInfo.FromStream(stream)
+                ?? throw new InvalidOperationException("cannot read the image header");
+            gray = info.ColorComponents is ReadComponents.Grey or ReadComponents.GreyAlpha;
+            // Gray files are converted by stb itself; colour ones are read as RGB so that R = G = B can be checked.
+            image = ImageResult.FromStream(stream, gray ? ReadComponents.Grey : ReadComponents.RedGreenBlue);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // stb reports bad data as InvalidOperationException with its own short reason ("bad zlib header",
+            // "invalid filter", …); anything else it throws on a malformed file is turned into the same error.
+            throw new InvalidDataException($"{path} is a corrupt PNG: stb_image says \"{e.Message}\".", e);
+        }
+        return new GrayImage<byte>(image.Width, image.Height, gray ? image.Data : GrayFromRgb(image, path));
+    }
+
+    /// <summary>Writes 8-bit grayscale pixels as a PNG, replacing any existing file.</summary>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="pixels">The <paramref name="width"/> × <paramref name="height"/> pixels, row-major, top row first.</param>
+    /// <param name="width">Pixels per row, at least 1.</param>
+    /// <param name="height">Rows, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> or <paramref name="height"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pixels"/> does not hold width × height values.</exception>
+    /// <exception cref="IOException">The file cannot be created or written.</exception>
+    public static unsafe void Write(string path, ReadOnlySpan<byte> pixels, int width, int height)
+    {
+        CheckSize(path, pixels.Length, width, height, nameof(pixels));
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        fixed (byte* data = pixels)
+        {
+            // A new writer per call: ImageWriter keeps the destination stream in a field while it writes.
+            new ImageWriter().WritePng(data, width, height, WriteComponents.Grey, stream);
+        }
+    }
+
+    /// <summary>Writes a map of values in [0, 1], such as ink probabilities, as an 8-bit grayscale PNG preview.</summary>
+    /// <remarks>
+    /// Each value is clamped to [0, 1], multiplied by 255 in float32 and rounded half away from zero, so 0.5 becomes
+    /// 128 and 1/255 becomes 1. NaN becomes 0, as masked-out regions of a probability map often hold NaN.
+    /// </remarks>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="values">The <paramref name="width"/> × <paramref name="height"/> values, row-major, top row first.</param>
+    /// <param name="width">Pixels per row, at least 1.</param>
+    /// <param name="height">Rows, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> or <paramref name="height"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold width × height values.</exception>
+    /// <exception cref="IOException">The file cannot be created or written.</exception>
+    public static void WriteProbabilityMap(string path, ReadOnlySpan<float> values, int width, int height)
+    {
+        CheckSize(path, values.Length, width, height, nameof(values));
+        var pixels = new byte[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            pixels[i] = float.IsNaN(v) ? (byte)0 : (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+        }
+        Write(path, pixels, width, height);
+    }
+
+    private static void CheckSize(string path, int length, int width, int height, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (length != (long)width * height)
+            throw new ArgumentException($"A {width}×{height} image for {path} needs {(long)width * height} values, not {length}.", paramName);
+    }
+
+    /// <summary>
+    /// Walks the chunk list (length, type, data, CRC) up to IEND: stb_image reads past the end of a truncated file
+    /// as zeros and then fails with a message like "\0\0\0\0", or not at all.
+    /// </summary>
+    private static void CheckChunks(ReadOnlySpan<byte> file, string path)
+    {
+        if (file.Length < Signature.Length || !file[..Signature.Length].SequenceEqual(Signature))
+            throw new InvalidDataException($"{path} is not a PNG file: it does not start with the PNG signature.");
+        long at = Signature.Length;
+        while (true)
+        {
+            if (at + 8 > file.Length)
+                throw new InvalidDataException($"{path} is truncated: its {file.Length} bytes end before the IEND chunk.");
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(file[(int)at..]);
+            string type = Encoding.ASCII.GetString(file.Slice((int)at + 4, 4));
+            long end = at + 12 + length;
+            if (end > file.Length)
+                throw new InvalidDataException(
+                    $"{path} is truncated: its {type} chunk needs {end - at} bytes from offset {at}, but the file ends after {file.Length}.");
+            if (type == "IEND")
+                return;
+            at = end;
+        }
+    }
+
+    /// <summary>The R channel of RGB pixels, provided every pixel has R = G = B.</summary>
+    private static byte[] GrayFromRgb(ImageResult image, string path)
+    {
+        byte[] rgb = image.Data;
+        var gray = new byte[rgb.Length / 3];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            byte r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+            if (r != g || r != b)
+                throw new InvalidDataException(
+                    $"{path} is a color image; expected a grayscale mask (pixel x={i % image.Width}, y={i / image.Width} is R={r} G={g} B={b}).");
+            gray[i] = r;
+        }
+        return gray;
+    }
+}

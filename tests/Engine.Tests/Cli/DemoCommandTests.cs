@@ -1,0 +1,54 @@
+using Engine.IO;
+
+namespace Engine.Tests.Cli;
+
+public class DemoCommandTests
+{
+    [Fact]
+    public void Demo_learns_a_threshold_that_beats_calling_everything_ink()
+    {
+        using var folder = new TempFolder();
+        var result = CliRunner.Run("demo", "--size", "384", "--out", folder.Path, "--json");
+        Assert.Equal(0, result.ExitCode);
+        var json = result.Json;
+        double heldOut = json.GetProperty("heldOutFBeta").GetDouble(), trivial = json.GetProperty("allInkFBeta").GetDouble();
+        Assert.InRange(json.GetProperty("bestPercentile").GetDouble(), 0.80, 0.99);
+        Assert.True(heldOut > 2 * trivial, $"held-out F0.5 {heldOut} should clearly beat calling everything ink ({trivial})");
+        foreach (string name in new[] { "prob.png", "ink.png", "inklabels.png", "mask.png", "overlay.png" })
+            Assert.True(File.Exists(Path.Combine(folder.Path, name)), name);
+        var ink = PngImage.Read(Path.Combine(folder.Path, "ink.png"));
+        Assert.Equal((384, 384), (ink.Width, ink.Height));
+        Assert.Equal(json.GetProperty("positives").GetInt64(), ink.Pixels.LongCount(p => p == 255));
+    }
+
+    [Fact]
+    public void Demo_prints_its_numbers_and_stage_timings()
+    {
+        using var folder = new TempFolder();
+        var result = CliRunner.Run("demo", "--size", "256", "--out", folder.Path);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("held-out F0.5 (right half)", result.Output);
+        Assert.Contains("time: generate", result.Output);
+    }
+
+    [Fact]
+    public void Info_names_the_cpu_and_the_auto_backend()
+    {
+        var result = CliRunner.Run("info", "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.False(string.IsNullOrEmpty(result.Json.GetProperty("cpu").GetString()));
+        Assert.Contains(result.Json.GetProperty("vectorBits").GetInt32(), new[] { 0, 128, 256, 512 });
+    }
+}
+
+public class VerifyCommandTests
+{
+    [Fact]
+    public void The_kernels_on_the_ilgpu_emulator_agree_with_the_simd_path()
+    {
+        var result = CliRunner.Run("verify", "--size", "48", "--backend", "ilgpu-cpu", "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.Json.GetProperty("identical").GetBoolean());
+        Assert.Equal(4, result.Json.GetProperty("operations").GetArrayLength());
+    }
+}

@@ -1,0 +1,73 @@
+using Engine.Segmentation;
+using Engine.Tests.Compute;
+
+namespace Engine.Tests.Segmentation;
+
+public class BestPercentileTests
+{
+    [Theory]
+    [InlineData("masked")]
+    [InlineData("unmasked")]
+    public void Every_candidate_equals_numpy_and_scikit_learn(string which)
+    {
+        var mask = which == "masked" ? InkMap.Mask : [];
+        var sweep = BestPercentile.Find(InkMap.Probabilities, InkMap.Truth, InkMap.Candidates, mask);
+        var rows = InkMap.Sweep.GetProperty(which).EnumerateArray().ToArray();
+        Assert.Equal(rows.Length, sweep.Scores.Length);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(rows[i].GetProperty("threshold").GetDouble(), sweep.Thresholds[i]);
+            InkMap.AssertScores(rows[i], sweep.Scores[i], $"{which} q={sweep.Quantiles[i]}");
+        }
+        int best = Enumerable.Range(0, rows.Length).MaxBy(i => rows[i].GetProperty("fbeta").GetDouble());
+        Assert.Equal(best, sweep.BestIndex);
+        Assert.Equal(InkMap.Candidates[best], sweep.BestQuantile);
+    }
+
+    [Fact]
+    public void Candidates_in_any_order_score_the_same()
+    {
+        var candidates = InkMap.Candidates;
+        var reversed = candidates.Reverse().ToArray();
+        var forward = BestPercentile.Find(InkMap.Probabilities, InkMap.Truth, candidates, InkMap.Mask);
+        var backward = BestPercentile.Find(InkMap.Probabilities, InkMap.Truth, reversed, InkMap.Mask);
+        Assert.Equal(forward.Scores, backward.Scores.Reverse());
+        Assert.Equal(forward.BestQuantile, backward.BestQuantile);
+    }
+
+    [Fact]
+    public void Bad_arguments_are_errors()
+    {
+        var values = new float[] { 0.1f, 0.9f };
+        Assert.Contains("truth has 1 pixels", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[1], [0.5])).Message);
+        Assert.Contains("0 candidates given", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[2], [])).Message);
+        Assert.Contains("256 candidates given", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[2], new double[256])).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BestPercentile.Find(values, new byte[2], [1.5]));
+        Assert.Contains("values[0] is NaN", Assert.Throws<ArgumentException>(() => BestPercentile.Find([float.NaN, 1f], new byte[2], [0.5])).Message);
+    }
+}
+
+[Collection(IlgpuCpuCollection.Name)]
+public class BestPercentileKernelTests(IlgpuCpuFixture fixture)
+{
+    [Fact]
+    public void Kernel_equals_the_simd_path()
+    {
+        // A 50 × 60 corner of the ink map keeps the emulator fast.
+        const int Width = 317, Rows = 50, Columns = 60;
+        float[] probs = new float[Rows * Columns];
+        byte[] truth = new byte[Rows * Columns], mask = new byte[Rows * Columns];
+        for (int y = 0; y < Rows; y++)
+        {
+            for (int x = 0; x < Columns; x++)
+            {
+                int from = (y + 80) * Width + x + 120, to = y * Columns + x;
+                (probs[to], truth[to], mask[to]) = (InkMap.Probabilities[from], InkMap.Truth[from], InkMap.Mask[from]);
+            }
+        }
+        var simd = BestPercentile.Find(probs, truth, InkMap.Candidates, mask);
+        var kernel = BestPercentile.Find(probs, truth, InkMap.Candidates, mask, compute: fixture.Compute);
+        Assert.Equal(simd.Thresholds, kernel.Thresholds);
+        Assert.Equal(simd.Scores, kernel.Scores);
+    }
+}
