@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
@@ -123,6 +124,8 @@ public static class BestPercentile
     /// 2c + 1 a positive one), so every pixel costs one increment and no branch; pixels outside the mask land
     /// in a spare bin.
     /// </summary>
+    // Optimized from the first call: a one-shot command runs this loop only a few times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void CountRange(float* values, byte* truth, byte* mask, int start, int end, float[] bounds,
         ushort[] belowByBin, uint[] counts)
     {
@@ -133,14 +136,17 @@ public static class BestPercentile
             int i = start;
             for (; i <= end - 16; i += 16)
             {
-                OrderedKeySimd.TopBins16(values + i, bins);
+                OrderedKeySimd.TopBins16(values + i, null, 0, bins);
                 for (int j = 0; j < 16; j++)
                 {
                     int below = table[bins[j]];
                     if (below == Undecided)
                         below = CountBelow(values[i + j], bounds);
-                    int bin = 2 * below + (truth[i + j] != 0 ? 1 : 0);
-                    h[mask is null || mask[i + j] != 0 ? bin : Spare]++;
+                    // Branch-free: a random mask or truth would mispredict every other branch.
+                    int bin = 2 * below + NonZero(truth[i + j]);
+                    if (mask is not null)
+                        bin = Spare + ((bin - Spare) & -NonZero(mask[i + j]));
+                    h[bin]++;
                 }
             }
             for (; i < end; i++)
@@ -151,6 +157,10 @@ public static class BestPercentile
         }
     }
 
+    /// <summary>1 for a non-zero byte, 0 for zero, without a branch.</summary>
+    private static int NonZero(byte value) => (int)((uint)-value >> 31);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int CountBelow(float value, float[] bounds)
     {
         int count = 0;

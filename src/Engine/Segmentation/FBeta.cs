@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
@@ -68,6 +69,8 @@ public static class FBeta
     }
 
     /// <summary>Memory-bound (2–3 bytes per pixel): 256-bit vectors keep up with memory.</summary>
+    // Optimized from the first call: a one-shot command runs this loop only a few times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void CountRange(byte* predicted, byte* truth, byte* mask, int start, int end, long[] counts)
     {
         long truePositives = 0, predictedPositives = 0, actualPositives = 0, selected = 0;

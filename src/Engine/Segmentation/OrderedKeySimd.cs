@@ -7,23 +7,40 @@ namespace Engine.Segmentation;
 /// <summary>The vector form of <see cref="OrderedKey.FromFloat"/>: 32-bit keys of floats, without branches.</summary>
 internal static unsafe class OrderedKeySimd
 {
-    /// <summary>The top 16 bits of the keys of 16 floats (the vector form of <see cref="OrderedKey.FromFloat"/>).</summary>
+    /// <summary>
+    /// The top 16 bits of the keys of 16 floats; where <paramref name="mask"/> (if not null) is 0, <paramref name="spare"/>
+    /// instead, so a histogram loop needs no branch for masked-out values (a random mask would mispredict it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TopBins16(float* source, uint* bins)
+    public static void TopBins16(float* source, byte* mask, uint spare, uint* bins)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512.ShiftRightLogical(Key(Vector512.Load(source)), 16).Store(bins);
+            var top = Vector512.ShiftRightLogical(Key(Vector512.Load(source)), 16);
+            if (mask is not null)
+            {
+                var selected = Vector512.WidenLower(Vector512.WidenLower(Vector128.Load(mask).ToVector256Unsafe().ToVector512Unsafe()));
+                top = Vector512.ConditionalSelect(Vector512.Equals(selected, Vector512<uint>.Zero), Vector512.Create(spare), top);
+            }
+            top.Store(bins);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            Vector256.ShiftRightLogical(Key(Vector256.Load(source)), 16).Store(bins);
-            Vector256.ShiftRightLogical(Key(Vector256.Load(source + 8)), 16).Store(bins + 8);
+            for (int half = 0; half < 16; half += 8)
+            {
+                var top = Vector256.ShiftRightLogical(Key(Vector256.Load(source + half)), 16);
+                if (mask is not null)
+                {
+                    var selected = Vector256.WidenLower(Vector256.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(mask + half)).AsByte().ToVector256Unsafe()));
+                    top = Vector256.ConditionalSelect(Vector256.Equals(selected, Vector256<uint>.Zero), Vector256.Create(spare), top);
+                }
+                top.Store(bins + half);
+            }
         }
         else
         {
             for (int j = 0; j < 16; j++)
-                bins[j] = (uint)(OrderedKey.FromFloat(source[j]) >> 48);
+                bins[j] = mask is null || mask[j] != 0 ? (uint)(OrderedKey.FromFloat(source[j]) >> 48) : spare;
         }
     }
 

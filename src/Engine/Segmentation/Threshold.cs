@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
@@ -86,6 +87,8 @@ public static class Threshold
     /// One chunk. The work is memory-bound (5–6 bytes per value), so 256-bit vectors already keep up with
     /// memory; Vector512 would add nothing here.
     /// </summary>
+    // Optimized from the first call: a one-shot command runs this loop only a few times, too few for tiering.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe long ApplyRange(float* values, byte* mask, byte* ink, int start, int end, float bound)
     {
         long count = 0;
