@@ -32,6 +32,14 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void A_size_out_of_range_is_explained()
+    {
+        var result = CliRunner.Run("demo", "--size", "10");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--size 10 is outside 64", result.Error);
+    }
+
+    [Fact]
     public void Info_names_the_cpu_and_the_auto_backend()
     {
         var result = CliRunner.Run("info", "--json");

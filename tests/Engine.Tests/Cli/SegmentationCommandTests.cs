@@ -164,4 +164,18 @@ public sealed class SegmentationCommandTests : IDisposable
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--percentile", result.Error);
     }
+
+    [Theory]
+    [InlineData("--step", "0")]
+    [InlineData("--to", "1.5")]
+    [InlineData("--from", "0.99")]
+    public void Bad_candidate_ranges_are_explained(string option, string value)
+    {
+        var args = new List<string> { "best-percentile", "--probs", _probsNpy, "--truth", _truthPng, option, value };
+        if (option == "--from")
+            args.AddRange(["--to", "0.5"]);
+        var result = CliRunner.Run([.. args]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("does not describe candidates in [0, 1]", result.Error);
+    }
 }
