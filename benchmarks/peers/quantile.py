@@ -50,6 +50,18 @@ def timed(fn, repeat):
     return {"median": statistics.median(times), "times": times}
 
 
+def fbeta(ink, truth, mask, beta=0.5):
+    selected = mask.astype(bool)
+    pred, t = ink.astype(bool) & selected, truth.astype(bool) & selected
+    tp = np.count_nonzero(pred & t)
+    fp = np.count_nonzero(pred) - tp
+    fn = np.count_nonzero(t) - tp
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    denominator = beta * beta * precision + recall
+    return (1 + beta * beta) * precision * recall / denominator if denominator else 0.0
+
+
 def sweep(probs, truth, mask):
     selected = mask.astype(bool)
     p, t = probs[selected], truth[selected].astype(bool)
@@ -81,6 +93,7 @@ def main():
     mask = np.load(os.path.join(args.folder, "mask.npy"))
     selected = mask.astype(bool)
     threshold = float(np.quantile(probs[selected], 0.93))
+    ink = ((probs > threshold) & selected).astype(np.uint8)
     results = {
         "numpy": np.__version__,
         "python": platform.python_version(),
@@ -91,6 +104,7 @@ def main():
             "Quantile": timed(lambda: np.quantile(probs, 0.93), args.repeat),
             "MaskedQuantile": timed(lambda: np.quantile(probs[selected], 0.93), args.repeat),
             "Threshold": timed(lambda: (probs > threshold) & selected, args.repeat),
+            "FBeta": timed(lambda: fbeta(ink, truth, mask), args.repeat),
             "BestPercentile": timed(lambda: sweep(probs, truth, mask), max(1, args.repeat // 2)),
         },
     }
