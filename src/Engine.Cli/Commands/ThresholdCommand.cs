@@ -10,7 +10,7 @@ internal static class ThresholdCommand
 {
     public static Command Create()
     {
-        var input = CommandLine.FileOption("--input", "Probability map: .npy (H×W float32/float64), .tif/.tiff (float32; 8/16-bit scaled to [0, 1]) or .png (8-bit, scaled to [0, 1]).", required: true);
+        var input = CommandLine.FileOption("--input", "Probability map: .npy (H×W float32, or float64/integers converted), .tif/.tiff (first page, values as stored) or .png (8-bit gray ÷ 255).", required: true);
         var mask = CommandLine.FileOption("--mask", "Fragment mask of the same size (.png, .tif, .npy; non-zero = inside): the percentile is over pixels inside, and pixels outside are never ink.");
         var percentile = new Option<double>("--percentile")
         {
