@@ -30,6 +30,8 @@ internal static class VerifyCommand
             var candidates = Enumerable.Range(0, 20).Select(i => Math.Round(0.80 + 0.01 * i, 2)).ToArray();
             using var cpu = new ComputeContext(ComputeBackend.Cpu);
             using var other = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            if (!other.UsesKernels)
+                parse.InvocationConfiguration.Error.WriteLine($"engine: note: --backend {parse.GetValue(backend)} runs the CPU SIMD path, so this compares it with itself; use --backend cuda or ilgpu-cpu to check the kernels.");
 
             var rows = new List<(string Operation, bool Same, double CpuSeconds, double OtherSeconds)>();
             void Check<T>(string operation, Func<ComputeContext, T> run, Func<T, T, bool> same)

@@ -59,4 +59,20 @@ public class VerifyCommandTests
         Assert.True(result.Json.GetProperty("identical").GetBoolean());
         Assert.Equal(4, result.Json.GetProperty("operations").GetArrayLength());
     }
+
+    [Fact]
+    public void Verifying_the_cpu_path_against_itself_says_so()
+    {
+        var result = CliRunner.Run("verify", "--size", "32", "--backend", "cpu");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("compares it with itself", result.Error);
+    }
+
+    [Fact]
+    public void A_verify_size_out_of_range_is_explained()
+    {
+        var result = CliRunner.Run("verify", "--size", "8");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--size 8 is outside 16", result.Error);
+    }
 }

@@ -178,4 +178,26 @@ public sealed class SegmentationCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("does not describe candidates in [0, 1]", result.Error);
     }
+
+    [Fact]
+    public void Fbeta_names_both_files_when_sizes_differ()
+    {
+        string small = _folder.File("small.png");
+        PngImage.Write(small, new byte[12], 4, 3);
+        var result = CliRunner.Run("fbeta", "--pred", small, "--truth", _truthPng);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("inklabels.png is 203 × 317", result.Error);
+        Assert.Contains("small.png is 3 × 4", result.Error);
+    }
+
+    [Fact]
+    public void Quantile_names_both_files_when_the_mask_length_differs()
+    {
+        string small = _folder.File("small.npy");
+        NpyFile.Write(small, new byte[5], [5]);
+        var result = CliRunner.Run("quantile", "--input", _probsNpy, "--mask", small, "-q", "0.5");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("small.npy has 5 pixels but", result.Error);
+        Assert.Contains("probs.npy has 64351 values", result.Error);
+    }
 }

@@ -91,6 +91,7 @@ public sealed class MapFileTests : IDisposable
     public void An_unknown_extension_and_a_size_mismatch_are_errors_naming_the_files()
     {
         Assert.Contains("unknown map format '.jpg'", Assert.Throws<NotSupportedException>(() => MapFile.ReadMask(_folder.File("x.jpg"))).Message);
+        Assert.Contains("unknown map format '.bmp'", Assert.Throws<NotSupportedException>(() => MapFile.WriteProbabilities(_folder.File("x.bmp"), new GrayImage<float>(1, 1, [0f]))).Message);
         var error = Assert.Throws<ArgumentException>(() => MapFile.RequireSameSize(
             new GrayImage<float>(4, 3, new float[12]), "probs.npy", new GrayImage<byte>(2, 2, new byte[4]), "mask.png"));
         Assert.Equal("mask.png is 2 × 2 (height × width) but probs.npy is 3 × 4; they must be the same size.", error.Message);
