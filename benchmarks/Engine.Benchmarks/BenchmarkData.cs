@@ -3,6 +3,9 @@ namespace Engine.Benchmarks;
 /// <summary>Where the generated benchmark inputs live: benchmarks/data (git-ignored), or ENGINE_BENCHMARK_DATA.</summary>
 internal static class BenchmarkData
 {
+    /// <summary>The inputs of one comparison (<c>compare NAME</c>): a folder of its own under <see cref="Folder"/>.</summary>
+    public static string For(string comparison) => Path.Combine(Folder, comparison);
+
     public static string Folder =>
         Environment.GetEnvironmentVariable("ENGINE_BENCHMARK_DATA") is { Length: > 0 } folder
             ? folder

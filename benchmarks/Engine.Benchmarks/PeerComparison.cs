@@ -15,11 +15,17 @@ namespace Engine.Benchmarks;
 /// </summary>
 internal static class PeerComparison
 {
-    private sealed record Suite(Type Benchmarks, string PeerScript, string Peer);
+    /// <summary>
+    /// One hot path's comparison. Its inputs live in <c>benchmarks/data/NAME</c> (<see cref="BenchmarkData.For"/>),
+    /// written once by <c>PEERSCRIPT --make-data FOLDER</c>; <paramref name="Floor"/> names the suite's memory-floor
+    /// benchmark, if it has one.
+    /// </summary>
+    private sealed record Suite(Type Benchmarks, string PeerScript, string Peer, string? Floor = null);
 
+    // Each hot path adds its line here.
     private static readonly Dictionary<string, Suite> Suites = new()
     {
-        ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy"),
+        ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
     };
 
     public static int Run(string name)
@@ -31,8 +37,8 @@ internal static class PeerComparison
         }
         string python = Environment.GetEnvironmentVariable("ENGINE_PEER_PYTHON") ?? "/usr/bin/python3";
         string script = Path.Combine(BenchmarkData.RepositoryRoot, "benchmarks", "peers", suite.PeerScript);
-        string folder = BenchmarkData.Folder;
-        if (!Directory.Exists(folder) || Directory.GetFiles(folder, "*.npy").Length == 0)
+        string folder = BenchmarkData.For(name);
+        if (!Directory.Exists(folder) || Directory.GetFileSystemEntries(folder).Length == 0)
             RunPeer(python, script, folder, "--make-data");
 
         Console.Error.WriteLine($"Timing the peer ({suite.Peer}) …");
@@ -60,9 +66,11 @@ internal static class PeerComparison
             double? all = Median(summary, timing.Name, "all cores"), one = Median(summary, timing.Name, "1 core");
             text.AppendLine($"| {timing.Name} | {Seconds(all)} | {Seconds(one)} | {Seconds(peerSeconds)} | {Ratio(all, peerSeconds)} | {Ratio(one, peerSeconds)} |");
         }
-        double? copy = Median(summary, "CopyMap", "all cores");
-        text.AppendLine();
-        text.AppendLine($"Memory floor (copy of the map, all cores): {Seconds(copy)}.");
+        if (suite.Floor is { } floor)
+        {
+            text.AppendLine();
+            text.AppendLine($"Memory floor ({floor}, all cores): {Seconds(Median(summary, floor, "all cores"))}.");
+        }
         return text.ToString();
     }
 

@@ -2,8 +2,8 @@
 """numpy's side of the percentile-threshold benchmark (the peer Engine is compared with).
 
     apt-get install python3-numpy
-    /usr/bin/python3 benchmarks/peers/quantile.py --make-data benchmarks/data   # once: writes the inputs
-    /usr/bin/python3 benchmarks/peers/quantile.py benchmarks/data               # times numpy, prints JSON
+    /usr/bin/python3 benchmarks/peers/quantile.py --make-data benchmarks/data/quantile   # once: writes the inputs
+    /usr/bin/python3 benchmarks/peers/quantile.py benchmarks/data/quantile      # times numpy, prints JSON
 
 The inputs are a probability-like float32 map of 100,000,000 values (sigmoid of a scaled normal, fixed seed),
 a uint8 truth and a uint8 fragment mask of the same length, as .npy files that Engine's benchmark reads too.

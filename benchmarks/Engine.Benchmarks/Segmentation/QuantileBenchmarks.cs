@@ -25,7 +25,7 @@ public class QuantileBenchmarks
     [GlobalSetup]
     public void Load()
     {
-        string folder = BenchmarkData.Folder;
+        string folder = BenchmarkData.For("quantile");
         _probabilities = NpyFile.ReadFloat32(Path.Combine(folder, "probs.npy")).Data;
         _truth = NpyFile.ReadBytes(Path.Combine(folder, "truth.npy")).Data;
         _mask = NpyFile.ReadBytes(Path.Combine(folder, "mask.npy")).Data;
