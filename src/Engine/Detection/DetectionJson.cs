@@ -1,0 +1,174 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Engine.Detection;
+
+/// <summary>
+/// Reads and writes detections as JSON, one object per image:
+/// <c>{"models":[{"boxes":[[x1,y1,x2,y2],…],"scores":[…],"labels":[…]}],"weights":[…]}</c> in, and
+/// <c>{"boxes":…,"scores":…,"labels":…}</c> out; a file holds a JSON array of them or JSON Lines.
+/// </summary>
+public static class DetectionJson
+{
+    /// <summary>Reads every image of a JSON array or a sequence of JSON objects (JSON Lines).</summary>
+    /// <param name="utf8">The file's bytes.</param>
+    /// <param name="source">The file's name, for messages.</param>
+    /// <param name="isArray">True when the input was a JSON array (the output should be one too).</param>
+    /// <exception cref="InvalidDataException">The JSON is malformed or an image does not have the expected shape; the message names the image and model.</exception>
+    public static List<ImagePredictions> Read(ReadOnlySpan<byte> utf8, string source, out bool isArray)
+    {
+        var images = new List<ImagePredictions>();
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        isArray = false;
+        try
+        {
+            bool first = true;
+            while (reader.Read())
+            {
+                if (first && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    isArray = true;
+                    first = false;
+                    continue;
+                }
+                first = false;
+                if (isArray && reader.TokenType == JsonTokenType.EndArray)
+                    continue;
+                if (reader.TokenType != JsonTokenType.StartObject)
+                    throw new InvalidDataException($"{source}: image {images.Count} is not a JSON object (found {reader.TokenType}).");
+                using var image = JsonDocument.ParseValue(ref reader);
+                images.Add(ParseImage(image.RootElement, images.Count, source));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: malformed JSON near image {images.Count} (line {e.LineNumber + 1}): {e.Message}", e);
+        }
+        return images;
+    }
+
+    /// <summary>Parses one image object.</summary>
+    /// <param name="image">The object.</param>
+    /// <param name="index">The image's index, for messages.</param>
+    /// <param name="source">The file's name, for messages.</param>
+    /// <exception cref="InvalidDataException">A field is missing or of the wrong shape.</exception>
+    public static ImagePredictions ParseImage(JsonElement image, int index, string source = "input")
+    {
+        string where = $"{source}: image {index}";
+        if (image.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{where} is not a JSON object.");
+        if (!image.TryGetProperty("models", out var modelsElement) || modelsElement.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{where} has no \"models\" array.");
+        var models = new List<ModelPredictions>();
+        foreach (var model in modelsElement.EnumerateArray())
+        {
+            string at = $"{where}, model {models.Count}";
+            if (model.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{at} is not a JSON object.");
+            var boxes = Array(model, "boxes", at);
+            var flat = new double[boxes.GetArrayLength() * 4];
+            int b = 0;
+            foreach (var box in boxes.EnumerateArray())
+            {
+                if (box.ValueKind != JsonValueKind.Array || box.GetArrayLength() != 4)
+                    throw new InvalidDataException($"{at}, box {b}: expected [x1, y1, x2, y2].");
+                int c = 0;
+                foreach (var v in box.EnumerateArray())
+                    flat[4 * b + c++] = Number(v, $"{at}, box {b}");
+                b++;
+            }
+            var scores = Numbers(Array(model, "scores", at), $"{at}, scores");
+            var labelValues = Numbers(Array(model, "labels", at), $"{at}, labels");
+            var labels = new int[labelValues.Length];
+            for (int i = 0; i < labels.Length; i++)
+            {
+                double l = labelValues[i];
+                if (l != Math.Floor(l) || l < int.MinValue || l > int.MaxValue)
+                    throw new InvalidDataException($"{at}, label {i} is {l}; labels must be integers.");
+                labels[i] = (int)l;
+            }
+            if (scores.Length != b || labels.Length != b)
+                throw new InvalidDataException($"{at}: {b} boxes, {scores.Length} scores and {labels.Length} labels; they must have the same length.");
+            models.Add(new ModelPredictions(flat, scores, labels));
+        }
+        double[]? weights = null;
+        if (image.TryGetProperty("weights", out var w) && w.ValueKind != JsonValueKind.Null)
+        {
+            if (w.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"{where}: \"weights\" is not an array.");
+            weights = Numbers(w, $"{where}, weights");
+        }
+        return new ImagePredictions(models, weights);
+    }
+
+    private static JsonElement Array(JsonElement model, string name, string at) =>
+        model.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Array ? e
+            : throw new InvalidDataException($"{at} has no \"{name}\" array.");
+
+    private static double[] Numbers(JsonElement array, string at)
+    {
+        var values = new double[array.GetArrayLength()];
+        int i = 0;
+        foreach (var v in array.EnumerateArray())
+            values[i++] = Number(v, at);
+        return values;
+    }
+
+    // NaN and ±Infinity written as strings (Python's json writes them bare, which JSON forbids) still parse,
+    // so that the batch's checks can name the box rather than fail on the syntax.
+    private static double Number(JsonElement v, string at) => v.ValueKind switch
+    {
+        JsonValueKind.Number => v.GetDouble(),
+        JsonValueKind.String when v.GetString() is "NaN" or "Infinity" or "-Infinity" => double.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new InvalidDataException($"{at}: {v.GetRawText()} is not a number."),
+    };
+
+    /// <summary>Writes each image's boxes as <c>{"boxes":…,"scores":…,"labels":…}</c>, as a JSON array or one object a line.</summary>
+    /// <param name="output">Where to write (UTF-8).</param>
+    /// <param name="result">The boxes.</param>
+    /// <param name="asArray">A JSON array; otherwise JSON Lines.</param>
+    /// <param name="scaleX">Multiplies x coordinates (an image width for pixel output; 1 for normalized).</param>
+    /// <param name="scaleY">Multiplies y coordinates.</param>
+    public static void Write(Stream output, DetectionResult result, bool asArray, double scaleX = 1, double scaleY = 1)
+    {
+        var newline = Encoding.UTF8.GetBytes("\n");
+        if (asArray)
+            output.Write("["u8);
+        for (int i = 0; i < result.ImageCount; i++)
+        {
+            if (asArray && i > 0)
+                output.Write(","u8);
+            if (asArray)
+                output.Write(newline);
+            using (var json = new Utf8JsonWriter(output))
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("boxes");
+                var boxes = result.ImageBoxes(i);
+                for (int b = 0; b < boxes.Length; b += 4)
+                {
+                    json.WriteStartArray();
+                    json.WriteNumberValue(boxes[b] * scaleX);
+                    json.WriteNumberValue(boxes[b + 1] * scaleY);
+                    json.WriteNumberValue(boxes[b + 2] * scaleX);
+                    json.WriteNumberValue(boxes[b + 3] * scaleY);
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("scores");
+                foreach (double s in result.ImageScores(i))
+                    json.WriteNumberValue(s);
+                json.WriteEndArray();
+                json.WriteStartArray("labels");
+                foreach (int l in result.ImageLabels(i))
+                    json.WriteNumberValue(l);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            if (!asArray)
+                output.Write(newline);
+        }
+        if (asArray)
+            output.Write(result.ImageCount > 0 ? "\n]\n"u8 : "]\n"u8);
+    }
+}

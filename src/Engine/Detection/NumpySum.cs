@@ -1,0 +1,43 @@
+namespace Engine.Detection;
+
+/// <summary>
+/// <c>numpy.sum</c> of a contiguous float64 array in numpy's own order — sequential below 8 values, else eight
+/// running partial sums per block of up to 128 combined pairwise (checked against numpy 1.24 on random arrays
+/// of 1 to 400 values) — so sums of weights round as in ensemble-boxes.
+/// </summary>
+internal static class NumpySum
+{
+    private const int BlockSize = 128; // numpy's PW_BLOCKSIZE
+
+    public static double Of(ReadOnlySpan<double> values) => Pairwise(values);
+
+    private static double Pairwise(ReadOnlySpan<double> a)
+    {
+        int n = a.Length;
+        if (n < 8)
+        {
+            double sum = 0.0;
+            for (int i = 0; i < n; i++)
+                sum += a[i];
+            return sum;
+        }
+        if (n <= BlockSize)
+        {
+            Span<double> r = stackalloc double[8];
+            a[..8].CopyTo(r);
+            int i = 8;
+            for (; i < n - n % 8; i += 8)
+            {
+                for (int j = 0; j < 8; j++)
+                    r[j] += a[i + j];
+            }
+            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for (; i < n; i++)
+                res += a[i];
+            return res;
+        }
+        int half = n / 2;
+        half -= half % 8;
+        return Pairwise(a[..half]) + Pairwise(a[half..]);
+    }
+}

@@ -1,0 +1,74 @@
+using Engine.Detection;
+
+namespace Engine.Tests.Detection;
+
+/// <summary>WBF and NMW against the real ensemble-boxes, one image at a time and as one batch.</summary>
+public sealed class WeightedBoxesFusionTests
+{
+    public static TheoryData<string> FusionCases => DetectionCase.Names(c => c.Method is "wbf" or "nmw");
+
+    [Theory]
+    [MemberData(nameof(FusionCases))]
+    public void Fusion_matches_ensemble_boxes(string name)
+    {
+        var c = DetectionCase.Named(name);
+        int warnings = 0;
+        var result = c.Run(new DetectionBatch([c.Image]), _ => Interlocked.Increment(ref warnings));
+        Assert.Equal(1, result.ImageCount);
+        c.AssertMatches(result.ImageBoxes(0), result.ImageScores(0), result.ImageLabels(0), "single image");
+        Assert.Equal(c.Warnings, warnings);
+    }
+
+    [Fact]
+    public void Fusion_equals_ensemble_boxes_bit_for_bit()
+    {
+        // Beyond the 1e-6 bound: numpy's float32 sums, float32 division and pairwise weight sums are reproduced,
+        // and WBF/NMW use only correctly rounded arithmetic, so every coordinate and score is the same double.
+        foreach (var c in DetectionCase.Cases.Where(c => c.Method is "wbf" or "nmw"))
+        {
+            var result = c.Run(new DetectionBatch([c.Image]));
+            c.AssertMatches(result.ImageBoxes(0), result.ImageScores(0), result.ImageLabels(0), "bit for bit", tolerance: 0);
+        }
+    }
+
+    [Fact]
+    public void A_batch_gives_each_image_its_own_answer()
+    {
+        // Every WBF case fused at once with one set of parameters equals fusing the images one by one.
+        var cases = DetectionCase.Cases.Where(c => c.Method == "wbf").ToArray();
+        var batch = new DetectionBatch(cases.Select(c => c.Image).ToArray());
+        var all = WeightedBoxesFusion.Fuse(batch, 0.4, 0.01, WbfConfType.BoxAndModelAvg);
+        Assert.Equal(cases.Length, all.ImageCount);
+        for (int i = 0; i < cases.Length; i++)
+        {
+            var one = WeightedBoxesFusion.Fuse(cases[i].Image.Models, cases[i].Image.Weights, 0.4, 0.01, WbfConfType.BoxAndModelAvg);
+            Assert.Equal(one.ImageScores(0).ToArray(), all.ImageScores(i).ToArray());
+            Assert.Equal(one.ImageBoxes(0).ToArray(), all.ImageBoxes(i).ToArray());
+            Assert.Equal(one.ImageLabels(0).ToArray(), all.ImageLabels(i).ToArray());
+        }
+        Assert.True(all.Scores.Length > cases.Length, "the batch fused boxes");
+    }
+
+    [Fact]
+    public void Identical_boxes_from_every_model_fuse_into_one_with_the_full_score()
+    {
+        var model = new ModelPredictions([0.1, 0.2, 0.5, 0.6], [0.8], [3]);
+        var result = WeightedBoxesFusion.Fuse([model, model, model]);
+        Assert.Equal(1, result.Count(0));
+        Assert.Equal(3, result.Labels[0]);
+        Assert.Equal(0.8, result.Scores[0], 1e-7);
+        Assert.Equal([0.1, 0.2, 0.5, 0.6], result.Boxes.Select(v => Math.Round(v, 6)));
+    }
+
+    [Fact]
+    public void Warnings_name_the_image_model_and_box()
+    {
+        var warnings = new List<DetectionWarning>();
+        var bad = new ModelPredictions([0.5, 0.2, 0.1, 0.6, 0.3, 0.3, 0.3, 0.9], [0.9, 0.7], [0, 0]);
+        WeightedBoxesFusion.Fuse([ModelPredictions.Empty, bad], onWarning: warnings.Add);
+        Assert.Equal(2, warnings.Count);
+        Assert.Equal(new DetectionWarning(0, 1, 0, "x2 < x1: swapped"), warnings[0]);
+        Assert.Equal((0, 1, 1), (warnings[1].Image, warnings[1].Model, warnings[1].Box));
+        Assert.Contains("zero area", warnings[1].Message);
+    }
+}
