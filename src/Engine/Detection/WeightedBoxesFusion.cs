@@ -19,7 +19,7 @@ namespace Engine.Detection;
 /// <para>Ties in score (which numpy's unstable argsort leaves unspecified) are ordered with the later box first,
 /// what numpy gives for up to 16 boxes a label.</para>
 /// </remarks>
-public static class WeightedBoxesFusion
+public static partial class WeightedBoxesFusion
 {
     /// <summary>Fuses one image's predictions.</summary>
     /// <param name="models">One entry per model.</param>
@@ -44,18 +44,22 @@ public static class WeightedBoxesFusion
     /// <param name="allowsOverflow">With <see cref="WbfConfType.Avg"/>, let scores exceed 1 when a cluster has more boxes than models.</param>
     /// <param name="onWarning">Receives each box the peer would fix or drop with a warning; may be called from several threads at once.</param>
     /// <param name="progress">Receives the number of images done so far.</param>
+    /// <param name="compute">Where to cluster: null or the CPU backend runs the SIMD path on every core; a kernel
+    /// backend runs <c>WeightedBoxesFusionKernel</c> (one group per image and label) with the same answers.</param>
     /// <returns>Each image's fused boxes, by descending score.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
     /// <exception cref="ArgumentException">A threshold is NaN or <paramref name="confType"/> is not defined.</exception>
     public static DetectionResult Fuse(DetectionBatch batch, double iouThreshold = 0.55, double skipBoxThreshold = 0.0,
         WbfConfType confType = WbfConfType.Avg, bool allowsOverflow = false, Action<DetectionWarning>? onWarning = null,
-        IProgress<long>? progress = null)
+        IProgress<long>? progress = null, Compute.ComputeContext? compute = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         CheckThreshold(iouThreshold, nameof(iouThreshold));
         CheckThreshold(skipBoxThreshold, nameof(skipBoxThreshold));
         if (!Enum.IsDefined(confType))
             throw new ArgumentException($"Unknown conf type {(int)confType}; it must be one of {string.Join(", ", WbfConfTypeNames.All)}.", nameof(confType));
+        if (compute is { UsesKernels: true })
+            return FuseWithKernel(compute, batch, iouThreshold, skipBoxThreshold, confType, allowsOverflow, onWarning, progress);
         return DetectionBatchRunner.Run(batch, new Operation(iouThreshold, skipBoxThreshold, confType, allowsOverflow, onWarning), progress);
     }
 
