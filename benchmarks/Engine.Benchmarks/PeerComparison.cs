@@ -26,6 +26,7 @@ internal static class PeerComparison
     private static readonly Dictionary<string, Suite> Suites = new()
     {
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
+        ["wbf"] = new(typeof(Engine.Benchmarks.Detection.WeightedBoxesFusionBenchmarks), "wbf.py", "ensemble-boxes"),
     };
 
     public static int Run(string name)

@@ -11,24 +11,33 @@ internal struct Candidate
     public int Seq;        // position in ensemble-boxes' concatenation of the models' boxes
 }
 
-/// <summary>Sorts as ensemble-boxes' prefilter does: per label, by descending score, ties with the later box first.</summary>
-/// <remarks>
-/// ensemble-boxes takes <c>argsort()[::-1]</c> of the scores; numpy's argsort keeps the input order of ties for the
-/// up to 16 boxes of a label it insertion-sorts (and leaves ties unspecified beyond), so the reversal puts the
-/// later box first.
-/// </remarks>
-internal readonly struct ByLabelThenScore : IComparer<Candidate>
+/// <summary>
+/// Sort keys that compare as plain integers, so the sorts of the hot path are primitive (no comparer calls, no
+/// 64-byte struct swaps): a score's bits mapped to an unsigned order, a label's and an index's beside it.
+/// </summary>
+internal static class SortKey
 {
-    public int Compare(Candidate a, Candidate b) =>
-        a.Label != b.Label ? a.Label.CompareTo(b.Label) :
-        a.Score != b.Score ? b.Score.CompareTo(a.Score) :
-        b.Seq.CompareTo(a.Seq);
-}
+    /// <summary>Larger scores give smaller keys; −0 and +0 give the same key, as they compare equal in numpy.</summary>
+    public static ulong Descending(double score)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(score + 0.0);
+        ulong ascending = bits >= 0 ? (ulong)bits ^ 0x8000_0000_0000_0000UL : ~(ulong)bits;
+        return ~ascending;
+    }
 
-/// <summary>Descending score, ties with the later entry first: ensemble-boxes' final <c>argsort()[::-1]</c>.</summary>
-internal readonly struct ByScoreDescending(double[] scores) : IComparer<int>
-{
-    public int Compare(int a, int b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : b.CompareTo(a);
+    /// <summary>Labels in ascending order.</summary>
+    public static uint Label(int label) => (uint)label ^ 0x8000_0000u;
+
+    /// <summary>
+    /// Per label, by descending score, ties with the later entry first — ensemble-boxes' <c>argsort()[::-1]</c>:
+    /// numpy's argsort keeps the input order of ties for the up to 16 boxes of a label it insertion-sorts (and
+    /// leaves ties unspecified beyond), so the reversal puts the later box first.
+    /// </summary>
+    public static UInt128 LabelScoreLaterFirst(int label, double score, int index) =>
+        ((UInt128)Label(label) << 96) | ((UInt128)Descending(score) << 32) | ~(uint)index;
+
+    /// <summary>The index stored in the low 32 bits by the keys that put later entries first.</summary>
+    public static int LaterFirstIndex(UInt128 key) => (int)~(uint)key;
 }
 
 /// <summary>
@@ -38,6 +47,8 @@ internal readonly struct ByScoreDescending(double[] scores) : IComparer<int>
 internal sealed class DetectionScratch
 {
     public Candidate[] Candidates = [];
+    public Candidate[] Spare = [];
+    public UInt128[] Keys = [];
     public double[] Ious = [];
     public int[] Next = [];
     public int[] Order = [];
@@ -58,6 +69,8 @@ internal sealed class DetectionScratch
             return;
         int n = Math.Max(boxes, Candidates.Length * 2);
         Candidates = new Candidate[n];
+        Spare = new Candidate[n];
+        Keys = new UInt128[n];
         Ious = new double[n];
         Next = new int[n];
         Order = new int[n];
@@ -75,6 +88,16 @@ internal sealed class DetectionScratch
         ModelStamp = new int[models];
         Gathered = new double[models];
         Stamp = 0;
+    }
+
+    /// <summary>Reorders <c>Candidates[0..n)</c> by the keys the caller put in <c>Keys[0..n)</c> (see <see cref="SortKey.LaterFirstIndex"/>).</summary>
+    public void SortCandidates(int n)
+    {
+        var keys = Keys.AsSpan(0, n);
+        keys.Sort();
+        for (int i = 0; i < n; i++)
+            Spare[i] = Candidates[SortKey.LaterFirstIndex(keys[i])];
+        (Candidates, Spare) = (Spare, Candidates);
     }
 
     /// <summary>Starts cluster <paramref name="k"/> with candidate <paramref name="j"/> alone.</summary>

@@ -65,11 +65,15 @@ public static class Nms
     {
         int n = end - start;
         var c = s.Candidates;
-        // Order[n..2n) holds the candidates by score; the clusters' coordinate arrays hold them in that order.
+        // Next holds the candidates by score (nms_float_fast's argsort()[::-1], ties later first); the clusters'
+        // coordinate arrays hold them in that order.
+        var keys = s.Keys.AsSpan(0, n);
+        for (int i = 0; i < n; i++)
+            keys[i] = ((UInt128)SortKey.Descending(c[start + i].Score) << 32) | ~(uint)(start + i);
+        keys.Sort();
         var byScore = s.Next.AsSpan(0, n);
         for (int i = 0; i < n; i++)
-            byScore[i] = start + i;
-        byScore.Sort(new CandidateScoreDescending(c));
+            byScore[i] = SortKey.LaterFirstIndex(keys[i]);
         for (int i = 0; i < n; i++)
         {
             ref var b = ref c[byScore[i]];
@@ -95,10 +99,5 @@ public static class Nms
             }
         }
         return kept;
-    }
-
-    private readonly struct CandidateScoreDescending(Candidate[] c) : IComparer<int>
-    {
-        public int Compare(int a, int b) => c[a].Score != c[b].Score ? c[b].Score.CompareTo(c[a].Score) : b.CompareTo(a);
     }
 }

@@ -215,13 +215,13 @@ public static partial class WeightedBoxesFusion
     /// <summary>Writes the clusters by descending score (ensemble-boxes' final sort); returns their count.</summary>
     internal static int Write(DetectionScratch s, int clusters, Span<double> boxes, Span<double> scores, Span<int> labels)
     {
-        var order = s.Order.AsSpan(0, clusters);
+        var keys = s.Keys.AsSpan(0, clusters);
         for (int k = 0; k < clusters; k++)
-            order[k] = k;
-        order.Sort(new ByScoreDescending(s.Score));
+            keys[k] = ((UInt128)SortKey.Descending(s.Score[k]) << 32) | ~(uint)k;
+        keys.Sort();
         for (int i = 0; i < clusters; i++)
         {
-            int k = order[i];
+            int k = SortKey.LaterFirstIndex(keys[i]);
             boxes[4 * i] = s.X1[k];
             boxes[4 * i + 1] = s.Y1[k];
             boxes[4 * i + 2] = s.X2[k];
