@@ -24,7 +24,8 @@ public sealed class DetectionBatch
     /// <exception cref="ArgumentNullException"><paramref name="images"/> or an entry is null.</exception>
     /// <exception cref="ArgumentException">
     /// A model's boxes, scores and labels disagree in length, a coordinate or score is NaN or infinite, an image's
-    /// weights are not one per model, or a weight is not finite and positive; the message names the image and model.
+    /// weights are not one per model, a weight is not finite and positive, or an image has more than 16,777,215 boxes;
+    /// the message names the image and model.
     /// </exception>
     public DetectionBatch(IReadOnlyList<ImagePredictions> images)
     {
@@ -143,6 +144,8 @@ public sealed class DetectionBatch
     {
         for (int i = 0; i < ImageCount; i++)
         {
+            if (ImageBoxCount(i) > SortKey.MaxEntries)
+                throw new ArgumentException($"Image {i} has {ImageBoxCount(i)} boxes; at most {SortKey.MaxEntries} per image are supported.", "images");
             for (int m = ModelStarts[i]; m < ModelStarts[i + 1]; m++)
             {
                 int local = m - ModelStarts[i];

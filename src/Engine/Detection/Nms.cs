@@ -68,12 +68,12 @@ public static class Nms
         // Next holds the candidates by score (nms_float_fast's argsort()[::-1], ties later first); the clusters'
         // coordinate arrays hold them in that order.
         var keys = s.Keys.AsSpan(0, n);
-        for (int i = 0; i < n; i++)
-            keys[i] = ((UInt128)SortKey.Descending(c[start + i].Score) << 32) | ~(uint)(start + i);
-        keys.Sort();
         var byScore = s.Next.AsSpan(0, n);
         for (int i = 0; i < n; i++)
-            byScore[i] = SortKey.LaterFirstIndex(keys[i]);
+            keys[i] = SortKey.Descending(c[start + i].Score);
+        SortKey.SortLaterFirst(keys, s.Work, s.Temp, byScore);
+        for (int i = 0; i < n; i++)
+            byScore[i] += start;
         for (int i = 0; i < n; i++)
         {
             ref var b = ref c[byScore[i]];

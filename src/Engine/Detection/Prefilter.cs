@@ -6,7 +6,7 @@ internal static class Prefilter
     /// <summary>
     /// <c>prefilter_boxes</c> of ensemble_boxes_wbf/nmw: drop scores below <paramref name="skip"/>; per box swap
     /// x2 &lt; x1 and y2 &lt; y1, clip each corner to [0, 1], drop zero-area boxes (each fix reported, as the peer
-    /// warns); the score becomes score × weight. Sorted by <see cref="SortKey.LabelScoreLaterFirst"/>. Returns the count.
+    /// warns); the score becomes score × weight. Sorted by label, then descending score, ties with the later box first. Returns the count.
     /// </summary>
     public static int ForFusion(DetectionBatch batch, int image, ReadOnlySpan<double> weights, double skip,
         DetectionScratch scratch, Action<DetectionWarning>? warn)
@@ -38,9 +38,7 @@ internal static class Prefilter
                 };
             }
         }
-        for (int i = 0; i < n; i++)
-            scratch.Keys[i] = SortKey.LabelScoreLaterFirst(candidates[i].Label, candidates[i].Score, i);
-        scratch.SortCandidates(n);
+        scratch.SortByLabelThenScore(n);
         return n;
     }
 
@@ -118,10 +116,7 @@ internal static class Prefilter
                 };
             }
         }
-        // By label, then input order (the middle bits); the low bits carry the index back.
-        for (int i = 0; i < n; i++)
-            scratch.Keys[i] = ((UInt128)SortKey.Label(candidates[i].Label) << 96) | ((UInt128)(uint)i << 32) | ~(uint)i;
-        scratch.SortCandidates(n);
+        scratch.SortByLabel(n);
         return n;
     }
 }

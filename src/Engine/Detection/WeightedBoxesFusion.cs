@@ -216,12 +216,13 @@ public static partial class WeightedBoxesFusion
     internal static int Write(DetectionScratch s, int clusters, Span<double> boxes, Span<double> scores, Span<int> labels)
     {
         var keys = s.Keys.AsSpan(0, clusters);
+        var order = s.Order.AsSpan(0, clusters);
         for (int k = 0; k < clusters; k++)
-            keys[k] = ((UInt128)SortKey.Descending(s.Score[k]) << 32) | ~(uint)k;
-        keys.Sort();
+            keys[k] = SortKey.Descending(s.Score[k]);
+        SortKey.SortLaterFirst(keys, s.Work, s.Temp, order);
         for (int i = 0; i < clusters; i++)
         {
-            int k = SortKey.LaterFirstIndex(keys[i]);
+            int k = order[i];
             boxes[4 * i] = s.X1[k];
             boxes[4 * i + 1] = s.Y1[k];
             boxes[4 * i + 2] = s.X2[k];

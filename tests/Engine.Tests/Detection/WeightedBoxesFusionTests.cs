@@ -50,6 +50,18 @@ public sealed class WeightedBoxesFusionTests
     }
 
     [Fact]
+    public void Labels_far_apart_group_like_small_ones()
+    {
+        // Labels spanning more than the counting sort's range take the key-sort path; the answer is the same.
+        var c = DetectionCase.Named("wbf_large_3");
+        int Map(int label) => label * 1_000_003 - 7;
+        var far = c.Image with { Models = c.Image.Models.Select(m => m with { Labels = m.Labels.Select(Map).ToArray() }).ToArray() };
+        var result = c.Run(new DetectionBatch([far]));
+        c.AssertMatches(result.ImageBoxes(0), result.ImageScores(0), result.ImageLabels(0).ToArray().Select(l => (l + 7) / 1_000_003).ToArray(), "far labels", tolerance: 0);
+        Assert.Contains(result.Labels, l => l > 1_000_000);
+    }
+
+    [Fact]
     public void Identical_boxes_from_every_model_fuse_into_one_with_the_full_score()
     {
         var model = new ModelPredictions([0.1, 0.2, 0.5, 0.6], [0.8], [3]);
