@@ -46,33 +46,19 @@ public static class NonMaximumWeighted
             for (int m = 0; m < models; m++)
                 weights[m] = raw[m] / max;
             int n = Prefilter.ForFusion(batch, image, weights, skip, s, warn);
-            var c = s.Candidates;
-            int clusters = 0;
-            for (int j = 0; j < n;)
-            {
-                int label = c[j].Label, first = clusters;
-                for (; j < n && c[j].Label == label; j++)
-                {
-                    int open = clusters - first, best = -1;
-                    if (open > 0)
-                    {
-                        // The clusters' coordinates stay their first box's: find_matching_box compares with main_boxes.
-                        var ious = s.Ious.AsSpan(0, open);
-                        BoxIou.OneToMany(c[j].X1, c[j].Y1, c[j].X2, c[j].Y2,
-                            s.X1.AsSpan(first, open), s.Y1.AsSpan(first, open), s.X2.AsSpan(first, open), s.Y2.AsSpan(first, open), ious);
-                        best = BoxIou.ArgMax(ious);
-                        best = ious[best] > iou ? first + best : -1;
-                    }
-                    if (best < 0)
-                        s.StartCluster(clusters++, j);
-                    else
-                        s.Link(best, j);
-                }
-            }
+            // The clusters' coordinates stay their first box's: find_matching_box compares with main_boxes.
+            int clusters = WeightedBoxesFusion.Cluster(s, n, iou, new FirstBoxUpdate());
             for (int k = 0; k < clusters; k++)
                 WeightedBox(s, k);
             return WeightedBoxesFusion.Write(s, clusters, boxes, scores, labels);
         }
+    }
+
+    private readonly struct FirstBoxUpdate : WeightedBoxesFusion.IClusterUpdate
+    {
+        public void Start(DetectionScratch s, int cluster, int candidate) => s.StartCluster(cluster, candidate);
+
+        public void Join(DetectionScratch s, int cluster, int candidate) => s.Link(cluster, candidate);
     }
 
     // get_weighted_box of ensemble_boxes_nmw: members weighted by score × IoU with the first box.

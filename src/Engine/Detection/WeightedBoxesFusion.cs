@@ -75,15 +75,27 @@ public static partial class WeightedBoxesFusion
         {
             var weights = batch.Weights.AsSpan(batch.ModelStarts[image], batch.ModelCount(image));
             int n = Prefilter.ForFusion(batch, image, weights, skip, scratch, warn);
-            int clusters = Cluster(scratch, n, iou, confType);
+            int clusters = Cluster(scratch, n, iou, new FusedBoxUpdate(confType));
             Rescale(scratch, clusters, weights, confType, allowsOverflow);
             return Write(scratch, clusters, boxes, scores, labels);
         }
     }
 
-    /// <summary>Clusters the sorted candidates label by label; returns the number of clusters (fused boxes).</summary>
+    /// <summary>What a clustering does when a box starts a cluster or joins one.</summary>
+    internal interface IClusterUpdate
+    {
+        void Start(DetectionScratch s, int cluster, int candidate);
+
+        void Join(DetectionScratch s, int cluster, int candidate);
+    }
+
+    /// <summary>
+    /// Clusters the sorted candidates label by label: each joins the cluster whose box (<c>s.X1</c>… — kept up to
+    /// date by <typeparamref name="TUpdate"/>) it overlaps most, if strictly above the threshold (the first on
+    /// equal IoUs), else starts one. Returns the number of clusters.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static int Cluster(DetectionScratch s, int n, double iouThreshold, WbfConfType confType)
+    internal static int Cluster<TUpdate>(DetectionScratch s, int n, double iouThreshold, TUpdate update) where TUpdate : struct, IClusterUpdate
     {
         var c = s.Candidates;
         int clusters = 0;
@@ -102,12 +114,19 @@ public static partial class WeightedBoxesFusion
                     best = ious[best] > iouThreshold ? first + best : -1;
                 }
                 if (best < 0)
-                    Start(s, clusters++, j);
+                    update.Start(s, clusters++, j);
                 else
-                    Join(s, best, j, confType);
+                    update.Join(s, best, j);
             }
         }
         return clusters;
+    }
+
+    private readonly struct FusedBoxUpdate(WbfConfType confType) : IClusterUpdate
+    {
+        public void Start(DetectionScratch s, int cluster, int candidate) => WeightedBoxesFusion.Start(s, cluster, candidate);
+
+        public void Join(DetectionScratch s, int cluster, int candidate) => WeightedBoxesFusion.Join(s, cluster, candidate, confType);
     }
 
     // ensemble-boxes' get_weighted_box over a cluster's members so far, kept as running sums (its list of members
