@@ -78,9 +78,8 @@ public static partial class WeightedBoxesFusion
         }
 
         // Per image: the kernel's clusters into a scratch, then the CPU path's rescaling and final sort.
-        var boxes = new double[batch.BoxCount * 4];
-        var scores = new double[batch.BoxCount];
-        var labels = new int[batch.BoxCount];
+        var output = DetectionBatchRunner.Slots.Rent(batch.BoxCount);
+        var (boxes, scores, labels) = (output.Boxes, output.Scores, output.Labels);
         var written = new int[images];
         long done = 0;
         ParallelChunks.For(images, 8, () => new DetectionScratch(), (s, start, end) =>
@@ -116,7 +115,14 @@ public static partial class WeightedBoxesFusion
             }
             progress?.Report(Interlocked.Add(ref done, end - start));
         }, _ => { });
-        return DetectionBatchRunner.Pack(batch, boxes, scores, labels, written);
+        try
+        {
+            return DetectionBatchRunner.Pack(batch, boxes, scores, labels, written);
+        }
+        finally
+        {
+            output.Return();
+        }
     }
 
     private static int SlotOf(DetectionBatch batch, int image) => batch.BoxStarts[batch.ModelStarts[image]];
