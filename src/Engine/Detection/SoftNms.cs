@@ -24,7 +24,7 @@ public static class SoftNms
 {
     /// <summary>Soft-suppresses overlapping boxes in every image of a batch.</summary>
     /// <param name="batch">The images (all models' boxes of an image are pooled).</param>
-    /// <param name="method">Linear or Gaussian decay (<see cref="SoftNmsMethod.Hard"/> runs ensemble-boxes' soft-NMS loop with hard suppression).</param>
+    /// <param name="method">Linear or Gaussian decay; <see cref="SoftNmsMethod.Hard"/> runs plain NMS, as ensemble-boxes' method=3 does.</param>
     /// <param name="iouThreshold">Linear decay applies above this IoU.</param>
     /// <param name="sigma">The Gaussian's width; must be positive.</param>
     /// <param name="thresh">Boxes whose decayed score ends at or below this are dropped.</param>
