@@ -35,6 +35,7 @@ public class PtxCompilationTests
         Assert.Contains("ThresholdKernel.Apply", names);
         Assert.Contains("FBetaKernel.Count", names);
         Assert.Contains("BestPercentileKernel.Count", names);
+        Assert.Contains("SlidingWindowStitcherKernel.Accumulate", names);
     }
 
     [Theory]
