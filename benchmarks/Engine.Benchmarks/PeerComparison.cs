@@ -26,6 +26,7 @@ internal static class PeerComparison
     private static readonly Dictionary<string, Suite> Suites = new()
     {
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
+        ["stitch"] = new(typeof(StitchBenchmarks), "stitch.py", "numpy", Floor: "CopyMap"),
     };
 
     public static int Run(string name)

@@ -58,6 +58,17 @@ public sealed partial class SlidingWindowStitcher
                 _cols.Gather(tile, TileWidth, _rows.I0[u0], _rows.I1[u1 - 1] + 1, scratch.G0, scratch.G1);
             for (int u = u0; u < u1; u++)
             {
+                int at = (wy + u) * _accWidth + wx + v0;
+                var sum = _sum.AsSpan(at, v1 - v0);
+                if (_weights is null)
+                {
+                    // Constant weights: the counts come from the windows' rectangles at the end (CountWindows).
+                    if (upsampled)
+                        UpsampleAxis.AddRow(_rows, _cols, scratch.G0, scratch.G1, u, v0, v1, sum);
+                    else
+                        AccumulateRow(sum, default, tile.Slice(u * TileWidth + v0, v1 - v0), default);
+                    continue;
+                }
                 ReadOnlySpan<float> values;
                 if (upsampled)
                 {
@@ -68,14 +79,51 @@ public sealed partial class SlidingWindowStitcher
                 {
                     values = tile.Slice(u * TileWidth + v0, v1 - v0);
                 }
-                int at = (wy + u) * _accWidth + wx + v0;
-                AccumulateRow(_sum.AsSpan(at, v1 - v0), _count.AsSpan(at, v1 - v0), values,
-                    _weights is null ? default : _weights.AsSpan(u * _windowWidth + v0, v1 - v0));
+                AccumulateRow(sum, _count.AsSpan(at, v1 - v0), values, _weights.AsSpan(u * _windowWidth + v0, v1 - v0));
             }
         }
     }
 
-    /// <summary>sum += w·p and count += w (w = 1 without weights, which gives the same bits as multiplying by 1).</summary>
+    /// <summary>
+    /// The constant-weight counts: how many windows' counted rectangles cover each pixel. A float32 sum of ones is
+    /// exact up to 2^24, so this equals numpy's cnt[...] += 1 bit for bit without touching the counts per window.
+    /// </summary>
+    private void CountWindows()
+    {
+        var rectangles = _rectangles!.ToArray();
+        int width = _accWidth;
+        var count = _count;
+        ParallelChunks.For(_accHeight, BandRows, () => new int[width + 1], (diff, y0, y1) =>
+        {
+            var active = new List<int>();
+            for (int r = 0; r < rectangles.Length; r += 4)
+            {
+                if (rectangles[r] < y1 && rectangles[r + 1] > y0)
+                    active.Add(r);
+            }
+            for (int y = y0; y < y1; y++)
+            {
+                Array.Clear(diff);
+                foreach (int r in active)
+                {
+                    if (rectangles[r] <= y && y < rectangles[r + 1])
+                    {
+                        diff[rectangles[r + 2]]++;
+                        diff[rectangles[r + 3]]--;
+                    }
+                }
+                var row = count.AsSpan(y * width, width);
+                int running = 0;
+                for (int x = 0; x < width; x++)
+                {
+                    running += diff[x];
+                    row[x] = running;
+                }
+            }
+        }, static _ => { });
+    }
+
+    /// <summary>sum += w·p and count += w; without weights sum += p alone (1·p is p, so the bits are numpy's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void AccumulateRow(Span<float> sum, Span<float> count, ReadOnlySpan<float> values, ReadOnlySpan<float> weights)
     {
@@ -86,27 +134,16 @@ public sealed partial class SlidingWindowStitcher
             {
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    var one = Vector512<float>.One;
                     for (; i <= n - 16; i += 16)
-                    {
                         (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
-                        (Vector512.Load(c + i) + one).Store(c + i);
-                    }
                 }
                 else if (Vector256.IsHardwareAccelerated)
                 {
-                    var one = Vector256<float>.One;
                     for (; i <= n - 8; i += 8)
-                    {
                         (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
-                        (Vector256.Load(c + i) + one).Store(c + i);
-                    }
                 }
                 for (; i < n; i++)
-                {
                     s[i] += p[i];
-                    c[i] += 1f;
-                }
                 return;
             }
             if (Vector512.IsHardwareAccelerated)
@@ -222,13 +259,16 @@ public sealed partial class SlidingWindowStitcher
             fixed (byte* m = mask)
             {
                 nint op = (nint)o, mp = (nint)m;
-                ParallelChunks.For(Height, BandRows, () => new float[upW], (rowBuffer, r0, r1) =>
+                ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
                 {
                     for (int y = r0; y < r1; y++)
                     {
                         var row = new Span<float>((float*)op + (long)y * width, width);
                         UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
                         var lowCount = count.AsSpan(y / f * lowW, lowW);
+                        // The common case, a row covered everywhere with no mask and no sigmoid, is done.
+                        if (mp == 0 && !sigmoid && !lowCount.Contains(0f))
+                            continue;
                         for (int x = 0; x < width; x++)
                         {
                             bool inside = mp == 0 || ((byte*)mp)[(long)y * width + x] != 0;

@@ -34,6 +34,9 @@ public sealed partial class SlidingWindowStitcher
     private readonly UpsampleAxis _cols;
     private readonly ComputeContext? _compute;
     private readonly Lock _gate = new();
+
+    /// <summary>The counted rectangle of every window (y0, y1, x0, x1) when the CPU path has constant weights; null otherwise.</summary>
+    private readonly List<int>? _rectangles;
     private readonly int _accHeight, _accWidth, _windowHeight, _windowWidth, _scale;
     private readonly int? _inner;
     private long _windows;
@@ -91,6 +94,8 @@ public sealed partial class SlidingWindowStitcher
         {
             _weights = StitchWeights.Gaussian(_windowHeight, _windowWidth, Options.SigmaScale);
         }
+        if (_weights is null && compute is not { UsesKernels: true })
+            _rectangles = [];
         _sum = new float[checked(_accHeight * _accWidth)];
         _count = new float[_sum.Length];
     }
@@ -152,6 +157,12 @@ public sealed partial class SlidingWindowStitcher
                 AccumulateKernel(_compute, activated ?? predictions, windows, n);
             else
                 AccumulateSimd(activated ?? predictions, windows, n);
+            for (int k = 0; _rectangles is not null && k < n; k++)
+            {
+                int y = windows[k * WindowFields], x = windows[k * WindowFields + 1];
+                _rectangles.AddRange([y + windows[k * WindowFields + 2], y + windows[k * WindowFields + 3],
+                    x + windows[k * WindowFields + 4], x + windows[k * WindowFields + 5]]);
+            }
             _windows += n;
         }
     }
@@ -169,6 +180,8 @@ public sealed partial class SlidingWindowStitcher
             throw new ArgumentException($"mask has {mask.Length} values but the map is {Height} × {Width} = {length}.", nameof(mask));
         lock (_gate)
         {
+            if (_rectangles is not null)
+                CountWindows();
             if (_scale == 1)
                 FinishFullResolution(output, mask);
             else

@@ -136,23 +136,37 @@ internal sealed class UpsampleAxis
     /// rows <paramref name="cols"/> gathered into <paramref name="g0"/>/<paramref name="g1"/>; written to
     /// <paramref name="dst"/>[0 … v1 − v0).
     /// </summary>
+    public static void Row(UpsampleAxis rows, UpsampleAxis cols, ReadOnlySpan<float> g0, ReadOnlySpan<float> g1,
+        int u, int v0, int v1, Span<float> dst) => Row<Assign>(rows, cols, g0, g1, u, v0, v1, dst);
+
+    /// <summary>As <see cref="Row"/>, but adds the row to <paramref name="dst"/> (a window's row into a sum, one rounding per add as numpy's +=).</summary>
+    public static void AddRow(UpsampleAxis rows, UpsampleAxis cols, ReadOnlySpan<float> g0, ReadOnlySpan<float> g1,
+        int u, int v0, int v1, Span<float> dst) => Row<Add>(rows, cols, g0, g1, u, v0, v1, dst);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Row(UpsampleAxis rows, UpsampleAxis cols, ReadOnlySpan<float> g0, ReadOnlySpan<float> g1,
-        int u, int v0, int v1, Span<float> dst)
+    private static unsafe void Row<TStore>(UpsampleAxis rows, UpsampleAxis cols, ReadOnlySpan<float> g0, ReadOnlySpan<float> g1,
+        int u, int v0, int v1, Span<float> dst) where TStore : struct, IRowStore
     {
         int outW = cols.I0.Length;
         int r0 = rows.I0[u] * outW, r1 = rows.I1[u] * outW;
-        if (!rows.Bilinear)
-        {
-            // Nearest: the gathered row is the output row.
-            g0.Slice(r0 + v0, v1 - v0).CopyTo(dst);
-            return;
-        }
         float h0 = rows.L0[u], h1 = rows.L1[u];
         fixed (float* a = g0, b = g1, w0 = cols.L0, w1 = cols.L1, o = dst)
         {
             float* x00 = a + r0, x01 = b + r0, x10 = a + r1, x11 = b + r1;
+            float* target = o - v0;
             int v = v0;
+            if (!rows.Bilinear)
+            {
+                // Nearest: the gathered row is the output row.
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; v <= v1 - 16; v += 16)
+                        TStore.Store(Vector512.Load(x00 + v), target + v);
+                }
+                for (; v < v1; v++)
+                    TStore.Store(x00[v], target + v);
+                return;
+            }
             if (Vector512.IsHardwareAccelerated)
             {
                 var h0v = Vector512.Create(h0);
@@ -164,7 +178,7 @@ internal sealed class UpsampleAxis
                     var result = Vector512.Narrow(
                         Blend(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: false),
                         Blend(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: true));
-                    result.Store(o + (v - v0));
+                    TStore.Store(result, target + v);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -178,12 +192,46 @@ internal sealed class UpsampleAxis
                     var result = Vector256.Narrow(
                         Blend256(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: false),
                         Blend256(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: true));
-                    result.Store(o + (v - v0));
+                    TStore.Store(result, target + v);
                 }
             }
             for (; v < v1; v++)
-                o[v - v0] = Pixel(x00[v], x01[v], x10[v], x11[v], h0 * w0[v], h0 * w1[v], h1 * w0[v], h1 * w1[v]);
+                TStore.Store(Pixel(x00[v], x01[v], x10[v], x11[v], h0 * w0[v], h0 * w1[v], h1 * w0[v], h1 * w1[v]), target + v);
         }
+    }
+
+    /// <summary>What <see cref="Row{TStore}"/> does with each computed value: write it, or add it.</summary>
+    private interface IRowStore
+    {
+        static abstract unsafe void Store(Vector512<float> value, float* at);
+
+        static abstract unsafe void Store(Vector256<float> value, float* at);
+
+        static abstract unsafe void Store(float value, float* at);
+    }
+
+    private readonly struct Assign : IRowStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector512<float> value, float* at) => value.Store(at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector256<float> value, float* at) => value.Store(at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(float value, float* at) => *at = value;
+    }
+
+    private readonly struct Add : IRowStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector512<float> value, float* at) => (Vector512.Load(at) + value).Store(at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector256<float> value, float* at) => (Vector256.Load(at) + value).Store(at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(float value, float* at) => *at += value;
     }
 
     /// <summary>PyTorch's channels-last bilinear sum: float32 weights, float64 sum left to right, one rounding.</summary>
