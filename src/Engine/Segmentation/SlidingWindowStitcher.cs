@@ -25,7 +25,7 @@ namespace Engine.Segmentation;
 public sealed partial class SlidingWindowStitcher
 {
     /// <summary>Accumulator rows per parallel work item: small enough to share a batch's rows among cores.</summary>
-    private const int BandRows = 32;
+    private const int BandRows = 64;
 
     private readonly float[] _sum;
     private readonly float[] _count;
@@ -160,8 +160,10 @@ public sealed partial class SlidingWindowStitcher
             for (int k = 0; _rectangles is not null && k < n; k++)
             {
                 int y = windows[k * WindowFields], x = windows[k * WindowFields + 1];
-                _rectangles.AddRange([y + windows[k * WindowFields + 2], y + windows[k * WindowFields + 3],
-                    x + windows[k * WindowFields + 4], x + windows[k * WindowFields + 5]]);
+                _rectangles.Add(y + windows[k * WindowFields + 2]);
+                _rectangles.Add(y + windows[k * WindowFields + 3]);
+                _rectangles.Add(x + windows[k * WindowFields + 4]);
+                _rectangles.Add(x + windows[k * WindowFields + 5]);
             }
             _windows += n;
         }
