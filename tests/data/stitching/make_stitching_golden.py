@@ -16,7 +16,8 @@ The reference (`stitch` below) is the loop of the winning ink-detection solution
     0 outside the mask; the sigmoid by torch.sigmoid before upsampling or after averaging.
 Each case: <name>.preds.npy (float32 N×h×w), <name>.coords.npy (int32 N×2, (y, x) at full resolution),
 optional <name>.mask.npy (uint8 H×W), <name>.expected.npy (float32 H×W); gaussian cases also
-<name>.weights.npy, the importance map the reference used. Upsampling alone: up_<name>.input.npy / .expected.npy.
+<name>.weights.npy, the importance map the reference used. Upsampling alone: up_<name>.input.npy / .expected.npy;
+torch.flip / torch.rot90 of (N, C, h, w) batches: tta_<name>.input.npy / .expected.npy.
 """
 import json
 import os
@@ -190,9 +191,24 @@ def main():
             np.save(os.path.join(HERE, f"{name}.expected.npy"), upsample(x, f, mode, ac))
             ups.append(dict(name=name, factor=f, upsampling=mode, align_corners=bool(ac)))
 
+    # Test-time transforms as torch applies them to (N, C, h, w) batches.
+    tta = []
+    ops = {"FlipHorizontal": lambda t: torch.flip(t, [-1]), "FlipVertical": lambda t: torch.flip(t, [-2]),
+           "Rotate90": lambda t: torch.rot90(t, 1, [-2, -1]), "Rotate180": lambda t: torch.rot90(t, 2, [-2, -1]),
+           "Rotate270": lambda t: torch.rot90(t, 3, [-2, -1])}
+    for shape in [(2, 3, 5, 5), (2, 3, 4, 6)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        for op, fn in ops.items():
+            if shape[2] != shape[3] and op in ("Rotate90", "Rotate270"):
+                continue
+            name = f"tta_{op}_{'x'.join(map(str, shape))}"
+            np.save(os.path.join(HERE, f"{name}.input.npy"), x)
+            np.save(os.path.join(HERE, f"{name}.expected.npy"), fn(torch.from_numpy(x)).numpy())
+            tta.append(dict(name=name, transform=op))
+
     with open(os.path.join(HERE, "cases.json"), "w") as fh:
         json.dump({"generator": f"torch {torch.__version__}, numpy {np.__version__}", "cases": cases,
-                   "upsampling": ups}, fh, indent=1)
+                   "upsampling": ups, "tta": tta}, fh, indent=1)
 
 
 if __name__ == "__main__":
