@@ -10,12 +10,7 @@ public sealed partial class SlidingWindowStitcher
 {
     private void AccumulateKernel(ComputeContext compute, ReadOnlySpan<float> predictions, int[] windows, int n)
     {
-        int top = int.MaxValue, bottom = 0;
-        for (int k = 0; k < n; k++)
-        {
-            top = Math.Min(top, windows[k * WindowFields] + windows[k * WindowFields + 2]);
-            bottom = Math.Max(bottom, windows[k * WindowFields] + windows[k * WindowFields + 3]);
-        }
+        var (top, bottom) = RowsTouched(windows, n);
         if (bottom <= top)
             return;
         int p = _windowHeight, q = _windowWidth;

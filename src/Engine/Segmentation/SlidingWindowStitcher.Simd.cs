@@ -17,12 +17,7 @@ public sealed partial class SlidingWindowStitcher
 
     private unsafe void AccumulateSimd(ReadOnlySpan<float> predictions, int[] windows, int n)
     {
-        int top = int.MaxValue, bottom = 0;
-        for (int k = 0; k < n; k++)
-        {
-            top = Math.Min(top, windows[k * WindowFields] + windows[k * WindowFields + 2]);
-            bottom = Math.Max(bottom, windows[k * WindowFields] + windows[k * WindowFields + 3]);
-        }
+        var (top, bottom) = RowsTouched(windows, n);
         if (bottom <= top)
             return;
         int bands = (bottom - top + BandRows - 1) / BandRows;
@@ -39,6 +34,18 @@ public sealed partial class SlidingWindowStitcher
                 },
                 static _ => { });
         }
+    }
+
+    /// <summary>The accumulator rows [top, bottom) that a batch's counted windows touch.</summary>
+    private static (int Top, int Bottom) RowsTouched(int[] windows, int n)
+    {
+        int top = int.MaxValue, bottom = 0;
+        for (int k = 0; k < n; k++)
+        {
+            top = Math.Min(top, windows[k * WindowFields] + windows[k * WindowFields + 2]);
+            bottom = Math.Max(bottom, windows[k * WindowFields] + windows[k * WindowFields + 3]);
+        }
+        return (top, bottom);
     }
 
     /// <summary>Applies every window, in order, to accumulator rows [<paramref name="y0"/>, <paramref name="y1"/>).</summary>
@@ -181,24 +188,32 @@ public sealed partial class SlidingWindowStitcher
         var sum = _sum;
         var count = _count;
         int width = Width;
-        unsafe
+        ForOutputRows(output, mask, (y, row, maskRow) =>
         {
-            fixed (float* o = output)
-            fixed (byte* m = mask)
+            DivideRow(sum.AsSpan(y * width, width), count.AsSpan(y * width, width), maskRow, fill, row);
+            if (sigmoid)
+                SigmoidCovered(row, count.AsSpan(y * width, width), maskRow);
+        });
+    }
+
+    private delegate void OutputRow(int y, Span<float> row, ReadOnlySpan<byte> maskRow);
+
+    /// <summary>Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in parallel.</summary>
+    private unsafe void ForOutputRows(Span<float> output, ReadOnlySpan<byte> mask, OutputRow body)
+    {
+        int width = Width;
+        fixed (float* o = output)
+        fixed (byte* m = mask)
+        {
+            nint op = (nint)o, mp = (nint)m;
+            ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
             {
-                nint op = (nint)o, mp = (nint)m;
-                ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
+                for (int y = r0; y < r1; y++)
                 {
-                    for (int y = r0; y < r1; y++)
-                    {
-                        var row = new Span<float>((float*)op + (long)y * width, width);
-                        var maskRow = mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width);
-                        DivideRow(sum.AsSpan(y * width, width), count.AsSpan(y * width, width), maskRow, fill, row);
-                        if (sigmoid)
-                            SigmoidCovered(row, count.AsSpan(y * width, width), maskRow);
-                    }
-                }, static _ => { });
-            }
+                    body(y, new Span<float>((float*)op + (long)y * width, width),
+                        mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width));
+                }
+            }, static _ => { });
         }
     }
 
@@ -253,32 +268,20 @@ public sealed partial class SlidingWindowStitcher
         float fill = Options.Uncovered;
         bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
         var count = _count;
-        unsafe
+        ForOutputRows(output, mask, (y, row, maskRow) =>
         {
-            fixed (float* o = output)
-            fixed (byte* m = mask)
+            UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
+            var lowCount = count.AsSpan(y / f * lowW, lowW);
+            // The common case, a row covered everywhere with no mask and no sigmoid, is done.
+            if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
+                return;
+            for (int x = 0; x < width; x++)
             {
-                nint op = (nint)o, mp = (nint)m;
-                ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
-                {
-                    for (int y = r0; y < r1; y++)
-                    {
-                        var row = new Span<float>((float*)op + (long)y * width, width);
-                        UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
-                        var lowCount = count.AsSpan(y / f * lowW, lowW);
-                        // The common case, a row covered everywhere with no mask and no sigmoid, is done.
-                        if (mp == 0 && !sigmoid && !lowCount.Contains(0f))
-                            continue;
-                        for (int x = 0; x < width; x++)
-                        {
-                            bool inside = mp == 0 || ((byte*)mp)[(long)y * width + x] != 0;
-                            bool covered = lowCount[x / f] > 0;
-                            row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
-                        }
-                    }
-                }, static _ => { });
+                bool inside = maskRow.IsEmpty || maskRow[x] != 0;
+                bool covered = lowCount[x / f] > 0;
+                row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
             }
-        }
+        });
     }
 
     /// <summary>Index of the first NaN, or −1.</summary>

@@ -159,20 +159,13 @@ public class SlidingWindowStitcherTests
 
 public class UpsampleTests
 {
-    public static TheoryData<string> Cases()
-    {
-        var names = new TheoryData<string>();
-        foreach (var c in TestData.Json("stitching", "cases.json").GetProperty("upsampling").EnumerateArray())
-            names.Add(c.GetProperty("name").GetString()!);
-        return names;
-    }
+    public static TheoryData<string> Cases() => StitchCase.ListNames("upsampling");
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Equals_torch_interpolate_bit_for_bit(string name)
     {
-        var c = TestData.Json("stitching", "cases.json").GetProperty("upsampling").EnumerateArray()
-            .Single(e => e.GetProperty("name").GetString() == name);
+        var c = StitchCase.ListEntry("upsampling", name);
         var input = NpyFile.ReadFloat32(TestData.PathOf("stitching", $"{name}.input.npy"));
         var expected = NpyFile.ReadFloat32(TestData.PathOf("stitching", $"{name}.expected.npy")).Data;
         int factor = c.GetProperty("factor").GetInt32();

@@ -22,6 +22,19 @@ public sealed record StitchCase(string Name, int Height, int Width, int TileHeig
 
     public static StitchCase Named(string name) => All().Single(c => c.Name == name);
 
+    /// <summary>The names in one of cases.json's other lists ("upsampling", "tta").</summary>
+    public static TheoryData<string> ListNames(string list)
+    {
+        var names = new TheoryData<string>();
+        foreach (var c in TestData.Json("stitching", "cases.json").GetProperty(list).EnumerateArray())
+            names.Add(c.GetProperty("name").GetString()!);
+        return names;
+    }
+
+    /// <summary>One entry of such a list.</summary>
+    public static JsonElement ListEntry(string list, string name) =>
+        TestData.Json("stitching", "cases.json").GetProperty(list).EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+
     private static StitchCase Parse(JsonElement c)
     {
         var fill = c.GetProperty("fill");

@@ -5,19 +5,13 @@ namespace Engine.Tests.Segmentation;
 
 public class TestTimeAugmentationTests
 {
-    public static TheoryData<string> TorchCases()
-    {
-        var names = new TheoryData<string>();
-        foreach (var c in TestData.Json("stitching", "cases.json").GetProperty("tta").EnumerateArray())
-            names.Add(c.GetProperty("name").GetString()!);
-        return names;
-    }
+    public static TheoryData<string> TorchCases() => StitchCase.ListNames("tta");
 
     [Theory]
     [MemberData(nameof(TorchCases))]
     public void Transforms_equal_torch_flip_and_rot90(string name)
     {
-        var c = TestData.Json("stitching", "cases.json").GetProperty("tta").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+        var c = StitchCase.ListEntry("tta", name);
         var transform = Enum.Parse<TtaTransform>(c.GetProperty("transform").GetString()!);
         var input = NpyFile.ReadFloat32(TestData.PathOf("stitching", $"{name}.input.npy"));
         var expected = NpyFile.ReadFloat32(TestData.PathOf("stitching", $"{name}.expected.npy")).Data;
