@@ -33,12 +33,13 @@ internal static class StitchCommand
         var overlay = CommandLine.FileOption("--overlay", "Also write an RGB PNG: pixels above --overlay-threshold in green over --background (or the map itself) in gray.");
         var background = CommandLine.FileOption("--background", "Background of --overlay, the map's size: the infrared photo or a slice (.png, .tif, .npy; PNG values ÷ 255).");
         var overlayThreshold = new Option<double>("--overlay-threshold") { Description = "Probability above which --overlay paints a pixel as ink.", DefaultValueFactory = _ => 0.5 };
+        var budget = new Option<int?>("--budget-mb") { Description = "Stitch in row bands within this much memory (MiB) and stream them to the .npy --out: for maps larger than memory; windows must come in raster order (non-decreasing y); per-tile mode, no --png/--overlay." };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
         var command = new Command("stitch", "Stitch overlapping window predictions into a full-resolution map: Σ w·p / Σ w, with upsampling, weights, inner trimming and a mask, equal bit for bit to the numpy/torch loop.")
         {
             tiles, coords, size, factor, upsample, upsampling, alignCorners, weights, sigmaScale, inner, keepEdges, activation,
-            uncovered, mask, output, png, overlay, background, overlayThreshold, json, backend,
+            uncovered, mask, output, png, overlay, background, overlayThreshold, budget, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -80,27 +81,36 @@ internal static class StitchCommand
 
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             clock.Restart();
-            var stitcher = new SlidingWindowStitcher(height, width, tileHeight, tileWidth, options, compute);
-            int tileLength = tileHeight * tileWidth;
-            using (var bar = ProgressBar.Start(parse, "Stitching", n))
+            int? budgetMiB = parse.GetValue(budget);
+            if (budgetMiB is not null)
             {
-                for (int k = 0; k < n; k += Batch)
-                {
-                    int count = Math.Min(Batch, n - k);
-                    stitcher.Add(predictions.Data.AsSpan(k * tileLength, count * tileLength), origins.AsSpan(2 * k, 2 * count));
-                    bar.Advance(count);
-                }
+                if (budgetMiB <= 0)
+                    throw new ArgumentException($"--budget-mb {budgetMiB} must be positive.");
+                if (outExtension != ".npy" || parse.GetValue(png) is not null || parse.GetValue(overlay) is not null)
+                    throw new ArgumentException("--budget-mb streams the map to a .npy --out band by band; it cannot write .tif, --png or --overlay, which need the whole map.");
+                var fragmentPixels = fragment?.Pixels;
+                using var banded = new BandedSlidingWindowStitcher(outPath, height, width, tileHeight, tileWidth, (long)budgetMiB.Value << 20, options,
+                    fragmentPixels is null ? null : (first, rows) => fragmentPixels.AsSpan(first * width, rows.Length).CopyTo(rows), compute);
+                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, banded.Add);
+                banded.Complete();
             }
-            var map = new GrayImage<float>(width, height, stitcher.Finish(fragment?.Pixels));
+            GrayImage<float>? map = null;
+            if (budgetMiB is null)
+            {
+                var stitcher = new SlidingWindowStitcher(height, width, tileHeight, tileWidth, options, compute);
+                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, stitcher.Add);
+                map = new GrayImage<float>(width, height, stitcher.Finish(fragment?.Pixels));
+            }
             double stitchSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
-            MapFile.WriteProbabilities(outPath, map);
+            if (map is not null)
+                MapFile.WriteProbabilities(outPath, map);
             string? pngPath = parse.GetValue(png)?.FullName;
-            if (pngPath is not null)
+            if (pngPath is not null && map is not null)
                 PngImage.WriteProbabilityMap(pngPath, map.Pixels, width, height);
             string? overlayPath = parse.GetValue(overlay)?.FullName;
-            if (overlayPath is not null)
+            if (overlayPath is not null && map is not null)
                 WriteOverlay(overlayPath, map, parse.GetValue(background)?.FullName, parse.GetValue(overlayThreshold));
             double writeSeconds = clock.Elapsed.TotalSeconds;
 
@@ -117,6 +127,7 @@ internal static class StitchCommand
                     width,
                     factor = options.Factor,
                     upsample = options.UpsampleMode == StitchUpsampleMode.Fast ? "fast" : "per-tile",
+                    budgetMiB,
                     output = outPath,
                     png = pngPath,
                     overlay = overlayPath,
@@ -132,6 +143,20 @@ internal static class StitchCommand
             return 0;
         }));
         return command;
+    }
+
+    private delegate void AddBatch(ReadOnlySpan<float> predictions, ReadOnlySpan<int> origins);
+
+    /// <summary>Feeds every window in batches, advancing the progress bar.</summary>
+    private static void AddAll(ParseResult parse, float[] predictions, int[] origins, int n, int tileLength, AddBatch add)
+    {
+        using var bar = ProgressBar.Start(parse, "Stitching", n);
+        for (int k = 0; k < n; k += Batch)
+        {
+            int count = Math.Min(Batch, n - k);
+            add(predictions.AsSpan(k * tileLength, count * tileLength), origins.AsSpan(2 * k, 2 * count));
+            bar.Advance(count);
+        }
     }
 
     private static (int Height, int Width) ParseSize(string text)

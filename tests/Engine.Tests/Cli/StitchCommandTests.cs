@@ -47,6 +47,8 @@ public sealed class StitchCommandTests : IDisposable
     [InlineData("fast_x4_masked", "--upsample", "fast", "--align-corners", "false", "--mask", "MASK")]
     [InlineData("nearest_x3", "--upsampling", "nearest")]
     [InlineData("uncovered_nan", "--uncovered", "nan")]
+    [InlineData("inner_keep_edges_overhang", "--inner", "8", "--keep-edges", "--budget-mb", "1")]
+    [InlineData("uncovered_nan_masked", "--uncovered", "nan", "--mask", "MASK", "--budget-mb", "1")]
     public void Options_reproduce_the_python_loop_bit_for_bit(string name, params string[] options)
     {
         var c = StitchCase.Named(name);
@@ -91,6 +93,8 @@ public sealed class StitchCommandTests : IDisposable
         Fails("--align-corners maybe is not one of true, false", Args(c, npy, "--align-corners", "maybe"));
         Fails("the map is written as .tif, .tiff or .npy", Args(c, _folder.File("prob.png")));
         Fails("--keep-edges needs --inner", Args(c, npy, "--keep-edges"));
+        Fails("--budget-mb streams the map to a .npy --out band by band", Args(c, npy, "--budget-mb", "1", "--png", _folder.File("p.png")));
+        Fails("cannot hold bands of at least one window", ["stitch", "--tiles", Data(c.Name, "preds"), "--coords", Data(c.Name, "coords"), "--size", "29,100000", "--factor", "4", "--out", npy, "--budget-mb", "1"]);
         Fails("--factor 0 must be a positive integer", Args(c, npy).Select(a => a == "4" ? "0" : a).ToArray());
 
         string mask = _folder.File("mask.npy");
