@@ -47,6 +47,7 @@ public sealed class StitchCommandTests : IDisposable
     [InlineData("fast_x4_masked", "--upsample", "fast", "--align-corners", "false", "--mask", "MASK")]
     [InlineData("nearest_x3", "--upsampling", "nearest")]
     [InlineData("uncovered_nan", "--uncovered", "nan")]
+    [InlineData("masked_x4", "--mask", "MASK", "--backend", "ilgpu-cpu")]
     [InlineData("inner_keep_edges_overhang", "--inner", "8", "--keep-edges", "--budget-mb", "1")]
     [InlineData("uncovered_nan_masked", "--uncovered", "nan", "--mask", "MASK", "--budget-mb", "1")]
     public void Options_reproduce_the_python_loop_bit_for_bit(string name, params string[] options)
