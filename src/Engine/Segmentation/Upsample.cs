@@ -175,10 +175,8 @@ internal sealed class UpsampleAxis
                 {
                     var c0 = Vector512.Load(w0 + v);
                     var c1 = Vector512.Load(w1 + v);
-                    var result = Vector512.Narrow(
-                        Blend(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: false),
-                        Blend(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: true));
-                    TStore.Store(result, target + v);
+                    TStore.Store(Blend(Vector512.Load(x00 + v), Vector512.Load(x01 + v), Vector512.Load(x10 + v), Vector512.Load(x11 + v),
+                        h0v * c0, h0v * c1, h1v * c0, h1v * c1), target + v);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -189,10 +187,8 @@ internal sealed class UpsampleAxis
                 {
                     var c0 = Vector256.Load(w0 + v);
                     var c1 = Vector256.Load(w1 + v);
-                    var result = Vector256.Narrow(
-                        Blend256(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: false),
-                        Blend256(x00 + v, x01 + v, x10 + v, x11 + v, h0v * c0, h0v * c1, h1v * c0, h1v * c1, upper: true));
-                    TStore.Store(result, target + v);
+                    TStore.Store(Blend(Vector256.Load(x00 + v), Vector256.Load(x01 + v), Vector256.Load(x10 + v), Vector256.Load(x11 + v),
+                        h0v * c0, h0v * c1, h1v * c0, h1v * c1), target + v);
                 }
             }
             for (; v < v1; v++)
@@ -239,33 +235,23 @@ internal sealed class UpsampleAxis
     public static float Pixel(float x00, float x01, float x10, float x11, float w00, float w01, float w10, float w11)
         => (float)((double)x00 * w00 + (double)x01 * w01 + (double)x10 * w10 + (double)x11 * w11);
 
+    /// <summary>Sixteen pixels of <see cref="Pixel"/>: each float32 value and weight widened, summed in float64, narrowed once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<double> Blend(float* x00, float* x01, float* x10, float* x11,
-        Vector512<float> w00, Vector512<float> w01, Vector512<float> w10, Vector512<float> w11, bool upper)
-    {
-        return upper
-            ? Vector512.WidenUpper(Vector512.Load(x00)) * Vector512.WidenUpper(w00)
-              + Vector512.WidenUpper(Vector512.Load(x01)) * Vector512.WidenUpper(w01)
-              + Vector512.WidenUpper(Vector512.Load(x10)) * Vector512.WidenUpper(w10)
-              + Vector512.WidenUpper(Vector512.Load(x11)) * Vector512.WidenUpper(w11)
-            : Vector512.WidenLower(Vector512.Load(x00)) * Vector512.WidenLower(w00)
-              + Vector512.WidenLower(Vector512.Load(x01)) * Vector512.WidenLower(w01)
-              + Vector512.WidenLower(Vector512.Load(x10)) * Vector512.WidenLower(w10)
-              + Vector512.WidenLower(Vector512.Load(x11)) * Vector512.WidenLower(w11);
-    }
+    private static Vector512<float> Blend(Vector512<float> x00, Vector512<float> x01, Vector512<float> x10, Vector512<float> x11,
+        Vector512<float> w00, Vector512<float> w01, Vector512<float> w10, Vector512<float> w11) =>
+        Vector512.Narrow(
+            Vector512.WidenLower(x00) * Vector512.WidenLower(w00) + Vector512.WidenLower(x01) * Vector512.WidenLower(w01)
+            + Vector512.WidenLower(x10) * Vector512.WidenLower(w10) + Vector512.WidenLower(x11) * Vector512.WidenLower(w11),
+            Vector512.WidenUpper(x00) * Vector512.WidenUpper(w00) + Vector512.WidenUpper(x01) * Vector512.WidenUpper(w01)
+            + Vector512.WidenUpper(x10) * Vector512.WidenUpper(w10) + Vector512.WidenUpper(x11) * Vector512.WidenUpper(w11));
 
+    /// <summary>Eight pixels of <see cref="Pixel"/>, for CPUs without 512-bit vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<double> Blend256(float* x00, float* x01, float* x10, float* x11,
-        Vector256<float> w00, Vector256<float> w01, Vector256<float> w10, Vector256<float> w11, bool upper)
-    {
-        return upper
-            ? Vector256.WidenUpper(Vector256.Load(x00)) * Vector256.WidenUpper(w00)
-              + Vector256.WidenUpper(Vector256.Load(x01)) * Vector256.WidenUpper(w01)
-              + Vector256.WidenUpper(Vector256.Load(x10)) * Vector256.WidenUpper(w10)
-              + Vector256.WidenUpper(Vector256.Load(x11)) * Vector256.WidenUpper(w11)
-            : Vector256.WidenLower(Vector256.Load(x00)) * Vector256.WidenLower(w00)
-              + Vector256.WidenLower(Vector256.Load(x01)) * Vector256.WidenLower(w01)
-              + Vector256.WidenLower(Vector256.Load(x10)) * Vector256.WidenLower(w10)
-              + Vector256.WidenLower(Vector256.Load(x11)) * Vector256.WidenLower(w11);
-    }
+    private static Vector256<float> Blend(Vector256<float> x00, Vector256<float> x01, Vector256<float> x10, Vector256<float> x11,
+        Vector256<float> w00, Vector256<float> w01, Vector256<float> w10, Vector256<float> w11) =>
+        Vector256.Narrow(
+            Vector256.WidenLower(x00) * Vector256.WidenLower(w00) + Vector256.WidenLower(x01) * Vector256.WidenLower(w01)
+            + Vector256.WidenLower(x10) * Vector256.WidenLower(w10) + Vector256.WidenLower(x11) * Vector256.WidenLower(w11),
+            Vector256.WidenUpper(x00) * Vector256.WidenUpper(w00) + Vector256.WidenUpper(x01) * Vector256.WidenUpper(w01)
+            + Vector256.WidenUpper(x10) * Vector256.WidenUpper(w10) + Vector256.WidenUpper(x11) * Vector256.WidenUpper(w11));
 }
