@@ -160,6 +160,9 @@ public sealed partial class SlidingWindowStitcher
             for (int k = 0; _rectangles is not null && k < n; k++)
             {
                 int y = windows[k * WindowFields], x = windows[k * WindowFields + 1];
+                // A window whose counted block lies wholly past the map's edge counts nowhere.
+                if (windows[k * WindowFields + 3] <= windows[k * WindowFields + 2] || windows[k * WindowFields + 5] <= windows[k * WindowFields + 4])
+                    continue;
                 _rectangles.Add(y + windows[k * WindowFields + 2]);
                 _rectangles.Add(y + windows[k * WindowFields + 3]);
                 _rectangles.Add(x + windows[k * WindowFields + 4]);

@@ -64,7 +64,11 @@ public sealed record StitchOptions
     /// <summary>MONAI's <c>sigma_scale</c>: σ of the Gaussian as a fraction of the window size.</summary>
     public double SigmaScale { get; init; } = 0.125;
 
-    /// <summary>Explicit window weights (full-resolution window, row-major), e.g. an importance map from MONAI; overrides <see cref="Weighting"/>.</summary>
+    /// <summary>
+    /// Explicit window weights, row-major, e.g. an importance map from MONAI; overrides <see cref="Weighting"/>. Sized as the
+    /// window is accumulated: full resolution (h·f × w·f) in the per-tile mode, h × w in the fast mode (whose Gaussian
+    /// is likewise computed over the low-resolution window).
+    /// </summary>
     public float[]? Weights { get; init; }
 
     /// <summary>When set, only the centre <c>Inner × Inner</c> block of each full-resolution window counts (e.g. 192 or 224 of 256).</summary>

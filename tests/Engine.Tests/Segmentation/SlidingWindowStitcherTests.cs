@@ -111,6 +111,23 @@ public class SlidingWindowStitcherTests
     }
 
     [Fact]
+    public void A_window_whose_inner_block_lies_past_the_edge_counts_nowhere() => WindowPastTheEdge(compute: null);
+
+    /// <summary>
+    /// 16 × 16 windows with an 8 × 8 inner block (columns 4–11): the window at x = 37 on a 40-wide map keeps columns
+    /// 37–39 of the map, all outside its inner block, so it must change nothing.
+    /// </summary>
+    internal static void WindowPastTheEdge(ComputeContext? compute)
+    {
+        var options = new StitchOptions { Factor = 4, Inner = 8, Upsampling = StitchUpsampling.Nearest };
+        float[] two = [.. Enumerable.Repeat(0.25f, 16), .. Enumerable.Repeat(0.75f, 16)];
+        var with = SlidingWindowStitcher.Stitch(two, [0, 20, 0, 37], 20, 40, 4, 4, options, compute: compute);
+        var without = SlidingWindowStitcher.Stitch(two.AsSpan(0, 16), [0, 20], 20, 40, 4, 4, options, compute: compute);
+        AssertSameBits(without, with, "with the window past the edge");
+        Assert.Equal(0.25f, with[5 * 40 + 28]);
+    }
+
+    [Fact]
     public void Bands_and_threads_do_not_change_the_bits()
     {
         // A map taller than many bands, windows in a scrambled order: the result must not depend on how the
@@ -206,4 +223,8 @@ public class SlidingWindowStitcherKernelTests(IlgpuCpuFixture fixture)
         SlidingWindowStitcherTests.AssertSameBits(c.Expected, kernel, name);
         SlidingWindowStitcherTests.AssertSameBits(c.Run(), kernel, name + " (SIMD)");
     }
+
+    [Fact]
+    public void A_window_whose_inner_block_lies_past_the_edge_counts_nowhere() =>
+        SlidingWindowStitcherTests.WindowPastTheEdge(fixture.Compute);
 }
