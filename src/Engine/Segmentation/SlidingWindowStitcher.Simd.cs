@@ -257,13 +257,14 @@ public sealed partial class SlidingWindowStitcher
     private void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
     {
         int f = _scale, lowH = _accHeight, lowW = _accWidth, width = Width;
-        var low = new float[_sum.Length];
+        // Scratch that is written in full before it is read: no need to zero it.
+        var low = GC.AllocateUninitializedArray<float>(_sum.Length);
         DivideRow(_sum, _count, default, 0f, low);
         var rows = new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners);
         var cols = new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners);
         int upW = lowW * f;
-        var g0 = new float[(long)lowH * upW > int.MaxValue ? throw new NotSupportedException($"The fast mode's gather of {lowH} × {upW} values exceeds one array; use the per-tile mode.") : lowH * upW];
-        var g1 = new float[g0.Length];
+        var g0 = GC.AllocateUninitializedArray<float>((long)lowH * upW > int.MaxValue ? throw new NotSupportedException($"The fast mode's gather of {lowH} × {upW} values exceeds one array; use the per-tile mode.") : lowH * upW);
+        var g1 = GC.AllocateUninitializedArray<float>(g0.Length);
         ParallelChunks.For(lowH, 8, static () => 0, (_, r0, r1) => cols.Gather(low, lowW, r0, r1, g0, g1), static _ => { });
         float fill = Options.Uncovered;
         bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
