@@ -6,7 +6,8 @@ namespace Engine.Kernels.Segmentation;
 /// <summary>
 /// <c>SlidingWindowStitcher</c> on a GPU: accumulates a batch of windows into a band of accumulator rows. Each
 /// thread owns pixels and applies every window of the batch to them in batch order, so the float32 sums equal
-/// the CPU path's bit for bit (no atomics, no order that depends on scheduling).
+/// the CPU path's bit for bit (no atomics, no order that depends on scheduling) — on the CPU accelerator; on CUDA,
+/// ptxas may contract the multiply-adds (docs/gpu.md).
 /// </summary>
 public static class SlidingWindowStitcherKernel
 {
