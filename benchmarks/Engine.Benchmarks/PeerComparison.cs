@@ -27,6 +27,7 @@ internal static class PeerComparison
     {
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
         ["wbf"] = new(typeof(Engine.Benchmarks.Detection.WeightedBoxesFusionBenchmarks), "wbf.py", "ensemble-boxes"),
+        ["stitch"] = new(typeof(StitchBenchmarks), "stitch.py", "numpy", Floor: "CopyMap"),
     };
 
     public static int Run(string name)

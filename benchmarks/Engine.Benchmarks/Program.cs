@@ -12,6 +12,8 @@ internal static class Program
     {
         if (args is ["compare", var name, ..])
             return PeerComparison.Run(name);
+        if (args is ["stitch-difference"])
+            return Segmentation.StitchModeDifference.Run();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -18,6 +18,7 @@ internal static class Program
             ThresholdCommand.Create(),
             FBetaCommand.Create(),
             BestPercentileCommand.Create(),
+            StitchCommand.Create(),
             InfoCommand.Create(),
             VerifyCommand.Create(),
             WbfCommand.Create(),

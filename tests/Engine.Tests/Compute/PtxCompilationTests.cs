@@ -36,6 +36,7 @@ public class PtxCompilationTests
         Assert.Contains("FBetaKernel.Count", names);
         Assert.Contains("BestPercentileKernel.Count", names);
         Assert.Contains("WeightedBoxesFusionKernel.Cluster", names);
+        Assert.Contains("SlidingWindowStitcherKernel.Accumulate", names);
     }
 
     [Theory]

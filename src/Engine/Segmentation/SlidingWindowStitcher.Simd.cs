@@ -1,0 +1,312 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Engine.Compute;
+
+namespace Engine.Segmentation;
+
+/// <summary>The CPU path: bands of accumulator rows in parallel, windows in order within a band.</summary>
+public sealed partial class SlidingWindowStitcher
+{
+    private sealed class Scratch(int gatherLength, int rowLength)
+    {
+        public readonly float[] G0 = new float[gatherLength];
+        public readonly float[] G1 = new float[gatherLength];
+        public readonly float[] Row = new float[rowLength];
+    }
+
+    private unsafe void AccumulateSimd(ReadOnlySpan<float> predictions, int[] windows, int n)
+    {
+        var (top, bottom) = RowsTouched(windows, n);
+        if (bottom <= top)
+            return;
+        int bands = (bottom - top + BandRows - 1) / BandRows;
+        fixed (float* p = predictions)
+        {
+            nint pp = (nint)p;
+            int length = predictions.Length;
+            ParallelChunks.For(bands, 1,
+                () => new Scratch(TileHeight * _windowWidth, _windowWidth),
+                (scratch, band, _) =>
+                {
+                    int y0 = top + band * BandRows;
+                    AccumulateBand(new ReadOnlySpan<float>((float*)pp, length), windows, n, y0, Math.Min(y0 + BandRows, bottom), scratch);
+                },
+                static _ => { });
+        }
+    }
+
+    /// <summary>The accumulator rows [top, bottom) that a batch's counted windows touch.</summary>
+    private static (int Top, int Bottom) RowsTouched(int[] windows, int n)
+    {
+        int top = int.MaxValue, bottom = 0;
+        for (int k = 0; k < n; k++)
+        {
+            top = Math.Min(top, windows[k * WindowFields] + windows[k * WindowFields + 2]);
+            bottom = Math.Max(bottom, windows[k * WindowFields] + windows[k * WindowFields + 3]);
+        }
+        return (top, bottom);
+    }
+
+    /// <summary>Applies every window, in order, to accumulator rows [<paramref name="y0"/>, <paramref name="y1"/>).</summary>
+    private void AccumulateBand(ReadOnlySpan<float> predictions, int[] windows, int n, int y0, int y1, Scratch scratch)
+    {
+        int tileLength = TileHeight * TileWidth;
+        bool upsampled = _rows.Factor > 1;
+        for (int k = 0; k < n; k++)
+        {
+            int wy = windows[k * WindowFields], wx = windows[k * WindowFields + 1];
+            int u0 = Math.Max(windows[k * WindowFields + 2], y0 - wy), u1 = Math.Min(windows[k * WindowFields + 3], y1 - wy);
+            int v0 = windows[k * WindowFields + 4], v1 = windows[k * WindowFields + 5];
+            if (u0 >= u1 || v0 >= v1)
+                continue;
+            var tile = predictions.Slice(k * tileLength, tileLength);
+            if (upsampled)
+                _cols.Gather(tile, TileWidth, _rows.I0[u0], _rows.I1[u1 - 1] + 1, scratch.G0, scratch.G1);
+            for (int u = u0; u < u1; u++)
+            {
+                int at = (wy + u) * _accWidth + wx + v0;
+                var sum = _sum.AsSpan(at, v1 - v0);
+                if (_weights is null)
+                {
+                    // Constant weights: the counts come from the windows' rectangles at the end (CountWindows).
+                    if (upsampled)
+                        UpsampleAxis.AddRow(_rows, _cols, scratch.G0, scratch.G1, u, v0, v1, sum);
+                    else
+                        AccumulateRow(sum, default, tile.Slice(u * TileWidth + v0, v1 - v0), default);
+                    continue;
+                }
+                ReadOnlySpan<float> values;
+                if (upsampled)
+                {
+                    UpsampleAxis.Row(_rows, _cols, scratch.G0, scratch.G1, u, v0, v1, scratch.Row);
+                    values = scratch.Row.AsSpan(0, v1 - v0);
+                }
+                else
+                {
+                    values = tile.Slice(u * TileWidth + v0, v1 - v0);
+                }
+                AccumulateRow(sum, _count.AsSpan(at, v1 - v0), values, _weights.AsSpan(u * _windowWidth + v0, v1 - v0));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The constant-weight counts: how many windows' counted rectangles cover each pixel. A float32 sum of ones is
+    /// exact up to 2^24, so this equals numpy's cnt[...] += 1 bit for bit without touching the counts per window.
+    /// </summary>
+    private void CountWindows()
+    {
+        var rectangles = _rectangles!.ToArray();
+        int width = _accWidth;
+        var count = _count;
+        ParallelChunks.For(_accHeight, BandRows, () => new int[width + 1], (diff, y0, y1) =>
+        {
+            var active = new List<int>();
+            for (int r = 0; r < rectangles.Length; r += 4)
+            {
+                if (rectangles[r] < y1 && rectangles[r + 1] > y0)
+                    active.Add(r);
+            }
+            for (int y = y0; y < y1; y++)
+            {
+                Array.Clear(diff);
+                foreach (int r in active)
+                {
+                    if (rectangles[r] <= y && y < rectangles[r + 1])
+                    {
+                        diff[rectangles[r + 2]]++;
+                        diff[rectangles[r + 3]]--;
+                    }
+                }
+                var row = count.AsSpan(y * width, width);
+                int running = 0;
+                for (int x = 0; x < width; x++)
+                {
+                    running += diff[x];
+                    row[x] = running;
+                }
+            }
+        }, static _ => { });
+    }
+
+    /// <summary>sum += w·p and count += w; without weights sum += p alone (1·p is p, so the bits are numpy's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AccumulateRow(Span<float> sum, Span<float> count, ReadOnlySpan<float> values, ReadOnlySpan<float> weights)
+    {
+        fixed (float* s = sum, c = count, p = values, w = weights)
+        {
+            int i = 0, n = sum.Length;
+            if (w is null)
+            {
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i <= n - 16; i += 16)
+                        (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
+                }
+                else if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; i <= n - 8; i += 8)
+                        (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
+                }
+                for (; i < n; i++)
+                    s[i] += p[i];
+                return;
+            }
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i <= n - 16; i += 16)
+                {
+                    var wv = Vector512.Load(w + i);
+                    // A product then a sum, two roundings, as numpy's acc += w * p (no fused multiply-add).
+                    (Vector512.Load(s + i) + wv * Vector512.Load(p + i)).Store(s + i);
+                    (Vector512.Load(c + i) + wv).Store(c + i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= n - 8; i += 8)
+                {
+                    var wv = Vector256.Load(w + i);
+                    (Vector256.Load(s + i) + wv * Vector256.Load(p + i)).Store(s + i);
+                    (Vector256.Load(c + i) + wv).Store(c + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                s[i] += w[i] * p[i];
+                c[i] += w[i];
+            }
+        }
+    }
+
+    /// <summary>Per-tile mode: sum / count where covered, the fill where not, 0 outside the mask.</summary>
+    private void FinishFullResolution(Span<float> output, ReadOnlySpan<byte> mask)
+    {
+        float fill = Options.Uncovered;
+        bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
+        var sum = _sum;
+        var count = _count;
+        int width = Width;
+        ForOutputRows(output, mask, (y, row, maskRow) =>
+        {
+            DivideRow(sum.AsSpan(y * width, width), count.AsSpan(y * width, width), maskRow, fill, row);
+            if (sigmoid)
+                SigmoidCovered(row, count.AsSpan(y * width, width), maskRow);
+        });
+    }
+
+    private delegate void OutputRow(int y, Span<float> row, ReadOnlySpan<byte> maskRow);
+
+    /// <summary>Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in parallel.</summary>
+    private unsafe void ForOutputRows(Span<float> output, ReadOnlySpan<byte> mask, OutputRow body)
+    {
+        int width = Width;
+        fixed (float* o = output)
+        fixed (byte* m = mask)
+        {
+            nint op = (nint)o, mp = (nint)m;
+            ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
+            {
+                for (int y = r0; y < r1; y++)
+                {
+                    body(y, new Span<float>((float*)op + (long)y * width, width),
+                        mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width));
+                }
+            }, static _ => { });
+        }
+    }
+
+    /// <summary>out = count &gt; 0 ? sum / count : fill, and 0 where the mask is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DivideRow(ReadOnlySpan<float> sum, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask, float fill, Span<float> output)
+    {
+        fixed (float* s = sum, c = count, o = output)
+        {
+            int i = 0, n = output.Length;
+            if (mask.IsEmpty && Vector512.IsHardwareAccelerated)
+            {
+                var fillV = Vector512.Create(fill);
+                for (; i <= n - 16; i += 16)
+                {
+                    var cv = Vector512.Load(c + i);
+                    Vector512.ConditionalSelect(Vector512.GreaterThan(cv, Vector512<float>.Zero), Vector512.Load(s + i) / cv, fillV).Store(o + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                o[i] = !mask.IsEmpty && mask[i] == 0 ? 0f : c[i] > 0 ? s[i] / c[i] : fill;
+            }
+        }
+    }
+
+    private static void SigmoidCovered(Span<float> row, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask)
+    {
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (count[i] > 0 && (mask.IsEmpty || mask[i] != 0))
+                row[i] = 1f / (1f + MathF.Exp(-row[i]));
+        }
+    }
+
+    /// <summary>
+    /// Fast mode: the low-resolution mean (0 where uncovered, so that upsampling near a gap stays finite), upsampled
+    /// once with the same arithmetic as per-tile upsampling, cropped; a pixel counts as covered when its
+    /// low-resolution pixel ⌊y/f⌋, ⌊x/f⌋ is.
+    /// </summary>
+    private void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
+    {
+        int f = _scale, lowH = _accHeight, lowW = _accWidth, width = Width;
+        // Scratch that is written in full before it is read: no need to zero it.
+        var low = GC.AllocateUninitializedArray<float>(_sum.Length);
+        DivideRow(_sum, _count, default, 0f, low);
+        var rows = new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners);
+        var cols = new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners);
+        int upW = lowW * f;
+        var g0 = GC.AllocateUninitializedArray<float>((long)lowH * upW > int.MaxValue ? throw new NotSupportedException($"The fast mode's gather of {lowH} × {upW} values exceeds one array; use the per-tile mode.") : lowH * upW);
+        var g1 = GC.AllocateUninitializedArray<float>(g0.Length);
+        ParallelChunks.For(lowH, 8, static () => 0, (_, r0, r1) => cols.Gather(low, lowW, r0, r1, g0, g1), static _ => { });
+        float fill = Options.Uncovered;
+        bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
+        var count = _count;
+        ForOutputRows(output, mask, (y, row, maskRow) =>
+        {
+            UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
+            var lowCount = count.AsSpan(y / f * lowW, lowW);
+            // The common case, a row covered everywhere with no mask and no sigmoid, is done.
+            if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
+                return;
+            for (int x = 0; x < width; x++)
+            {
+                bool inside = maskRow.IsEmpty || maskRow[x] != 0;
+                bool covered = lowCount[x / f] > 0;
+                row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
+            }
+        });
+    }
+
+    /// <summary>Index of the first NaN, or −1.</summary>
+    internal static unsafe int FirstNaN(ReadOnlySpan<float> values)
+    {
+        fixed (float* v = values)
+        {
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i <= values.Length - 16; i += 16)
+                {
+                    var x = Vector512.Load(v + i);
+                    // NaN is the one value not equal to itself.
+                    if (!Vector512.EqualsAll(x, x))
+                        break;
+                }
+            }
+            for (; i < values.Length; i++)
+            {
+                if (float.IsNaN(v[i]))
+                    return i;
+            }
+            return -1;
+        }
+    }
+}
