@@ -35,6 +35,8 @@ public class PtxCompilationTests
         Assert.Contains("ThresholdKernel.Apply", names);
         Assert.Contains("FBetaKernel.Count", names);
         Assert.Contains("BestPercentileKernel.Count", names);
+        Assert.Contains("PatchNormalizationKernel.NormalizeFloat", names);
+        Assert.Contains("PatchNormalizationKernel.NormalizeUInt16", names);
     }
 
     [Theory]
