@@ -20,6 +20,7 @@ internal static class Program
             BestPercentileCommand.Create(),
             InfoCommand.Create(),
             VerifyCommand.Create(),
+            VolumeCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

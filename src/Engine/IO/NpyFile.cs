@@ -271,7 +271,7 @@ public static class NpyFile
     }
 
     /// <summary>The magic, version, length and header text, exactly as numpy.save lays them out.</summary>
-    private static byte[] Header(string descr, ReadOnlySpan<int> shape)
+    internal static byte[] Header(string descr, ReadOnlySpan<int> shape)
     {
         string text = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {ShapeText(shape)}, }}";
         // numpy leaves room to grow the first axis to 21 digits in place (numpy.lib.format.GROWTH_AXIS_MAX_DIGITS).

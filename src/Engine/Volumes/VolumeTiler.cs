@@ -44,6 +44,7 @@ public sealed class VolumeTiler
     private readonly ConcurrentBag<float[]> _free = [];
     private long _heldBytes;
     private long _peakBytes;
+    private long _bytesRead;
 
     /// <summary>Plans the bands of <paramref name="grid"/> over <paramref name="volume"/>.</summary>
     /// <param name="volume">The open volume; its slices are the channels.</param>
@@ -88,6 +89,9 @@ public sealed class VolumeTiler
     /// <summary>Bytes of the band buffer.</summary>
     public long BandBytes { get; }
 
+    /// <summary>Decoded sample bytes read from the volume so far (rows shared by two bands count twice).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
     /// <summary>The most bytes of band and batch buffers held at once so far — what the budget bounds.</summary>
     public long PeakBytes => Interlocked.Read(ref _peakBytes);
 
@@ -118,7 +122,10 @@ public sealed class VolumeTiler
                     end++;
                 int y1 = Math.Min(origins[end - 1].Y + tile, height);
                 if (y1 > y0)
+                {
                     _volume.ReadBand(y0, y1, 0, width, band);
+                    Interlocked.Add(ref _bytesRead, (long)(y1 - y0) * width * _volume.SliceCount * _volume.BytesPerSample);
+                }
                 for (int next = first; next < end;)
                 {
                     batch ??= Rent();
