@@ -5,6 +5,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Engine.Benchmarks.Segmentation;
+using Engine.Benchmarks.Volumes;
 using Engine.Compute;
 
 namespace Engine.Benchmarks;
@@ -26,6 +27,7 @@ internal static class PeerComparison
     private static readonly Dictionary<string, Suite> Suites = new()
     {
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
+        ["volume"] = new(typeof(VolumeBenchmarks), "volume.py", "tifffile", Floor: "CopyStack"),
     };
 
     public static int Run(string name)

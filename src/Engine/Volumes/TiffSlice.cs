@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using BitMiracle.LibTiff.Classic;
 using Engine.IO;
 using Microsoft.Win32.SafeHandles;
@@ -42,6 +40,7 @@ internal sealed class TiffSlice : IDisposable
     private readonly Tiff _tiff;
     private readonly SafeFileHandle _handle;
     private readonly long[]? _rawOffsets;
+    private readonly DeflateBlocks? _deflate;
     private readonly int _sampleBytes;
     private byte[]? _block;
 
@@ -74,6 +73,14 @@ internal sealed class TiffSlice : IDisposable
         Info = new TiffSliceInfo(path, page, compression.ToString().ToLowerInvariant(),
             tiff.GetField(TiffTag.PREDICTOR) is [var predictor, ..] ? predictor.ToInt() : 1, tiled, BlockWidth, BlockHeight,
             tiled ? tiff.NumberOfTiles() : tiff.NumberOfStrips(), IsBigTiff(_handle));
+
+        if (DeflateBlocks.Handles(compression, Info.Predictor))
+        {
+            var offsets = tiff.GetField(tiled ? TiffTag.TILEOFFSETS : TiffTag.STRIPOFFSETS)[0].TolongArray();
+            var counts = tiff.GetField(tiled ? TiffTag.TILEBYTECOUNTS : TiffTag.STRIPBYTECOUNTS)[0].TolongArray();
+            _deflate = new DeflateBlocks(Where(path, page), _handle, offsets, counts, _sampleBytes, tiff.IsByteSwapped(),
+                Info.Predictor == 2, BlockWidth);
+        }
 
         // Uncompressed strips are read straight from the file, row by row: a band never decodes a whole strip
         // (tifffile writes an uncompressed slice as one strip), and there is no LibTiff in the loop at all.
@@ -173,7 +180,7 @@ internal sealed class TiffSlice : IDisposable
             if (RandomAccess.Read(_handle, part, offset) < part.Length)
                 throw new InvalidDataException($"{Where(Path, Info.Page)} is truncated: row {y + rows - 1} ends past the end of the file.");
             if (_tiff.IsByteSwapped())
-                Swap(part);
+                DeflateBlocks.Swap(part, _sampleBytes);
             y += rows;
         }
     }
@@ -187,7 +194,9 @@ internal sealed class TiffSlice : IDisposable
         {
             int top = strip * BlockHeight;
             int rows = Math.Min(BlockHeight, Height - top);
-            if (_tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
+            if (_deflate is not null)
+                _deflate.Decode(strip, _block.AsSpan(0, rows * rowBytes));
+            else if (_tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
                 throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: strip {strip} (rows {top}..{top + rows - 1}) cannot be read");
             for (int y = Math.Max(y0, top); y < Math.Min(y1, top + rows); y++)
                 _block.AsSpan((y - top) * rowBytes + x0 * _sampleBytes, outRow).CopyTo(destination.Slice((y - y0) * outRow));
@@ -203,7 +212,10 @@ internal sealed class TiffSlice : IDisposable
         {
             for (int left = x0 / BlockWidth * BlockWidth; left < x1; left += BlockWidth)
             {
-                if (_tiff.ReadEncodedTile(_tiff.ComputeTile(left, top, 0, 0), _block, 0, _block.Length) < _block.Length)
+                int index = _tiff.ComputeTile(left, top, 0, 0);
+                if (_deflate is not null)
+                    _deflate.Decode(index, _block);
+                else if (_tiff.ReadEncodedTile(index, _block, 0, _block.Length) < _block.Length)
                     throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: the tile at x={left}, y={top} cannot be read");
                 // Edge tiles are padded to the full tile size; only their part inside the rectangle is kept.
                 int from = Math.Max(x0, left), to = Math.Min(x1, left + BlockWidth);
@@ -213,16 +225,6 @@ internal sealed class TiffSlice : IDisposable
                         .CopyTo(destination.Slice((y - y0) * outRow + (from - x0) * _sampleBytes));
                 }
             }
-        }
-    }
-
-    /// <summary>Big-endian samples read raw from the file to this machine's byte order.</summary>
-    private void Swap(Span<byte> row)
-    {
-        switch (_sampleBytes)
-        {
-            case 2: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ushort>(row), MemoryMarshal.Cast<byte, ushort>(row)); break;
-            case 4: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(row), MemoryMarshal.Cast<byte, uint>(row)); break;
         }
     }
 

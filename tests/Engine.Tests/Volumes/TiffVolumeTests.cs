@@ -211,6 +211,35 @@ public class TiffVolumeTests
         Assert.Contains(victim, e.Message);
     }
 
+    [Theory]
+    [InlineData("tifffile_deflate_predictor")]
+    [InlineData("tiffcp_lzw")]
+    public void Corrupt_compressed_pixels_are_named(string variant)
+    {
+        using var folder = new TempFolder();
+        VolumeData.CopyFolder(VolumeData.PathOf(variant), folder.Path);
+        string victim = folder.File("02.tif");
+        // Overwrite the start of the first strip's compressed bytes.
+        var bytes = File.ReadAllBytes(victim);
+        long offset = FirstStripOffset(victim);
+        for (long i = offset + 2; i < offset + 40; i++)
+            bytes[i] = 0xFF;
+        File.WriteAllBytes(victim, bytes);
+        var e = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var volume = TiffVolume.Open(folder.Path);
+            volume.ReadSlice<ushort>(2);
+        });
+        Assert.True(e is InvalidDataException, $"{e.GetType().Name}: {e.Message}");
+        Assert.Contains(victim, e.Message);
+    }
+
+    private static long FirstStripOffset(string path)
+    {
+        using var tiff = Tiff.Open(path, "r");
+        return tiff.GetField(TiffTag.STRIPOFFSETS)[0].TolongArray()[0];
+    }
+
     [Fact]
     public void A_file_cut_short_or_full_of_garbage_is_named()
     {
