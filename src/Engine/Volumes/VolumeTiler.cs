@@ -45,6 +45,7 @@ public sealed class VolumeTiler
     private long _heldBytes;
     private long _peakBytes;
     private long _bytesRead;
+    private byte[]? _band;
 
     /// <summary>Plans the bands of <paramref name="grid"/> over <paramref name="volume"/>.</summary>
     /// <param name="volume">The open volume; its slices are the channels.</param>
@@ -108,7 +109,9 @@ public sealed class VolumeTiler
         var origins = _grid.Origins.ToArray();
         int total = Math.Min(origins.Length, limit ?? int.MaxValue);
         int tile = _grid.Tile, width = _volume.Width, height = _volume.Height;
-        byte[] band = Hold(new byte[BandBytes]);
+        // The band outlives an enumeration, so that epochs reuse it instead of faulting in fresh pages each time;
+        // an enumeration running beside another gets one of its own.
+        byte[] band = Interlocked.Exchange(ref _band, null) ?? Hold(GC.AllocateUninitializedArray<byte>((int)BandBytes));
         try
         {
             float[]? batch = null;
@@ -153,7 +156,8 @@ public sealed class VolumeTiler
         }
         finally
         {
-            Release(band.Length);
+            if (Interlocked.CompareExchange(ref _band, band, null) is not null)
+                Release(band.Length);
         }
     }
 
@@ -163,15 +167,23 @@ public sealed class VolumeTiler
     private void CutTiles(byte[] band, int y0, int y1, TileOrigin[] origins, int first, int count, float[] batch, int slot)
     {
         float divisor = _options.Scale switch { TileScale.Divide65535 => 65535f, TileScale.Divide255 => 255f, _ => 1f };
-        bool fused = _options.Normalize && _volume.SampleType == VolumeSampleType.UInt16;
-        Parallel.For(0, count, () => fused ? new ushort[TileLength] : [], (i, _, scratch) =>
+        int tile = _grid.Tile, width = _volume.Width;
+        long channelStride = (long)(y1 - y0) * width;
+        Parallel.For(0, count, i =>
         {
             var output = batch.AsSpan((int)((slot + i) * TileLength), (int)TileLength);
             var origin = origins[first + i];
-            if (fused)
+            if (_options.Normalize && _volume.SampleType == VolumeSampleType.UInt16)
             {
-                Gather(band, y0, y1, origin, MemoryMarshal.AsBytes(scratch.AsSpan()));
-                PatchNormalization.NormalizePatch(scratch, divisor, output);
+                // Straight from the band's rows: no copy of the tile, and its padding never touched until written.
+                int rows = Math.Min(tile, y1 - origin.Y), columns = Math.Min(tile, width - origin.X);
+                var samples = MemoryMarshal.Cast<byte, ushort>(band.AsSpan());
+                unsafe
+                {
+                    fixed (ushort* start = &samples[(origin.Y - y0) * width + origin.X])
+                    fixed (float* target = output)
+                        PatchNormalization.NormalizeWindow(start, channelStride, width, _volume.SliceCount, rows, columns, tile, divisor, target);
+                }
             }
             else
             {
@@ -179,27 +191,7 @@ public sealed class VolumeTiler
                 if (_options.Normalize)
                     PatchNormalization.NormalizePatch(output, output);
             }
-            return scratch;
-        }, _ => { });
-    }
-
-    /// <summary>Copies one tile's samples (raw bytes) out of the band, zeros where it hangs past the slice.</summary>
-    private void Gather(byte[] band, int y0, int y1, TileOrigin origin, Span<byte> tileBytes)
-    {
-        int tile = _grid.Tile, bytes = _volume.BytesPerSample, width = _volume.Width;
-        int columns = Math.Max(0, Math.Min(tile, width - origin.X)) * bytes;
-        long sliceBytes = (long)(y1 - y0) * width * bytes;
-        tileBytes.Clear();
-        if (columns == 0)
-            return;
-        for (int c = 0; c < _volume.SliceCount; c++)
-        {
-            for (int r = 0; r < tile && origin.Y + r < y1; r++)
-            {
-                var source = band.AsSpan((int)(c * sliceBytes + ((long)(origin.Y + r - y0) * width + origin.X) * bytes), columns);
-                source.CopyTo(tileBytes.Slice(((c * tile) + r) * tile * bytes));
-            }
-        }
+        });
     }
 
     /// <summary>Copies one tile out of the band as scaled float32, zeros where it hangs past the slice.</summary>
@@ -233,7 +225,7 @@ public sealed class VolumeTiler
     {
         if (_free.TryTake(out var buffer))
             return Hold(buffer);
-        return Hold(new float[_options.BatchSize * TileLength]);
+        return Hold(GC.AllocateUninitializedArray<float>((int)(_options.BatchSize * TileLength)));
     }
 
     private void Return(float[] buffer)
