@@ -84,14 +84,15 @@ internal static class VolumeCommand
         var normalize = new Option<bool>("--normalize") { Description = "Normalize each tile by its own mean and unbiased std: (x − mean) / (std + 1e-6)." };
         var rule = new Option<string>("--keep") { Description = "Which tiles to keep: any (some mask pixel non-zero) or all (every mask pixel non-zero).", DefaultValueFactory = _ => "any" };
         var batch = new Option<int>("--batch") { Description = "Tiles per batch.", DefaultValueFactory = _ => 16 };
-        var budget = new Option<string>("--memory") { Description = "Memory budget for the band of rows and the batches: bytes, or with K, M, G (powers of 1024).", DefaultValueFactory = _ => "2G" };
+        var budget = new Option<string>("--memory") { Description = "Memory budget for the mask, the tile grid, the band of rows and the batches: bytes, or with K, M, G (powers of 1024).", DefaultValueFactory = _ => "2G" };
         var output = CommandLine.FileOption("--out", "Write the tiles as float32 (N, C, H, W) .npy.");
         var coords = CommandLine.FileOption("--coords", "Write the tiles' (y, x) origins as int32 (N, 2) .npy.");
         var limit = new Option<int?>("--limit") { Description = "Stop after this many tiles." };
         var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
         var command = new Command("tile", "Cut the volume into tiles at every stride over the mask, as the ink-detection solutions do, streaming it in bands under a memory budget.")
         {
-            source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, json,
+            source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -109,6 +110,10 @@ internal static class VolumeCommand
                 var other => throw new ArgumentException($"--keep {other} is not one of any, all."),
             };
             var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            long memory = Bytes(parse.GetValue(budget)!);
+            // The budget covers everything the command holds, not only the tiler's buffers: the mask and the grid too.
+            long held = fragment.Pixels.Length + (long)grid.Count * 2 * sizeof(int);
             var options = new VolumeTilerOptions
             {
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
@@ -120,7 +125,8 @@ internal static class VolumeCommand
                     var other => throw new ArgumentException($"--scale {other} is not one of raw, 65535, 255."),
                 },
                 Normalize = parse.GetValue(normalize),
-                MemoryBudget = Bytes(parse.GetValue(budget)!),
+                MemoryBudget = Math.Max(memory - held, 1),
+                Compute = compute,
             };
             var tiler = new VolumeTiler(volume, grid, options);
             int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
@@ -155,8 +161,9 @@ internal static class VolumeCommand
                 tiles,
                 tileShape = new[] { volume.SliceCount, side, side },
                 bytesRead = tiler.BytesRead,
-                memoryBudget = options.MemoryBudget,
-                peakBytes = tiler.PeakBytes,
+                memoryBudget = memory,
+                peakBytes = tiler.PeakBytes + held,
+                backend = compute.Description,
                 bandRows = tiler.BandRows,
                 seconds,
                 tilesPerSecond = tiles / seconds,
@@ -171,7 +178,7 @@ internal static class VolumeCommand
             }
             stdout.WriteLine($"{CommandLine.Count(tiles)} tiles of {volume.SliceCount} × {side} × {side} ({CommandLine.Count(grid.Count)} in the grid over the mask) in {seconds.ToString("F2", CultureInfo.InvariantCulture)} s: " +
                 $"{(tiles / seconds).ToString("F1", CultureInfo.InvariantCulture)} tiles/s, {(tiler.BytesRead / 1e6 / seconds).ToString("F0", CultureInfo.InvariantCulture)} MB/s read");
-            stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes)} bytes of a {CommandLine.Count(options.MemoryBudget)}-byte budget");
+            stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes + held)} bytes (mask, grid, band, batches) of a {CommandLine.Count(memory)}-byte budget");
             if (tilesFile is not null)
                 stdout.WriteLine($"tiles: {tilesFile.Path}");
             if (coordsFile is not null)

@@ -27,6 +27,13 @@ public sealed record VolumeTilerOptions
 
     /// <summary>Batches the budget reserves room for: one being filled, one being consumed, one prefetched.</summary>
     public int PooledBatches { get; init; } = 3;
+
+    /// <summary>
+    /// Where tiles are normalized: null or a CPU context runs the SIMD path as tiles are cut; a kernel backend
+    /// (CUDA, or ILGPU's CPU emulator in tests) normalizes each whole batch with <c>PatchNormalizationKernel</c>
+    /// (uint16 tiles are staged as uint16, a batch-sized buffer more in the budget, and converted on the device).
+    /// </summary>
+    public Compute.ComputeContext? Compute { get; init; }
 }
 
 /// <summary>
@@ -46,6 +53,8 @@ public sealed class VolumeTiler
     private long _peakBytes;
     private long _bytesRead;
     private byte[]? _band;
+    private readonly bool _onDevice;
+    private readonly bool _staged;
 
     /// <summary>Plans the bands of <paramref name="grid"/> over <paramref name="volume"/>.</summary>
     /// <param name="volume">The open volume; its slices are the channels.</param>
@@ -67,7 +76,9 @@ public sealed class VolumeTiler
 
         TileLength = (long)volume.SliceCount * grid.Tile * grid.Tile;
         BatchBytes = _options.BatchSize * TileLength * sizeof(float);
-        long scratch = Environment.ProcessorCount * TileLength * sizeof(ushort);
+        _onDevice = _options.Normalize && _options.Compute is { UsesKernels: true };
+        _staged = _onDevice && volume.SampleType == VolumeSampleType.UInt16;
+        long scratch = _staged ? _options.BatchSize * TileLength * sizeof(ushort) : Environment.ProcessorCount * TileLength * sizeof(ushort);
         long rowBytes = (long)volume.SliceCount * volume.Width * volume.BytesPerSample;
         long forBand = _options.MemoryBudget - _options.PooledBatches * BatchBytes - scratch;
         long needed = _options.PooledBatches * BatchBytes + scratch + grid.Tile * rowBytes;
@@ -112,6 +123,7 @@ public sealed class VolumeTiler
         // The band outlives an enumeration, so that epochs reuse it instead of faulting in fresh pages each time;
         // an enumeration running beside another gets one of its own.
         byte[] band = Interlocked.Exchange(ref _band, null) ?? Hold(GC.AllocateUninitializedArray<byte>((int)BandBytes));
+        ushort[] staging = _staged ? Hold(new ushort[_options.BatchSize * TileLength]) : [];
         try
         {
             float[]? batch = null;
@@ -133,11 +145,12 @@ public sealed class VolumeTiler
                 {
                     batch ??= Rent();
                     int take = Math.Min(_options.BatchSize - filled, end - next);
-                    CutTiles(band, y0, y1, origins, next, take, batch, filled);
+                    CutTiles(band, y0, y1, origins, next, take, batch, staging, filled);
                     filled += take;
                     next += take;
                     if (filled == _options.BatchSize)
                     {
+                        NormalizeOnDevice(batch, staging, filled);
                         done += filled;
                         yield return MakeBatch(batch, filled, origins, done);
                         progress?.Report(done);
@@ -149,6 +162,7 @@ public sealed class VolumeTiler
             }
             if (filled > 0)
             {
+                NormalizeOnDevice(batch!, staging, filled);
                 done += filled;
                 yield return MakeBatch(batch!, filled, origins, done);
                 progress?.Report(done);
@@ -158,22 +172,46 @@ public sealed class VolumeTiler
         {
             if (Interlocked.CompareExchange(ref _band, band, null) is not null)
                 Release(band.Length);
+            Release((long)staging.Length * sizeof(ushort));
         }
     }
 
     private TileBatch MakeBatch(float[] buffer, int count, TileOrigin[] origins, int done) =>
         new(buffer, count, _volume.SliceCount, _grid.Tile, origins[(done - count)..done], Return);
 
-    private void CutTiles(byte[] band, int y0, int y1, TileOrigin[] origins, int first, int count, float[] batch, int slot)
+    /// <summary>On a kernel backend, normalizes the batch's first <paramref name="count"/> tiles on the device.</summary>
+    private void NormalizeOnDevice(float[] batch, ushort[] staging, int count)
     {
-        float divisor = _options.Scale switch { TileScale.Divide65535 => 65535f, TileScale.Divide255 => 255f, _ => 1f };
+        if (!_onDevice)
+            return;
+        float divisor = Divisor;
+        var output = batch.AsSpan(0, (int)(count * TileLength));
+        if (_staged)
+            PatchNormalization.Normalize(staging.AsSpan(0, output.Length), (int)TileLength, divisor, output, _options.Compute);
+        else
+            PatchNormalization.Normalize(output, (int)TileLength, output, _options.Compute);
+    }
+
+    private float Divisor => _options.Scale switch { TileScale.Divide65535 => 65535f, TileScale.Divide255 => 255f, _ => 1f };
+
+    private void CutTiles(byte[] band, int y0, int y1, TileOrigin[] origins, int first, int count, float[] batch, ushort[] staging, int slot)
+    {
+        float divisor = Divisor;
         int tile = _grid.Tile, width = _volume.Width;
         long channelStride = (long)(y1 - y0) * width;
         Parallel.For(0, count, i =>
         {
             var output = batch.AsSpan((int)((slot + i) * TileLength), (int)TileLength);
             var origin = origins[first + i];
-            if (_options.Normalize && _volume.SampleType == VolumeSampleType.UInt16)
+            if (_staged)
+            {
+                GatherUInt16(band, y0, y1, origin, staging.AsSpan((int)((slot + i) * TileLength), (int)TileLength));
+            }
+            else if (_onDevice)
+            {
+                Gather(band, y0, y1, origin, output, divisor);
+            }
+            else if (_options.Normalize && _volume.SampleType == VolumeSampleType.UInt16)
             {
                 // Straight from the band's rows: no copy of the tile, and its padding never touched until written.
                 int rows = Math.Min(tile, y1 - origin.Y), columns = Math.Min(tile, width - origin.X);
@@ -192,6 +230,21 @@ public sealed class VolumeTiler
                     PatchNormalization.NormalizePatch(output, output);
             }
         });
+    }
+
+    /// <summary>Copies one uint16 tile out of the band as it is, zeros where it hangs past the slice.</summary>
+    private void GatherUInt16(byte[] band, int y0, int y1, TileOrigin origin, Span<ushort> tile)
+    {
+        int side = _grid.Tile, width = _volume.Width;
+        int columns = Math.Min(side, width - origin.X);
+        var samples = MemoryMarshal.Cast<byte, ushort>(band.AsSpan());
+        long sliceSamples = (long)(y1 - y0) * width;
+        tile.Clear();
+        for (int c = 0; c < _volume.SliceCount; c++)
+        {
+            for (int r = 0; r < side && origin.Y + r < y1; r++)
+                samples.Slice((int)(c * sliceSamples + (long)(origin.Y + r - y0) * width + origin.X), columns).CopyTo(tile.Slice(((c * side) + r) * side));
+        }
     }
 
     /// <summary>Copies one tile out of the band as scaled float32, zeros where it hangs past the slice.</summary>

@@ -61,6 +61,18 @@ public sealed class VolumeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Tile_normalizes_on_the_gpu_kernels_too()
+    {
+        // ilgpu-cpu runs PatchNormalizationKernel on ILGPU's CPU emulator, as --backend cuda runs it on a GPU.
+        string tiles = _folder.File("device.npy");
+        var result = CliRunner.Run("volume", "tile", VolumeData.PathOf("tiffcp_lzw"), "--mask", _mask, "--tile", "32", "--stride", "16",
+            "--scale", "65535", "--normalize", "--out", tiles, "--backend", "ilgpu-cpu", "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("ILGPU CPU emulator", result.Json.GetProperty("backend").GetString());
+        NormalizationCase.AssertWithinOneUlp(NpyFile.ReadFloat32(VolumeData.PathOf("tiles_normalized.npy")).Data, NpyFile.ReadFloat32(tiles).Data, "ilgpu-cpu");
+    }
+
+    [Fact]
     public void Tile_with_a_limit_and_a_slice_range_prints_counts_and_throughput()
     {
         string tiles = _folder.File("few.npy");
