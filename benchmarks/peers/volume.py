@@ -19,11 +19,11 @@ Deflate shrinks the data by only about 15 % (smooth structure plus 9 bits of noi
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy as np
 import tifffile
+
+from quantile import timed  # one warm-up, then --repeat timed runs: the same protocol for every peer
 
 SLICES, SIZE, SEED = 65, 2048, 20261124
 TILE, STRIDE, FIRST, LAST, TILES = 256, 128, 15, 49, 128
@@ -73,16 +73,6 @@ def grid(mask):
             for y in range(0, padded.shape[0] - TILE + 1, STRIDE)
             for x in range(0, padded.shape[1] - TILE + 1, STRIDE)
             if padded[y:y + TILE, x:x + TILE].any()]
-
-
-def timed(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return {"median": statistics.median(times), "times": times}
 
 
 def files(folder, name):

@@ -88,11 +88,12 @@ internal static class VolumeCommand
         var output = CommandLine.FileOption("--out", "Write the tiles as float32 (N, C, H, W) .npy.");
         var coords = CommandLine.FileOption("--coords", "Write the tiles' (y, x) origins as int32 (N, 2) .npy.");
         var limit = new Option<int?>("--limit") { Description = "Stop after this many tiles." };
+        var cache = new Option<DirectoryInfo>("--cache") { Description = "Tile cache folder: built from the slices on first use (32 × 32 × slices chunks in one memory-mapped file), read instead of the TIFFs afterwards." };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
         var command = new Command("tile", "Cut the volume into tiles at every stride over the mask, as the ink-detection solutions do, streaming it in bands under a memory budget.")
         {
-            source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, json, backend,
+            source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, cache, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -111,6 +112,7 @@ internal static class VolumeCommand
             };
             var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            using var chunks = parse.GetValue(cache) is { } folder ? OpenCache(parse, volume, folder.FullName) : null;
             long memory = Bytes(parse.GetValue(budget)!);
             // The budget covers everything the command holds, not only the tiler's buffers: the mask and the grid too.
             long held = fragment.Pixels.Length + (long)grid.Count * 2 * sizeof(int);
@@ -127,6 +129,7 @@ internal static class VolumeCommand
                 Normalize = parse.GetValue(normalize),
                 MemoryBudget = Math.Max(memory - held, 1),
                 Compute = compute,
+                Cache = chunks,
             };
             var tiler = new VolumeTiler(volume, grid, options);
             int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
@@ -168,6 +171,7 @@ internal static class VolumeCommand
                 seconds,
                 tilesPerSecond = tiles / seconds,
                 readMBPerSecond = tiler.BytesRead / 1e6 / seconds,
+                cache = chunks?.Directory,
                 output = tilesFile?.Path,
                 coords = coordsFile?.Path,
             };
@@ -186,6 +190,15 @@ internal static class VolumeCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The cache in <paramref name="folder"/>, built first (with a progress bar) when there is none.</summary>
+    private static TileCache OpenCache(ParseResult parse, TiffVolume volume, string folder)
+    {
+        if (TileCache.Open(volume, folder) is { } existing)
+            return existing;
+        using var bar = ProgressBar.Start(parse, "Caching", volume.Height);
+        return TileCache.Build(volume, folder, bar);
     }
 
     private static TiffVolume Open(string source, string? slices) =>

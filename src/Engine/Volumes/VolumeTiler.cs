@@ -34,6 +34,9 @@ public sealed record VolumeTilerOptions
     /// (uint16 tiles are staged as uint16, a batch-sized buffer more in the budget, and converted on the device).
     /// </summary>
     public Compute.ComputeContext? Compute { get; init; }
+
+    /// <summary>Read the bands from this cache of the volume instead of its TIFFs (<see cref="TileCache"/>); null reads the TIFFs.</summary>
+    public TileCache? Cache { get; init; }
 }
 
 /// <summary>
@@ -71,6 +74,8 @@ public sealed class VolumeTiler
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PooledBatches, 1, "options.PooledBatches");
         if (!Enum.IsDefined(_options.Scale))
             throw new ArgumentOutOfRangeException("options.Scale", _options.Scale, "Unknown tile scale.");
+        if (_options.Cache is { Header: var cached } && (cached.Width, cached.Height, cached.Slices, cached.BytesPerSample) != (volume.Width, volume.Height, volume.SliceCount, volume.BytesPerSample))
+            throw new ArgumentException($"The tile cache in {_options.Cache.Directory} holds {cached.Slices} slices of {cached.Width}×{cached.Height}, not {volume.Source}'s {volume.SliceCount} of {volume.Width}×{volume.Height}.", nameof(options));
         if (grid.Width != volume.Width || grid.Height != volume.Height)
             throw new ArgumentException($"The tile grid is over {grid.Width}×{grid.Height} pixels but {volume.Source}'s slices are {volume.Width}×{volume.Height}; the mask must match the slices.", nameof(grid));
 
@@ -138,7 +143,10 @@ public sealed class VolumeTiler
                 int y1 = Math.Min(origins[end - 1].Y + tile, height);
                 if (y1 > y0)
                 {
-                    _volume.ReadBand(y0, y1, 0, width, band);
+                    if (_options.Cache is { } cache)
+                        cache.ReadBand(y0, y1, 0, width, band);
+                    else
+                        _volume.ReadBand(y0, y1, 0, width, band);
                     Interlocked.Add(ref _bytesRead, (long)(y1 - y0) * width * _volume.SliceCount * _volume.BytesPerSample);
                 }
                 for (int next = first; next < end;)

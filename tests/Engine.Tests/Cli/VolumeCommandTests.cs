@@ -73,6 +73,25 @@ public sealed class VolumeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Tile_builds_a_cache_once_and_reads_it_afterwards()
+    {
+        string cache = _folder.File("cache"), tiles = _folder.File("cached.npy");
+        string[] args = ["volume", "tile", VolumeData.PathOf("tiffcp_deflate_predictor"), "--mask", _mask, "--tile", "32", "--stride", "16",
+            "--scale", "65535", "--normalize", "--cache", cache, "--out", tiles, "--json"];
+        Assert.Equal(0, CliRunner.Run(args).ExitCode);
+        var built = File.GetLastWriteTimeUtc(Path.Combine(cache, "chunks.bin"));
+        var result = CliRunner.Run(args);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(cache, result.Json.GetProperty("cache").GetString());
+        Assert.Equal(built, File.GetLastWriteTimeUtc(Path.Combine(cache, "chunks.bin")));
+        NormalizationCase.AssertWithinOneUlp(NpyFile.ReadFloat32(VolumeData.PathOf("tiles_normalized.npy")).Data, NpyFile.ReadFloat32(tiles).Data, "cached");
+
+        result = CliRunner.Run("volume", "tile", VolumeData.PathOf("tiffcp_deflate_predictor"), "--mask", _mask, "--slices", "1..2", "--cache", cache);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not 1..2", result.Error);
+    }
+
+    [Fact]
     public void Tile_with_a_limit_and_a_slice_range_prints_counts_and_throughput()
     {
         string tiles = _folder.File("few.npy");
