@@ -40,6 +40,7 @@ internal sealed class TiffSlice : IDisposable
     private readonly Tiff _tiff;
     private readonly SafeFileHandle _handle;
     private readonly long[]? _rawOffsets;
+    private readonly int _rawRowsPerStrip;
     private readonly DeflateBlocks? _deflate;
     private readonly int _sampleBytes;
     private byte[]? _block;
@@ -82,19 +83,26 @@ internal sealed class TiffSlice : IDisposable
                 Info.Predictor == 2, BlockWidth);
         }
 
-        // Uncompressed strips are read straight from the file, row by row: a band never decodes a whole strip
-        // (tifffile writes an uncompressed slice as one strip), and there is no LibTiff in the loop at all.
+        // Uncompressed strips are read straight from the file, rows at a time: a band never reads a whole strip it
+        // only partly needs, and there is no LibTiff in the loop at all.
         if (!tiled && compression == Compression.NONE)
         {
             _rawOffsets = tiff.GetField(TiffTag.STRIPOFFSETS)[0].TolongArray();
             long[] counts = tiff.GetField(TiffTag.STRIPBYTECOUNTS)[0].TolongArray();
             long rowBytes = (long)Width * _sampleBytes;
+            bool contiguous = true;
             for (int s = 0; s < _rawOffsets.Length; s++)
             {
                 long rows = Math.Min(BlockHeight, Height - (long)s * BlockHeight);
                 if (rows > 0 && (counts[s] < rows * rowBytes || _rawOffsets[s] + rows * rowBytes > stream.Length))
                     throw new InvalidDataException($"{Where(path, page)} is truncated or corrupt: strip {s} should hold {rows * rowBytes} bytes at offset {_rawOffsets[s]} but the file is {stream.Length} bytes.");
+                contiguous &= s == 0 || _rawOffsets[s] == _rawOffsets[s - 1] + BlockHeight * rowBytes;
             }
+            // Strips stored one after another (tifffile writes large uncompressed slices one row a strip) read as
+            // one: a band is then a single read per slice instead of one per strip.
+            _rawRowsPerStrip = contiguous ? Height : BlockHeight;
+            if (contiguous)
+                _rawOffsets = [_rawOffsets[0]];
         }
     }
 
@@ -172,10 +180,10 @@ internal sealed class TiffSlice : IDisposable
         long rowBytes = (long)Width * _sampleBytes;
         for (int y = y0; y < y1;)
         {
-            int strip = y / BlockHeight;
-            long offset = _rawOffsets![strip] + (y - (long)strip * BlockHeight) * rowBytes + (long)x0 * _sampleBytes;
+            int strip = y / _rawRowsPerStrip;
+            long offset = _rawOffsets![strip] + (y - (long)strip * _rawRowsPerStrip) * rowBytes + (long)x0 * _sampleBytes;
             // Whole rows are contiguous within a strip, so they come in one read; a column window row by row.
-            int rows = x0 == 0 && x1 == Width ? Math.Min(y1, (strip + 1) * BlockHeight) - y : 1;
+            int rows = x0 == 0 && x1 == Width ? Math.Min(y1, (strip + 1) * _rawRowsPerStrip) - y : 1;
             var part = destination.Slice((y - y0) * outRow, rows * outRow);
             if (RandomAccess.Read(_handle, part, offset) < part.Length)
                 throw new InvalidDataException($"{Where(Path, Info.Page)} is truncated: row {y + rows - 1} ends past the end of the file.");
