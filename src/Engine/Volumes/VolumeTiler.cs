@@ -63,7 +63,7 @@ public sealed class VolumeTiler
     /// <param name="volume">The open volume; its slices are the channels.</param>
     /// <param name="grid">Tiles to cut, over the volume's width and height.</param>
     /// <param name="options">Batch size, scaling, normalization, memory budget; null for the defaults.</param>
-    /// <exception cref="ArgumentException">The grid's size differs from the volume's, or the budget cannot hold one band of tile rows plus the batches.</exception>
+    /// <exception cref="ArgumentException">The grid's size differs from the volume's or the cache's, a batch would exceed a .NET array, or the budget cannot hold one band of tile rows plus the batches.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The batch size or pooled batches are below 1, or the scale is not defined.</exception>
     public VolumeTiler(TiffVolume volume, TileGrid grid, VolumeTilerOptions? options = null)
     {
@@ -80,6 +80,8 @@ public sealed class VolumeTiler
             throw new ArgumentException($"The tile grid is over {grid.Width}×{grid.Height} pixels but {volume.Source}'s slices are {volume.Width}×{volume.Height}; the mask must match the slices.", nameof(grid));
 
         TileLength = (long)volume.SliceCount * grid.Tile * grid.Tile;
+        if (_options.BatchSize * TileLength > Array.MaxLength)
+            throw new ArgumentException($"A batch of {_options.BatchSize} tiles of {volume.SliceCount} × {grid.Tile} × {grid.Tile} holds {_options.BatchSize * TileLength:N0} values, more than one .NET array holds ({Array.MaxLength:N0}); use smaller batches.", nameof(options));
         BatchBytes = _options.BatchSize * TileLength * sizeof(float);
         _onDevice = _options.Normalize && _options.Compute is { UsesKernels: true };
         _staged = _onDevice && volume.SampleType == VolumeSampleType.UInt16;

@@ -274,6 +274,27 @@ public class TiffVolumeTests
     }
 
     [Fact]
+    public void Uncompressed_strips_stored_out_of_order_are_read_strip_by_strip()
+    {
+        using var folder = new TempFolder();
+        int width = 37, height = 29;
+        for (int s = 0; s < 2; s++)
+            VolumeData.WriteUInt16(folder.File($"{s}.tif"), VolumeData.Generated(s, width, height), width, height, rowsPerStrip: 4, lastStripFirst: true);
+        using var volume = TiffVolume.Open(folder.Path);
+        Assert.Equal(VolumeData.Generated(1, width, height), volume.ReadSlice<ushort>(1));
+        var bytes = new byte[2 * 10 * 7 * sizeof(ushort)];
+        volume.ReadBand(3, 13, 5, 12, bytes);
+        var band = MemoryMarshal.Cast<byte, ushort>(bytes).ToArray();
+        for (int s = 0; s < 2; s++)
+        {
+            var expected = VolumeData.Generated(s, width, height);
+            for (int y = 3; y < 13; y++)
+                for (int x = 5; x < 12; x++)
+                    Assert.Equal(expected[y * width + x], band[(s * 10 + y - 3) * 7 + x - 5]);
+        }
+    }
+
+    [Fact]
     public void LibTiff_written_deflate_slices_read_back()
     {
         using var folder = new TempFolder();

@@ -19,7 +19,8 @@ internal static class VolumeData
         Expected.AsSpan(slice * Width * Height, Width * Height).ToArray().Select(v => (ushort)v).ToArray();
 
     /// <summary>Writes a uint16 TIFF with LibTiff.NET, striped, uncompressed unless told.</summary>
-    public static void WriteUInt16(string path, ushort[] pixels, int width, int height, Compression compression = Compression.NONE, int rowsPerStrip = 8)
+    public static void WriteUInt16(string path, ushort[] pixels, int width, int height, Compression compression = Compression.NONE, int rowsPerStrip = 8,
+        bool lastStripFirst = false)
     {
         using var tiff = Tiff.Open(path, "w");
         tiff.SetField(TiffTag.IMAGEWIDTH, width);
@@ -31,9 +32,12 @@ internal static class VolumeData
         tiff.SetField(TiffTag.COMPRESSION, compression);
         var bytes = MemoryMarshal.AsBytes(pixels.AsSpan());
         int rowBytes = width * 2;
-        for (int strip = 0, y = 0; y < height; strip++, y += rowsPerStrip)
+        int strips = (height + rowsPerStrip - 1) / rowsPerStrip;
+        for (int i = 0; i < strips; i++)
         {
-            int rows = Math.Min(rowsPerStrip, height - y);
+            // Writing the strips in reverse order stores them out of order in the file, as some writers do.
+            int strip = lastStripFirst ? strips - 1 - i : i;
+            int y = strip * rowsPerStrip, rows = Math.Min(rowsPerStrip, height - y);
             var data = bytes.Slice(y * rowBytes, rows * rowBytes).ToArray();
             tiff.WriteEncodedStrip(strip, data, data.Length);
         }

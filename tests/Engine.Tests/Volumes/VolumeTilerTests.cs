@@ -132,6 +132,7 @@ public class VolumeTilerTests
             var other = TileGrid.Create(new byte[71 * 45], 71, 45, 32, 16);
             Assert.Contains("must match", Assert.Throws<ArgumentException>(() => new VolumeTiler(volume, other)).Message);
             Assert.Throws<ArgumentOutOfRangeException>(() => new VolumeTiler(volume, grid, new VolumeTilerOptions { BatchSize = 0 }));
+            Assert.Contains("use smaller batches", Assert.Throws<ArgumentException>(() => new VolumeTiler(volume, grid, new VolumeTilerOptions { BatchSize = 1 << 30 })).Message);
         }
     }
 }
