@@ -5,6 +5,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Engine.Benchmarks.Segmentation;
+using Engine.Benchmarks.Volumes;
 using Engine.Compute;
 
 namespace Engine.Benchmarks;
@@ -28,6 +29,7 @@ internal static class PeerComparison
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
         ["wbf"] = new(typeof(Engine.Benchmarks.Detection.WeightedBoxesFusionBenchmarks), "wbf.py", "ensemble-boxes"),
         ["stitch"] = new(typeof(StitchBenchmarks), "stitch.py", "numpy", Floor: "CopyMap"),
+        ["volume"] = new(typeof(VolumeBenchmarks), "volume.py", "tifffile", Floor: "CopyStack"),
     };
 
     public static int Run(string name)

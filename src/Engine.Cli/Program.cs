@@ -22,6 +22,7 @@ internal static class Program
             InfoCommand.Create(),
             VerifyCommand.Create(),
             WbfCommand.Create(),
+            VolumeCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

@@ -37,6 +37,8 @@ public class PtxCompilationTests
         Assert.Contains("BestPercentileKernel.Count", names);
         Assert.Contains("WeightedBoxesFusionKernel.Cluster", names);
         Assert.Contains("SlidingWindowStitcherKernel.Accumulate", names);
+        Assert.Contains("PatchNormalizationKernel.NormalizeFloat", names);
+        Assert.Contains("PatchNormalizationKernel.NormalizeUInt16", names);
     }
 
     [Theory]

@@ -1,0 +1,219 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Engine.IO;
+using Engine.Volumes;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine volume info|tile</c>: a TIFF stack's layout, and the tiles a model reads from it.</summary>
+internal static class VolumeCommand
+{
+    public static Command Create() => new("volume", "TIFF volumes (a directory of slices 00.tif … or one multi-page TIFF): inspect them and cut them into normalized tiles.")
+    {
+        Info(),
+        Tile(),
+    };
+
+    private static Argument<string> SourceArgument() => new("source")
+    {
+        Description = "A directory of slice files named by number (00.tif, 01.tif, …) or a multi-page TIFF file.",
+    };
+
+    private static Option<string> SlicesOption() => new("--slices")
+    {
+        Description = "Slices to read, FIRST..LAST inclusive (15..49 is the middle 35 of 65); default all.",
+    };
+
+    private static Command Info()
+    {
+        var source = SourceArgument();
+        var slices = SlicesOption();
+        var json = CommandLine.JsonOption();
+        var command = new Command("info", "Slices, size, sample type, compression, strips or tiles and bytes of a volume.") { source, slices, json };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            using var volume = Open(parse.GetValue(source)!, parse.GetValue(slices));
+            var infos = volume.Slices;
+            var files = infos.Select(s => s.Path).Distinct().ToArray();
+            var first = infos[0];
+            var info = new
+            {
+                source = volume.Source,
+                multiPage = volume.IsMultiPage,
+                totalSlices = volume.TotalSlices,
+                slices = volume.SliceCount,
+                range = volume.Range.ToString(),
+                width = volume.Width,
+                height = volume.Height,
+                dtype = volume.SampleType.ToString().ToLowerInvariant(),
+                compression = infos.Select(s => s.Compression).Distinct().ToArray(),
+                predictor = infos.Select(s => s.Predictor).Distinct().ToArray(),
+                layout = first.Tiled ? "tiled" : "striped",
+                blockWidth = first.BlockWidth,
+                blockHeight = first.BlockHeight,
+                blocksPerSlice = first.Blocks,
+                bigTiff = first.BigTiff,
+                fileBytes = files.Sum(f => new FileInfo(f).Length),
+                uncompressedBytes = volume.UncompressedBytes,
+            };
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, info);
+                return 0;
+            }
+            stdout.WriteLine($"{info.source}: {info.slices} of {info.totalSlices} slices ({info.range}){(info.multiPage ? " as pages of one file" : "")}");
+            stdout.WriteLine($"size: {info.width} × {info.height} px, {info.dtype}");
+            stdout.WriteLine($"storage: {string.Join(", ", info.compression)} (predictor {string.Join(", ", info.predictor)}), {info.layout} " +
+                (first.Tiled ? $"in {info.blockWidth} × {info.blockHeight} tiles" : $"in strips of {info.blockHeight} rows") +
+                $", {info.blocksPerSlice} per slice{(info.bigTiff ? ", BigTIFF" : "")}");
+            stdout.WriteLine($"bytes: {CommandLine.Count(info.fileBytes)} in files, {CommandLine.Count(info.uncompressedBytes)} uncompressed");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Tile()
+    {
+        var source = SourceArgument();
+        var mask = CommandLine.FileOption("--mask", "The fragment mask (PNG, TIFF or .npy; non-zero = fragment), the slices' size.", required: true);
+        var tile = new Option<int>("--tile") { Description = "Tile side in pixels.", DefaultValueFactory = _ => 256 };
+        var stride = new Option<int>("--stride") { Description = "Step between tile origins in pixels.", DefaultValueFactory = _ => 32 };
+        var slices = SlicesOption();
+        var scale = new Option<string>("--scale") { Description = "Value scaling: raw, 65535 (÷65535) or 255 (÷255), in float32.", DefaultValueFactory = _ => "raw" };
+        var normalize = new Option<bool>("--normalize") { Description = "Normalize each tile by its own mean and unbiased std: (x − mean) / (std + 1e-6)." };
+        var rule = new Option<string>("--keep") { Description = "Which tiles to keep: any (some mask pixel non-zero) or all (every mask pixel non-zero).", DefaultValueFactory = _ => "any" };
+        var batch = new Option<int>("--batch") { Description = "Tiles per batch.", DefaultValueFactory = _ => 16 };
+        var budget = new Option<string>("--memory") { Description = "Memory budget for the mask, the tile grid, the band of rows and the batches: bytes, or with K, M, G (powers of 1024).", DefaultValueFactory = _ => "2G" };
+        var output = CommandLine.FileOption("--out", "Write the tiles as float32 (N, C, H, W) .npy.");
+        var coords = CommandLine.FileOption("--coords", "Write the tiles' (y, x) origins as int32 (N, 2) .npy.");
+        var limit = new Option<int?>("--limit") { Description = "Stop after this many tiles." };
+        var cache = new Option<DirectoryInfo>("--cache") { Description = "Tile cache folder: built from the slices on first use (32 × 32 × slices chunks in one memory-mapped file), read instead of the TIFFs afterwards." };
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("tile", "Cut the volume into tiles at every stride over the mask, as the ink-detection solutions do, streaming it in bands under a memory budget.")
+        {
+            source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, cache, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            var clock = Stopwatch.StartNew();
+            using var volume = Open(parse.GetValue(source)!, parse.GetValue(slices));
+            string maskPath = parse.GetValue(mask)!.FullName;
+            var fragment = MapFile.ReadMask(maskPath);
+            if (fragment.Width != volume.Width || fragment.Height != volume.Height)
+                throw new InvalidDataException($"{maskPath} is {fragment.Width}×{fragment.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
+            int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
+            var keep = parse.GetValue(rule) switch
+            {
+                "any" => TileKeepRule.AnyMasked,
+                "all" => TileKeepRule.AllMasked,
+                var other => throw new ArgumentException($"--keep {other} is not one of any, all."),
+            };
+            var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            using var chunks = parse.GetValue(cache) is { } folder ? OpenCache(parse, volume, folder.FullName) : null;
+            long memory = Bytes(parse.GetValue(budget)!);
+            // The budget covers everything the command holds, not only the tiler's buffers: the mask and the grid too.
+            long held = fragment.Pixels.Length + (long)grid.Count * 2 * sizeof(int);
+            var options = new VolumeTilerOptions
+            {
+                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                Scale = parse.GetValue(scale) switch
+                {
+                    "raw" => TileScale.Raw,
+                    "65535" => TileScale.Divide65535,
+                    "255" => TileScale.Divide255,
+                    var other => throw new ArgumentException($"--scale {other} is not one of raw, 65535, 255."),
+                },
+                Normalize = parse.GetValue(normalize),
+                MemoryBudget = Math.Max(memory - held, 1),
+                Compute = compute,
+                Cache = chunks,
+            };
+            var tiler = new VolumeTiler(volume, grid, options);
+            int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
+            int total = Math.Min(grid.Count, max ?? int.MaxValue);
+
+            using var tilesFile = parse.GetValue(output) is { } o ? new NpyWriter<float>(o.FullName, [volume.SliceCount, side, side]) : null;
+            using var coordsFile = parse.GetValue(coords) is { } c ? new NpyWriter<int>(c.FullName, [2]) : null;
+            long tiles = 0;
+            using (var bar = ProgressBar.Start(parse, "Tiling", total))
+            {
+                foreach (var cut in tiler.Batches(max, bar))
+                {
+                    using (cut)
+                    {
+                        tilesFile?.Append(cut.Data.Span);
+                        coordsFile?.Append(cut.Origins.SelectMany(t => new[] { t.Y, t.X }).ToArray());
+                        tiles += cut.Count;
+                    }
+                }
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            var result = new
+            {
+                source = volume.Source,
+                slices = volume.SliceCount,
+                range = volume.Range.ToString(),
+                width = volume.Width,
+                height = volume.Height,
+                tile = side,
+                stride = step,
+                gridTiles = grid.Count,
+                tiles,
+                tileShape = new[] { volume.SliceCount, side, side },
+                bytesRead = tiler.BytesRead,
+                memoryBudget = memory,
+                peakBytes = tiler.PeakBytes + held,
+                backend = compute.Description,
+                bandRows = tiler.BandRows,
+                seconds,
+                tilesPerSecond = tiles / seconds,
+                readMBPerSecond = tiler.BytesRead / 1e6 / seconds,
+                cache = chunks?.Directory,
+                output = tilesFile?.Path,
+                coords = coordsFile?.Path,
+            };
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, result);
+                return 0;
+            }
+            stdout.WriteLine($"{CommandLine.Count(tiles)} tiles of {volume.SliceCount} × {side} × {side} ({CommandLine.Count(grid.Count)} in the grid over the mask) in {seconds.ToString("F2", CultureInfo.InvariantCulture)} s: " +
+                $"{(tiles / seconds).ToString("F1", CultureInfo.InvariantCulture)} tiles/s, {(tiler.BytesRead / 1e6 / seconds).ToString("F0", CultureInfo.InvariantCulture)} MB/s read");
+            stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes + held)} bytes (mask, grid, band, batches) of a {CommandLine.Count(memory)}-byte budget");
+            if (tilesFile is not null)
+                stdout.WriteLine($"tiles: {tilesFile.Path}");
+            if (coordsFile is not null)
+                stdout.WriteLine($"origins: {coordsFile.Path}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The cache in <paramref name="folder"/>, built first (with a progress bar) when there is none.</summary>
+    private static TileCache OpenCache(ParseResult parse, TiffVolume volume, string folder)
+    {
+        if (TileCache.Open(volume, folder) is { } existing)
+            return existing;
+        using var bar = ProgressBar.Start(parse, "Caching", volume.Height);
+        return TileCache.Build(volume, folder, bar);
+    }
+
+    private static TiffVolume Open(string source, string? slices) =>
+        TiffVolume.Open(source, slices is null ? null : SliceRange.Parse(slices));
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new ArgumentException($"{option} {value} must be at least 1.");
+
+    /// <summary>"2G", "512M", "64K" or a plain byte count.</summary>
+    internal static long Bytes(string text)
+    {
+        string digits = text.TrimEnd('K', 'M', 'G', 'k', 'm', 'g');
+        int shift = text.Length == digits.Length ? 0 : char.ToUpperInvariant(text[^1]) switch { 'K' => 10, 'M' => 20, _ => 30 };
+        if (text.Length - digits.Length > 1 || !long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1 || value > (long.MaxValue >> shift))
+            throw new ArgumentException($"--memory {text} is not a byte count such as 2G, 512M or 1000000.");
+        return value << shift;
+    }
+}

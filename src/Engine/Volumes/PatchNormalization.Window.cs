@@ -1,0 +1,175 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Volumes;
+
+// The fused uint16 path for tiles read in place from a band of rows, as VolumeTiler cuts them.
+public static partial class PatchNormalization
+{
+    /// <summary>
+    /// The fused uint16 path over a tile that lies in a band of rows rather than in a patch of its own: channel c,
+    /// row r of the tile starts at <c>source + c × channelStride + r × rowStride</c>, and only
+    /// <paramref name="rows"/> × <paramref name="columns"/> of its <paramref name="tile"/> × <paramref name="tile"/>
+    /// lie inside the slice — the rest is the zero padding, counted in the statistics without being read.
+    /// </summary>
+    /// <remarks>
+    /// The first pass reads the band once, summing and packing the tile's rows into a per-thread scratch; the
+    /// second reads the scratch. Reading the band twice measured 3× slower: every 512-byte tile row of a band
+    /// lies on a page of its own, so each pass over a tile missed the TLB thousands of times.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void NormalizeWindow(ushort* source, long channelStride, int rowStride, int channels,
+        int rows, int columns, int tile, float divisor, float* output)
+    {
+        long n = (long)channels * tile * tile;
+        long padding = n - (long)channels * rows * columns;
+        double shift = source[0] / divisor;
+        var sums = new WindowSums();
+        long packed = (long)channels * rows * columns;
+        if (t_scratch is null || t_scratch.Length < packed)
+            t_scratch = GC.AllocateUninitializedArray<ushort>((int)packed);
+        fixed (ushort* scratch = t_scratch)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int r = 0; r < rows; r++)
+                    sums.Add(source + c * channelStride + (long)r * rowStride, scratch + ((long)c * rows + r) * columns, columns, divisor, shift);
+            }
+            // Each padded zero adds (0 − shift) to the sum and shift² to the squares.
+            double sum = sums.Sum - padding * shift;
+            double squares = sums.Squares + padding * shift * shift;
+            double meanShifted = sum / n;
+            double variance = Math.Max(squares - sum * meanShifted, 0) / (n - 1);
+            double mean = shift + meanShifted;
+            double scale = 1 / (Math.Sqrt(variance) + Epsilon);
+            float paddingValue = (float)(-mean * scale);
+            for (int c = 0; c < channels; c++)
+            {
+                for (int r = 0; r < tile; r++)
+                {
+                    var target = new Span<float>(output + ((long)c * tile + r) * tile, tile);
+                    if (r >= rows)
+                    {
+                        target.Fill(paddingValue);
+                        continue;
+                    }
+                    WriteScaled(scratch + ((long)c * rows + r) * columns, columns, divisor, mean, scale, target);
+                    target[columns..].Fill(paddingValue);
+                }
+            }
+        }
+    }
+
+    /// <summary>One tile's samples packed by <see cref="NormalizeWindow"/>; one per thread, reused.</summary>
+    [ThreadStatic]
+    private static ushort[]? t_scratch;
+
+    /// <summary>Shifted float64 sums of uint16 values converted and divided in float32, as <see cref="Sums"/> over floats.</summary>
+    private struct WindowSums
+    {
+        public double Sum;
+        public double Squares;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public unsafe void Add(ushort* values, ushort* copy, int length, float divisor, double shift)
+        {
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var s = Vector512.Create(shift);
+                var d = Vector512.Create(divisor);
+                Vector512<double> sum = default, squares = default, squares2 = default;
+                for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
+                {
+                    var raw = Vector512.Load(values + i);
+                    raw.Store(copy + i);
+                    var (low, high) = Vector512.Widen(raw);
+                    var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
+                    var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
+                    a -= s;
+                    b -= s;
+                    e -= s;
+                    f -= s;
+                    sum += (a + b) + (e + f);
+                    squares = Vector512.FusedMultiplyAdd(a, a, Vector512.FusedMultiplyAdd(b, b, squares));
+                    squares2 = Vector512.FusedMultiplyAdd(e, e, Vector512.FusedMultiplyAdd(f, f, squares2));
+                }
+                Sum += Vector512.Sum(sum);
+                Squares += Vector512.Sum(squares + squares2);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var s = Vector256.Create(shift);
+                var d = Vector256.Create(divisor);
+                Vector256<double> sum = default, squares = default, squares2 = default;
+                for (; i <= length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+                {
+                    var raw = Vector256.Load(values + i);
+                    raw.Store(copy + i);
+                    var (low, high) = Vector256.Widen(raw);
+                    var (a, b) = Vector256.Widen(Vector256.ConvertToSingle(low) / d);
+                    var (e, f) = Vector256.Widen(Vector256.ConvertToSingle(high) / d);
+                    a -= s;
+                    b -= s;
+                    e -= s;
+                    f -= s;
+                    sum += (a + b) + (e + f);
+                    squares = Vector256.FusedMultiplyAdd(a, a, Vector256.FusedMultiplyAdd(b, b, squares));
+                    squares2 = Vector256.FusedMultiplyAdd(e, e, Vector256.FusedMultiplyAdd(f, f, squares2));
+                }
+                Sum += Vector256.Sum(sum);
+                Squares += Vector256.Sum(squares + squares2);
+            }
+            for (; i < length; i++)
+            {
+                copy[i] = values[i];
+                double x = values[i] / divisor - shift;
+                Sum += x;
+                Squares = Math.FusedMultiplyAdd(x, x, Squares);
+            }
+        }
+    }
+
+    /// <summary>
+    /// output = (float)((x / divisor − mean) × scale) with scale = 1 / (std + ε), in float64: one float64 rounding
+    /// more than the division, which moves an output across a float32 rounding boundary about once in 2²⁸.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WriteScaled(ushort* values, int length, float divisor, double mean, double scale, Span<float> output)
+    {
+        int i = 0;
+        fixed (float* y = output)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var m = Vector512.Create(mean);
+                var k = Vector512.Create(scale);
+                var d = Vector512.Create(divisor);
+                for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
+                {
+                    var (low, high) = Vector512.Widen(Vector512.Load(values + i));
+                    var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
+                    Vector512.Narrow((a - m) * k, (b - m) * k).Store(y + i);
+                    var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
+                    Vector512.Narrow((e - m) * k, (f - m) * k).Store(y + i + Vector512<float>.Count);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var m = Vector256.Create(mean);
+                var k = Vector256.Create(scale);
+                var d = Vector256.Create(divisor);
+                for (; i <= length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+                {
+                    var (low, high) = Vector256.Widen(Vector256.Load(values + i));
+                    var (a, b) = Vector256.Widen(Vector256.ConvertToSingle(low) / d);
+                    Vector256.Narrow((a - m) * k, (b - m) * k).Store(y + i);
+                    var (e, f) = Vector256.Widen(Vector256.ConvertToSingle(high) / d);
+                    Vector256.Narrow((e - m) * k, (f - m) * k).Store(y + i + Vector256<float>.Count);
+                }
+            }
+            for (; i < length; i++)
+                y[i] = (float)((values[i] / divisor - mean) * scale);
+        }
+    }
+}

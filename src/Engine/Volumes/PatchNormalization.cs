@@ -1,0 +1,266 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Engine.Compute;
+using Engine.Kernels.Volumes;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Volumes;
+
+/// <summary>
+/// Per-patch normalization <c>(x − mean) / (std + 1e-6)</c>, mean and std over each whole patch (C, H, W), std
+/// unbiased as <c>torch.Tensor.std()</c> computes it by default — the ink-detection solutions' input
+/// normalization. Also fused with the uint16 → float32 conversion and scaling of raw scan values.
+/// </summary>
+/// <remarks>
+/// The statistics are accumulated in float64 in one pass (sums of values shifted by the patch's first value,
+/// which keeps the variance exact when the spread is tiny beside the mean), and each output is
+/// <c>(float)((x − mean) / (std + 1e-6))</c> evaluated in float64: the float64 reference formula rounded once to
+/// float32, which tests/data/volumes matches within one float32 ulp.
+/// </remarks>
+public static partial class PatchNormalization
+{
+    /// <summary>Added to the standard deviation, as in the reference formula, so a constant patch gives zeros.</summary>
+    public const double Epsilon = 1e-6;
+
+    /// <summary>Values converted at a time on the uint16 path: 16 KB of floats stay in L1 between its two passes.</summary>
+    private const int ChunkLength = 4096;
+
+    /// <summary>Normalizes each patch of <paramref name="patches"/> into <paramref name="output"/>.</summary>
+    /// <param name="patches">B patches of <paramref name="patchLength"/> values each, one after another.</param>
+    /// <param name="patchLength">Values per patch (C × H × W), at least 2 (the unbiased std divides by n − 1).</param>
+    /// <param name="output">Receives the normalized patches; may be the same memory as <paramref name="patches"/> (in place).</param>
+    /// <param name="compute">Where to run; null runs the CPU SIMD path.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patchLength"/> is below 2.</exception>
+    /// <exception cref="ArgumentException">The lengths are not whole patches or differ, or the spans partly overlap.</exception>
+    public static void Normalize(ReadOnlySpan<float> patches, int patchLength, Span<float> output, ComputeContext? compute = null)
+    {
+        int count = Check(patches.Length, patchLength, output.Length);
+        if (patches.Overlaps(output, out int offset) && offset != 0)
+            throw new ArgumentException("output partly overlaps patches; pass the same memory to normalize in place, or separate memory.", nameof(output));
+        if (compute is { UsesKernels: true })
+        {
+            NormalizeKernel(compute, patches, patchLength, 1f, output);
+            return;
+        }
+        unsafe
+        {
+            fixed (float* source = patches)
+            fixed (float* target = output)
+            {
+                nint s = (nint)source, t = (nint)target;
+                Parallel.For(0, count, p => NormalizePatch(
+                    new ReadOnlySpan<float>((float*)s + (long)p * patchLength, patchLength),
+                    new Span<float>((float*)t + (long)p * patchLength, patchLength)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Converts uint16 patches to float32 (<c>x / divisor</c> in float32, as numpy's <c>x.astype(np.float32) / 65535.0</c>)
+    /// and normalizes them, without materializing the float patches.
+    /// </summary>
+    /// <param name="patches">B patches of <paramref name="patchLength"/> uint16 values each.</param>
+    /// <param name="patchLength">Values per patch (C × H × W), at least 2.</param>
+    /// <param name="divisor">1 for raw values, 65535 or 255 to scale to [0, 1]; positive and finite.</param>
+    /// <param name="output">Receives the normalized float32 patches.</param>
+    /// <param name="compute">Where to run; null runs the CPU SIMD path.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patchLength"/> is below 2 or <paramref name="divisor"/> is not positive and finite.</exception>
+    /// <exception cref="ArgumentException">The lengths are not whole patches or differ.</exception>
+    public static void Normalize(ReadOnlySpan<ushort> patches, int patchLength, float divisor, Span<float> output, ComputeContext? compute = null)
+    {
+        int count = Check(patches.Length, patchLength, output.Length);
+        if (!(divisor > 0 && float.IsFinite(divisor)))
+            throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "The divisor must be positive and finite.");
+        if (compute is { UsesKernels: true })
+        {
+            NormalizeKernel(compute, patches, patchLength, divisor, output);
+            return;
+        }
+        unsafe
+        {
+            fixed (ushort* source = patches)
+            fixed (float* target = output)
+            {
+                nint s = (nint)source, t = (nint)target;
+                Parallel.For(0, count, p => NormalizePatch(
+                    new ReadOnlySpan<ushort>((ushort*)s + (long)p * patchLength, patchLength), divisor,
+                    new Span<float>((float*)t + (long)p * patchLength, patchLength)));
+            }
+        }
+    }
+
+    /// <summary>Mean and unbiased standard deviation of one patch, accumulated as <see cref="Normalize(ReadOnlySpan{float}, int, Span{float}, ComputeContext?)"/> does.</summary>
+    /// <param name="patch">The values, at least 2.</param>
+    /// <returns>The mean and the standard deviation (divided by n − 1).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 values.</exception>
+    public static (double Mean, double Std) Statistics(ReadOnlySpan<float> patch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(patch.Length, 2, nameof(patch));
+        var sums = new Sums(patch[0]);
+        sums.Add(patch);
+        return sums.MeanAndStd(patch.Length);
+    }
+
+    private static int Check(int length, int patchLength, int outputLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(patchLength, 2);
+        if (length % patchLength != 0)
+            throw new ArgumentException($"patches holds {length} values, not a whole number of {patchLength}-value patches.", "patches");
+        if (outputLength != length)
+            throw new ArgumentException($"output holds {outputLength} values but patches holds {length}; they must match.", "output");
+        return length / patchLength;
+    }
+
+    internal static void NormalizePatch(ReadOnlySpan<float> patch, Span<float> output)
+    {
+        var sums = new Sums(patch[0]);
+        sums.Add(patch);
+        var (mean, std) = sums.MeanAndStd(patch.Length);
+        Write(patch, mean, std + Epsilon, output);
+    }
+
+    internal static void NormalizePatch(ReadOnlySpan<ushort> patch, float divisor, Span<float> output)
+    {
+        Span<float> chunk = stackalloc float[ChunkLength];
+        var sums = new Sums(patch[0] / divisor);
+        for (int start = 0; start < patch.Length; start += ChunkLength)
+        {
+            var part = Scale(patch.Slice(start, Math.Min(ChunkLength, patch.Length - start)), divisor, chunk);
+            sums.Add(part);
+        }
+        var (mean, std) = sums.MeanAndStd(patch.Length);
+        for (int start = 0; start < patch.Length; start += ChunkLength)
+        {
+            var part = Scale(patch.Slice(start, Math.Min(ChunkLength, patch.Length - start)), divisor, chunk);
+            Write(part, mean, std + Epsilon, output.Slice(start, part.Length));
+        }
+    }
+
+    /// <summary>uint16 → float32 divided by <paramref name="divisor"/>, rounded once, as numpy does it.</summary>
+    internal static Span<float> Scale(ReadOnlySpan<ushort> values, float divisor, Span<float> destination)
+    {
+        var target = destination[..values.Length];
+        TensorPrimitives.ConvertTruncating(values, target);
+        if (divisor != 1f)
+            TensorPrimitives.Divide(target, divisor, target);
+        return target;
+    }
+
+    /// <summary>Sums of the values minus a shift and of their squares, in float64.</summary>
+    private struct Sums(double shift)
+    {
+        private double _sum;
+        private double _squares;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Add(ReadOnlySpan<float> values)
+        {
+            ref float x = ref MemoryMarshal.GetReference(values);
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated && values.Length >= Vector512<float>.Count)
+            {
+                var s = Vector512.Create(shift);
+                Vector512<double> sum = default, squares = default;
+                for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+                {
+                    var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)i));
+                    lower -= s;
+                    upper -= s;
+                    sum += lower + upper;
+                    squares = Vector512.FusedMultiplyAdd(lower, lower, Vector512.FusedMultiplyAdd(upper, upper, squares));
+                }
+                _sum += Vector512.Sum(sum);
+                _squares += Vector512.Sum(squares);
+            }
+            else if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
+            {
+                var s = Vector256.Create(shift);
+                Vector256<double> sum = default, squares = default;
+                for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)i));
+                    lower -= s;
+                    upper -= s;
+                    sum += lower + upper;
+                    squares = Vector256.FusedMultiplyAdd(lower, lower, Vector256.FusedMultiplyAdd(upper, upper, squares));
+                }
+                _sum += Vector256.Sum(sum);
+                _squares += Vector256.Sum(squares);
+            }
+            for (; i < values.Length; i++)
+            {
+                double d = Unsafe.Add(ref x, i) - shift;
+                _sum += d;
+                _squares = Math.FusedMultiplyAdd(d, d, _squares);
+            }
+        }
+
+        public readonly (double Mean, double Std) MeanAndStd(long n)
+        {
+            double meanShifted = _sum / n;
+            // Σd² − n·d̄², never below 0: rounding can leave a tiny negative for a constant patch.
+            double variance = Math.Max(_squares - _sum * meanShifted, 0) / (n - 1);
+            return (shift + meanShifted, Math.Sqrt(variance));
+        }
+    }
+
+    /// <summary>output = (float)((x − mean) / denominator), evaluated in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Write(ReadOnlySpan<float> values, double mean, double denominator, Span<float> output)
+    {
+        ref float x = ref MemoryMarshal.GetReference(values);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var m = Vector512.Create(mean);
+            var d = Vector512.Create(denominator);
+            for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)i));
+                Vector512.Narrow((lower - m) / d, (upper - m) / d).StoreUnsafe(ref y, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var m = Vector256.Create(mean);
+            var d = Vector256.Create(denominator);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)i));
+                Vector256.Narrow((lower - m) / d, (upper - m) / d).StoreUnsafe(ref y, (nuint)i);
+            }
+        }
+        for (; i < values.Length; i++)
+            Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref x, i) - mean) / denominator);
+    }
+
+    private static void NormalizeKernel<T>(ComputeContext compute, ReadOnlySpan<T> patches, int patchLength, float divisor, Span<float> output)
+        where T : unmanaged
+    {
+        int count = patches.Length / patchLength;
+        lock (compute.LaunchGate)
+        {
+            using var input = compute.Upload(patches);
+            using var result = compute.Accelerator.Allocate1D<float>(Math.Max(patches.Length, 1));
+            var config = new KernelConfig(count, PatchNormalizationKernel.GroupSize);
+            if (typeof(T) == typeof(float))
+            {
+                var kernel = compute.Kernel(PatchNormalizationKernel.NormalizeFloat,
+                    a => a.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>>(PatchNormalizationKernel.NormalizeFloat));
+                kernel(config, ((MemoryBuffer1D<float, Stride1D.Dense>)(object)input).View, patchLength, result.View);
+            }
+            else
+            {
+                var kernel = compute.Kernel(PatchNormalizationKernel.NormalizeUInt16,
+                    a => a.LoadStreamKernel<ArrayView<ushort>, int, float, ArrayView<float>>(PatchNormalizationKernel.NormalizeUInt16));
+                kernel(config, ((MemoryBuffer1D<ushort, Stride1D.Dense>)(object)input).View, patchLength, divisor, result.View);
+            }
+            compute.Accelerator.Synchronize();
+            result.View.BaseView.SubView(0, patches.Length).CopyToCPU(output);
+        }
+    }
+}

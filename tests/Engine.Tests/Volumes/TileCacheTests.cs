@@ -1,0 +1,82 @@
+using Engine.IO;
+using Engine.Volumes;
+
+namespace Engine.Tests.Volumes;
+
+public class TileCacheTests
+{
+    [Theory]
+    [InlineData("tiffcp_tiled_deflate")]
+    [InlineData("tifffile_multipage.tif")]
+    [InlineData("tifffile_float32")]
+    public void Any_band_of_the_cache_equals_the_same_band_of_the_tiffs(string source)
+    {
+        using var folder = new TempFolder();
+        using var volume = TiffVolume.Open(VolumeData.PathOf(source));
+        using var cache = TileCache.Build(volume, folder.Path);
+        var random = new Random(11);
+        for (int trial = 0; trial < 25; trial++)
+        {
+            int y0 = random.Next(volume.Height), y1 = random.Next(y0 + 1, volume.Height + 1);
+            int x0 = random.Next(volume.Width), x1 = random.Next(x0 + 1, volume.Width + 1);
+            var expected = new byte[volume.SliceCount * (y1 - y0) * (x1 - x0) * volume.BytesPerSample];
+            var actual = new byte[expected.Length];
+            volume.ReadBand(y0, y1, x0, x1, expected);
+            cache.ReadBand(y0, y1, x0, x1, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void Tiles_from_the_cache_equal_numpys_and_a_reopened_cache_is_reused()
+    {
+        using var folder = new TempFolder();
+        var mask = NpyFile.ReadBytes(VolumeData.PathOf("tiles_mask.npy"));
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tiffcp_lzw"));
+        Assert.Null(TileCache.Open(volume, folder.Path));
+        TileCache.Build(volume, folder.Path).Dispose();
+        using var cache = TileCache.Open(volume, folder.Path);
+        Assert.NotNull(cache);
+        var grid = TileGrid.Create(mask.Data, mask.Shape[1], mask.Shape[0], 32, 16);
+        var tiler = new VolumeTiler(volume, grid, new VolumeTilerOptions { Scale = TileScale.Divide65535, Normalize = true, Cache = cache });
+        var tiles = tiler.Batches().SelectMany(b => { using (b) return b.Data.ToArray(); }).ToArray();
+        NormalizationCase.AssertWithinOneUlp(NpyFile.ReadFloat32(VolumeData.PathOf("tiles_normalized.npy")).Data, tiles, "cached");
+    }
+
+    [Fact]
+    public void A_cache_of_other_slices_or_of_changed_files_is_refused()
+    {
+        using var folder = new TempFolder();
+        using var data = new TempFolder();
+        VolumeData.CopyFolder(VolumeData.PathOf("tiffcp_lzw"), data.Path);
+        using (var volume = TiffVolume.Open(data.Path))
+            TileCache.Build(volume, folder.Path).Dispose();
+
+        using (var fewer = TiffVolume.Open(data.Path, new SliceRange(1, 2)))
+            Assert.Contains("slices 0..2, not 1..2", Assert.Throws<InvalidDataException>(() => TileCache.Open(fewer, folder.Path)).Message);
+
+        File.SetLastWriteTimeUtc(data.File("01.tif"), DateTime.UtcNow.AddMinutes(5));
+        using (var changed = TiffVolume.Open(data.Path))
+        {
+            var e = Assert.Throws<InvalidDataException>(() => TileCache.Open(changed, folder.Path));
+            Assert.Contains("before their files changed", e.Message);
+            Assert.Contains(folder.Path, e.Message);
+        }
+
+        using (var other = TiffVolume.Open(VolumeData.PathOf("tiffcp_packbits")))
+            Assert.Contains("another volume's slices", Assert.Throws<InvalidDataException>(() => TileCache.Open(other, folder.Path)).Message);
+    }
+
+    [Fact]
+    public void A_truncated_cache_is_named()
+    {
+        using var folder = new TempFolder();
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tiffcp_lzw"));
+        TileCache.Build(volume, folder.Path).Dispose();
+        string data = Path.Combine(folder.Path, "chunks.bin");
+        File.WriteAllBytes(data, File.ReadAllBytes(data).AsSpan(0, 1000).ToArray());
+        Assert.Contains(data, Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path)).Message);
+        File.WriteAllText(Path.Combine(folder.Path, "chunks.json"), "{ not json");
+        Assert.Contains("not a tile-cache header", Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path)).Message);
+    }
+}
