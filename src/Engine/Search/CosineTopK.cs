@@ -1,0 +1,339 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Search;
+
+/// <summary>
+/// The CPU path of the search: a register-blocked micro-kernel computes a tile of <see cref="TileQueries"/> queries
+/// × one panel of <see cref="PanelStore.Width"/> rows in registers, and tests the tile's scores against each
+/// query's current k-th best before they leave the registers; only a score that reaches it goes to the selection.
+/// </summary>
+/// <remarks>
+/// Every score is one chain of fused multiply-adds over the dimensions in order, <c>s = fma(q[d], x[d], s)</c>
+/// from d = 0, on every path (Vector512, Vector256, scalar, and the ILGPU kernel), so every path gives the same
+/// float32 score to the last bit and hence the same ids, ties included.
+/// </remarks>
+internal static unsafe class CosineTopK
+{
+    /// <summary>
+    /// Queries per micro-kernel tile. 6 queries × 4 Vector512 columns = 24 accumulators, plus 4 column loads and
+    /// the broadcast query element: 29 of the 32 zmm registers, so nothing spills.
+    /// </summary>
+    public const int TileQueries = 6;
+
+    /// <summary>
+    /// Bytes of queries a block keeps hot while panels stream past: about a quarter of a 1–2 MB L2, so the
+    /// block and the current panel (up to 64 × 4096 × 4 bytes at the largest dimension) share L2.
+    /// </summary>
+    private const int QueryBlockBytes = 256 << 10;
+
+    /// <summary>
+    /// Fewest queries per block for the query split: below this a panel fetched from memory serves too few
+    /// queries, and splitting the database across cores (then merging) keeps every core busy instead.
+    /// </summary>
+    private const int MinSplitQueries = 48;
+
+    /// <summary>Panels per work item when the database is split across cores.</summary>
+    private const int PanelsPerChunk = 64;
+
+    /// <summary>
+    /// Scans every row of <paramref name="store"/> for every query and feeds the selections. Queries are split
+    /// across cores in blocks; with too few queries for that, the panels are split and each worker's selection
+    /// merged.
+    /// </summary>
+    /// <param name="store">The packed database.</param>
+    /// <param name="queries">Row-major queries, <paramref name="queryCount"/> × dimension.</param>
+    /// <param name="queryCount">Number of queries.</param>
+    /// <param name="create">Makes a selection for a block of that many (tile-padded) queries.</param>
+    /// <param name="merge">Folds (source, source query) into (target, target query).</param>
+    /// <param name="write">Writes (selection, block query) as global query.</param>
+    /// <param name="progress">Receives the running count of queries done.</param>
+    public static void Run<TSelection>(PanelStore store, ReadOnlySpan<float> queries, int queryCount,
+        Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
+        IProgress<long>? progress) where TSelection : class, ISelection, IThresholds
+    {
+        int dim = store.Dimension;
+        int workers = Environment.ProcessorCount;
+        int maxBlock = Math.Max(TileQueries, QueryBlockBytes / (dim * sizeof(float)) / TileQueries * TileQueries);
+        int blocks = (queryCount + maxBlock - 1) / maxBlock;
+        blocks = (blocks + workers - 1) / workers * workers;
+        int block = RoundUp((queryCount + blocks - 1) / blocks, TileQueries);
+        fixed (float* q = queries)
+        {
+            nint qp = (nint)q;
+            if (block >= MinSplitQueries || store.Panels <= 1 || workers == 1)
+                RunQuerySplit(store, (float*)qp, queryCount, block, create, write, progress);
+            else
+                RunDatabaseSplit(store, (float*)qp, queryCount, create, merge, write, progress);
+        }
+    }
+
+    private static void RunQuerySplit<TSelection>(PanelStore store, float* queries, int queryCount, int block,
+        Func<int, TSelection> create, Action<TSelection, int, int> write, IProgress<long>? progress)
+        where TSelection : class, ISelection, IThresholds
+    {
+        int blocks = (queryCount + block - 1) / block;
+        long done = 0;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, b =>
+        {
+            int first = b * block;
+            int count = Math.Min(block, queryCount - first);
+            var padded = PadQueries(queries, first, count, store.Dimension);
+            var selection = create(padded.Length / store.Dimension);
+            fixed (float* p = padded)
+                ScanPanels(store, p, padded.Length / store.Dimension, count, selection, 0, store.Panels);
+            for (int i = 0; i < count; i++)
+                write(selection, i, first + i);
+            progress?.Report(Interlocked.Add(ref done, count));
+        });
+    }
+
+    private static void RunDatabaseSplit<TSelection>(PanelStore store, float* queries, int queryCount,
+        Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
+        IProgress<long>? progress) where TSelection : class, ISelection, IThresholds
+    {
+        var padded = PadQueries(queries, 0, queryCount, store.Dimension);
+        int paddedCount = padded.Length / store.Dimension;
+        var result = create(paddedCount);
+        long chunks = (store.Panels + PanelsPerChunk - 1) / PanelsPerChunk;
+        long next = -1, panelsDone = 0;
+        var gate = new Lock();
+        int workers = (int)Math.Min(Environment.ProcessorCount, chunks);
+        fixed (float* p = padded)
+        {
+            nint pp = (nint)p;
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+            {
+                var selection = create(paddedCount);
+                long chunk;
+                while ((chunk = Interlocked.Increment(ref next)) < chunks)
+                {
+                    long start = chunk * PanelsPerChunk, end = Math.Min(store.Panels, start + PanelsPerChunk);
+                    ScanPanels(store, (float*)pp, paddedCount, queryCount, selection, start, end);
+                    long panels = Interlocked.Add(ref panelsDone, end - start);
+                    progress?.Report(queryCount * panels / store.Panels);
+                }
+                lock (gate)
+                {
+                    for (int i = 0; i < queryCount; i++)
+                        merge(selection, i, result, i);
+                }
+            });
+        }
+        for (int i = 0; i < queryCount; i++)
+            write(result, i, i);
+    }
+
+    /// <summary>Copies queries [first, first + count) into a buffer padded with zero rows to whole tiles.</summary>
+    private static float[] PadQueries(float* queries, int first, int count, int dim)
+    {
+        var padded = GC.AllocateUninitializedArray<float>(RoundUp(count, TileQueries) * dim);
+        new ReadOnlySpan<float>(queries + (long)first * dim, count * dim).CopyTo(padded);
+        padded.AsSpan(count * dim).Clear();
+        return padded;
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>
+    /// Panels [start, end) against every tile of a block: panel-outer, so a panel read from memory once serves
+    /// the whole block from cache.
+    /// </summary>
+    private static void ScanPanels<TSelection>(PanelStore store, float* queries, int paddedCount, int realCount,
+        TSelection selection, long start, long end) where TSelection : class, ISelection, IThresholds
+    {
+        int dim = store.Dimension;
+        var thresholds = selection.Thresholds;
+        // Padded queries never take a result: +∞ is above every score a finite input can make.
+        thresholds.AsSpan(realCount, paddedCount - realCount).Fill(float.PositiveInfinity);
+        fixed (float* thr = thresholds)
+        {
+            for (long p = start; p < end; p++)
+            {
+                float* panel = store.Panel(p);
+                long rowBase = p * PanelStore.Width;
+                int valid = (int)Math.Min(PanelStore.Width, store.Count - rowBase);
+                for (int t = 0; t < paddedCount; t += TileQueries)
+                {
+                    float* q = queries + (long)t * dim;
+                    if (Vector512.IsHardwareAccelerated)
+                        Tile512(q, dim, panel, thr + t, selection, t, (int)rowBase, valid);
+                    else if (Vector256.IsHardwareAccelerated)
+                        Tile256(q, dim, panel, thr + t, selection, t, (int)rowBase, valid);
+                    else
+                        TileScalar(q, dim, panel, thr + t, selection, t, (int)rowBase, valid);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// 6 queries × 64 rows in 24 zmm accumulators; the dimension loop is innermost and each step is 4 panel
+    /// loads, 6 broadcasts and 24 FMAs. The epilogue compares the accumulators with each query's threshold and
+    /// leaves the registers only when a lane reaches it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Tile512(float* q, int dim, float* panel, float* thr, ISelection selection, int queryBase,
+        int rowBase, int valid)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+        Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+        float* q0 = q, q1 = q + dim, q2 = q + 2 * dim, q3 = q + 3 * dim, q4 = q + 4 * dim, q5 = q + 5 * dim;
+        float* b = panel;
+        for (int d = 0; d < dim; d++, b += PanelStore.Width)
+        {
+            var b0 = Vector512.LoadAligned(b);
+            var b1 = Vector512.LoadAligned(b + 16);
+            var b2 = Vector512.LoadAligned(b + 32);
+            var b3 = Vector512.LoadAligned(b + 48);
+            var x = Vector512.Create(q0[d]);
+            a00 = Vector512.FusedMultiplyAdd(x, b0, a00); a01 = Vector512.FusedMultiplyAdd(x, b1, a01);
+            a02 = Vector512.FusedMultiplyAdd(x, b2, a02); a03 = Vector512.FusedMultiplyAdd(x, b3, a03);
+            x = Vector512.Create(q1[d]);
+            a10 = Vector512.FusedMultiplyAdd(x, b0, a10); a11 = Vector512.FusedMultiplyAdd(x, b1, a11);
+            a12 = Vector512.FusedMultiplyAdd(x, b2, a12); a13 = Vector512.FusedMultiplyAdd(x, b3, a13);
+            x = Vector512.Create(q2[d]);
+            a20 = Vector512.FusedMultiplyAdd(x, b0, a20); a21 = Vector512.FusedMultiplyAdd(x, b1, a21);
+            a22 = Vector512.FusedMultiplyAdd(x, b2, a22); a23 = Vector512.FusedMultiplyAdd(x, b3, a23);
+            x = Vector512.Create(q3[d]);
+            a30 = Vector512.FusedMultiplyAdd(x, b0, a30); a31 = Vector512.FusedMultiplyAdd(x, b1, a31);
+            a32 = Vector512.FusedMultiplyAdd(x, b2, a32); a33 = Vector512.FusedMultiplyAdd(x, b3, a33);
+            x = Vector512.Create(q4[d]);
+            a40 = Vector512.FusedMultiplyAdd(x, b0, a40); a41 = Vector512.FusedMultiplyAdd(x, b1, a41);
+            a42 = Vector512.FusedMultiplyAdd(x, b2, a42); a43 = Vector512.FusedMultiplyAdd(x, b3, a43);
+            x = Vector512.Create(q5[d]);
+            a50 = Vector512.FusedMultiplyAdd(x, b0, a50); a51 = Vector512.FusedMultiplyAdd(x, b1, a51);
+            a52 = Vector512.FusedMultiplyAdd(x, b2, a52); a53 = Vector512.FusedMultiplyAdd(x, b3, a53);
+        }
+        Epilogue512(a00, a01, a02, a03, thr[0], selection, queryBase + 0, rowBase, valid);
+        Epilogue512(a10, a11, a12, a13, thr[1], selection, queryBase + 1, rowBase, valid);
+        Epilogue512(a20, a21, a22, a23, thr[2], selection, queryBase + 2, rowBase, valid);
+        Epilogue512(a30, a31, a32, a33, thr[3], selection, queryBase + 3, rowBase, valid);
+        Epilogue512(a40, a41, a42, a43, thr[4], selection, queryBase + 4, rowBase, valid);
+        Epilogue512(a50, a51, a52, a53, thr[5], selection, queryBase + 5, rowBase, valid);
+    }
+
+    /// <summary>The fused top-k test of one query's 64 scores: one compare per vector, a mask test, no store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Epilogue512(Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3,
+        float threshold, ISelection selection, int query, int rowBase, int valid)
+    {
+        var t = Vector512.Create(threshold);
+        var reach = Vector512.GreaterThanOrEqual(s0, t) | Vector512.GreaterThanOrEqual(s1, t)
+            | Vector512.GreaterThanOrEqual(s2, t) | Vector512.GreaterThanOrEqual(s3, t);
+        if (reach != Vector512<float>.Zero)
+            Offer512(s0, s1, s2, s3, selection, query, rowBase, valid);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Offer512(Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3,
+        ISelection selection, int query, int rowBase, int valid)
+    {
+        float* scores = stackalloc float[PanelStore.Width];
+        s0.Store(scores);
+        s1.Store(scores + 16);
+        s2.Store(scores + 32);
+        s3.Store(scores + 48);
+        OfferLanes(scores, 0, 64, selection, query, rowBase, valid);
+    }
+
+    /// <summary>The slow path: lanes [from, to) of a panel that may enter; the threshold is re-read as it rises.</summary>
+    private static void OfferLanes(float* scores, int from, int to, ISelection selection, int query, int rowBase, int valid)
+    {
+        to = Math.Min(to, valid);
+        for (int lane = from; lane < to; lane++)
+        {
+            if (scores[lane - from] >= selection.Threshold(query))
+                selection.Offer(query, scores[lane - from], rowBase + lane);
+        }
+    }
+
+    /// <summary>
+    /// The Vector256 micro-kernel: 6 queries × 16 rows (12 ymm accumulators of the 16 registers), run four times
+    /// across a 64-row panel. Same FMA chain per score as <see cref="Tile512"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Tile256(float* q, int dim, float* panel, float* thr, ISelection selection, int queryBase,
+        int rowBase, int valid)
+    {
+        float* q0 = q, q1 = q + dim, q2 = q + 2 * dim, q3 = q + 3 * dim, q4 = q + 4 * dim, q5 = q + 5 * dim;
+        for (int lane = 0; lane < PanelStore.Width; lane += 16)
+        {
+            Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+            Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+            float* b = panel + lane;
+            for (int d = 0; d < dim; d++, b += PanelStore.Width)
+            {
+                var b0 = Vector256.LoadAligned(b);
+                var b1 = Vector256.LoadAligned(b + 8);
+                var x = Vector256.Create(q0[d]);
+                a00 = Vector256.FusedMultiplyAdd(x, b0, a00); a01 = Vector256.FusedMultiplyAdd(x, b1, a01);
+                x = Vector256.Create(q1[d]);
+                a10 = Vector256.FusedMultiplyAdd(x, b0, a10); a11 = Vector256.FusedMultiplyAdd(x, b1, a11);
+                x = Vector256.Create(q2[d]);
+                a20 = Vector256.FusedMultiplyAdd(x, b0, a20); a21 = Vector256.FusedMultiplyAdd(x, b1, a21);
+                x = Vector256.Create(q3[d]);
+                a30 = Vector256.FusedMultiplyAdd(x, b0, a30); a31 = Vector256.FusedMultiplyAdd(x, b1, a31);
+                x = Vector256.Create(q4[d]);
+                a40 = Vector256.FusedMultiplyAdd(x, b0, a40); a41 = Vector256.FusedMultiplyAdd(x, b1, a41);
+                x = Vector256.Create(q5[d]);
+                a50 = Vector256.FusedMultiplyAdd(x, b0, a50); a51 = Vector256.FusedMultiplyAdd(x, b1, a51);
+            }
+            Epilogue256(a00, a01, thr[0], selection, queryBase + 0, rowBase, lane, valid);
+            Epilogue256(a10, a11, thr[1], selection, queryBase + 1, rowBase, lane, valid);
+            Epilogue256(a20, a21, thr[2], selection, queryBase + 2, rowBase, lane, valid);
+            Epilogue256(a30, a31, thr[3], selection, queryBase + 3, rowBase, lane, valid);
+            Epilogue256(a40, a41, thr[4], selection, queryBase + 4, rowBase, lane, valid);
+            Epilogue256(a50, a51, thr[5], selection, queryBase + 5, rowBase, lane, valid);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Epilogue256(Vector256<float> s0, Vector256<float> s1, float threshold, ISelection selection,
+        int query, int rowBase, int lane, int valid)
+    {
+        var t = Vector256.Create(threshold);
+        if ((Vector256.GreaterThanOrEqual(s0, t) | Vector256.GreaterThanOrEqual(s1, t)) != Vector256<float>.Zero)
+            Offer256(s0, s1, selection, query, rowBase, lane, valid);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Offer256(Vector256<float> s0, Vector256<float> s1, ISelection selection, int query, int rowBase,
+        int lane, int valid)
+    {
+        float* scores = stackalloc float[16];
+        s0.Store(scores);
+        s1.Store(scores + 8);
+        OfferLanes(scores, lane, lane + 16, selection, query, rowBase, valid);
+    }
+
+    /// <summary>The path without SIMD: the same FMA chain one score at a time.</summary>
+    internal static void TileScalar(float* q, int dim, float* panel, float* thr, ISelection selection, int queryBase,
+        int rowBase, int valid)
+    {
+        float* scores = stackalloc float[PanelStore.Width];
+        for (int r = 0; r < TileQueries; r++)
+        {
+            for (int lane = 0; lane < PanelStore.Width; lane++)
+            {
+                float s = 0;
+                for (int d = 0; d < dim; d++)
+                    s = MathF.FusedMultiplyAdd(q[r * dim + d], panel[(long)d * PanelStore.Width + lane], s);
+                scores[lane] = s;
+            }
+            if (thr[r] != float.PositiveInfinity)
+                OfferLanes(scores, 0, PanelStore.Width, selection, queryBase + r, rowBase, valid);
+        }
+    }
+}
+
+/// <summary>A selection whose per-query thresholds the micro-kernel reads directly.</summary>
+internal interface IThresholds
+{
+    /// <summary>One threshold per (padded) query of the block; see <see cref="ISelection.Threshold"/>.</summary>
+    float[] Thresholds { get; }
+}
