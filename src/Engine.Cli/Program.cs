@@ -18,6 +18,7 @@ internal static class Program
             ThresholdCommand.Create(),
             FBetaCommand.Create(),
             BestPercentileCommand.Create(),
+            KnnCommand.Create(),
             InfoCommand.Create(),
             VerifyCommand.Create(),
         };
