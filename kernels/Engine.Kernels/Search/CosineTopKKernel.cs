@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace Engine.Kernels.Search;
 
@@ -71,14 +72,14 @@ public static class CosineTopKKernel
                 float q2 = qs[(ty + 32) * TileDims + dd], q3 = qs[(ty + 48) * TileDims + dd];
                 float x0 = xs[dd * Tile + tx], x1 = xs[dd * Tile + tx + 16];
                 float x2 = xs[dd * Tile + tx + 32], x3 = xs[dd * Tile + tx + 48];
-                a00 = MathF.FusedMultiplyAdd(q0, x0, a00); a01 = MathF.FusedMultiplyAdd(q0, x1, a01);
-                a02 = MathF.FusedMultiplyAdd(q0, x2, a02); a03 = MathF.FusedMultiplyAdd(q0, x3, a03);
-                a10 = MathF.FusedMultiplyAdd(q1, x0, a10); a11 = MathF.FusedMultiplyAdd(q1, x1, a11);
-                a12 = MathF.FusedMultiplyAdd(q1, x2, a12); a13 = MathF.FusedMultiplyAdd(q1, x3, a13);
-                a20 = MathF.FusedMultiplyAdd(q2, x0, a20); a21 = MathF.FusedMultiplyAdd(q2, x1, a21);
-                a22 = MathF.FusedMultiplyAdd(q2, x2, a22); a23 = MathF.FusedMultiplyAdd(q2, x3, a23);
-                a30 = MathF.FusedMultiplyAdd(q3, x0, a30); a31 = MathF.FusedMultiplyAdd(q3, x1, a31);
-                a32 = MathF.FusedMultiplyAdd(q3, x2, a32); a33 = MathF.FusedMultiplyAdd(q3, x3, a33);
+                a00 = Fma(q0, x0, a00); a01 = Fma(q0, x1, a01);
+                a02 = Fma(q0, x2, a02); a03 = Fma(q0, x3, a03);
+                a10 = Fma(q1, x0, a10); a11 = Fma(q1, x1, a11);
+                a12 = Fma(q1, x2, a12); a13 = Fma(q1, x3, a13);
+                a20 = Fma(q2, x0, a20); a21 = Fma(q2, x1, a21);
+                a22 = Fma(q2, x2, a22); a23 = Fma(q2, x3, a23);
+                a30 = Fma(q3, x0, a30); a31 = Fma(q3, x1, a31);
+                a32 = Fma(q3, x2, a32); a33 = Fma(q3, x3, a33);
             }
             Group.Barrier();
         }
@@ -88,6 +89,38 @@ public static class CosineTopKKernel
         Store(scores, stride, queryBase + ty + 16, column, row, rowCount, a10, a11, a12, a13);
         Store(scores, stride, queryBase + ty + 32, column, row, rowCount, a20, a21, a22, a23);
         Store(scores, stride, queryBase + ty + 48, column, row, rowCount, a30, a31, a32, a33);
+    }
+
+    /// <summary>
+    /// A fused multiply-add, one rounding, as the CPU path's vector FMA: PTX's <c>fma.rn.f32</c> on CUDA, elsewhere
+    /// (the CPU accelerator) the same result from float64 arithmetic. ILGPU compiles
+    /// <see cref="MathF.FusedMultiplyAdd"/> to an unresolved external function, so it cannot be used.
+    /// </summary>
+    private static float Fma(float a, float b, float c)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float result, a, b, c);
+            return result;
+        }
+        return FmaByDouble(a, b, c);
+    }
+
+    /// <summary>
+    /// fma(a, b, c) in float32 without an FMA instruction: the product of two floats is exact in float64, the sum's
+    /// rounding error is recovered exactly (TwoSum), and the float64 sum is rounded to odd when inexact, so the final
+    /// rounding to float32 is the correct one (round-to-odd with 53 ≥ 24 + 2 bits, Boldo and Melquiond, 2008).
+    /// </summary>
+    public static float FmaByDouble(float a, float b, float c)
+    {
+        double product = (double)a * b;
+        double sum = product + c;
+        double virtualC = sum - product;
+        double error = (product - (sum - virtualC)) + (c - virtualC);
+        ulong bits = Interop.FloatAsInt(sum);
+        if (error != 0 && (bits & 1) == 0)
+            bits = (error > 0) == (sum > 0) ? bits + 1 : bits - 1;
+        return (float)Interop.IntAsFloat(bits);
     }
 
     private static void Store(ArrayView<float> scores, int stride, long query, long column, long row, int rowCount,

@@ -35,6 +35,8 @@ public class PtxCompilationTests
         Assert.Contains("ThresholdKernel.Apply", names);
         Assert.Contains("FBetaKernel.Count", names);
         Assert.Contains("BestPercentileKernel.Count", names);
+        Assert.Contains("CosineTopKKernel.Scores", names);
+        Assert.Contains("CosineTopKKernel.Merge", names);
     }
 
     [Theory]
