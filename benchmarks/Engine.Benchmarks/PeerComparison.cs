@@ -26,6 +26,7 @@ internal static class PeerComparison
     private static readonly Dictionary<string, Suite> Suites = new()
     {
         ["quantile"] = new(typeof(QuantileBenchmarks), "quantile.py", "numpy", Floor: "CopyMap"),
+        ["knn"] = new(typeof(Search.CosineTopKBenchmarks), "knn_faiss.py", "faiss"),
     };
 
     public static int Run(string name)
