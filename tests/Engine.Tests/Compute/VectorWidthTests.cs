@@ -48,7 +48,7 @@ public class VectorWidthTests
     }
 
     /// <summary>Runs Engine.Cli (copied beside the tests) with one environment variable set; returns its JSON.</summary>
-    private static JsonElement Engine(string variable, string value, params string[] args)
+    internal static JsonElement Engine(string variable, string value, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
