@@ -23,9 +23,7 @@ import argparse
 import ctypes
 import json
 import os
-import statistics
 import sys
-import time
 
 if "OPENBLAS_CORETYPE" in os.environ or os.environ.get("OMP_NUM_THREADS") != str(os.cpu_count()):
     os.environ.pop("OPENBLAS_CORETYPE", None)
@@ -34,6 +32,9 @@ if "OPENBLAS_CORETYPE" in os.environ or os.environ.get("OMP_NUM_THREADS") != str
 
 import numpy as np  # noqa: E402
 import faiss  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from quantile import timed  # noqa: E402  (one warm-up, then `repeat` timed runs: the peers time alike)
 
 SHAPES = {"ShapeA": (100_000, 512, 10_000, 5, 1), "ShapeB": (1_000_000, 128, 1_000, 10, 2)}
 NEAR_TIE = 1e-5
@@ -73,16 +74,6 @@ def loaded_blas():
         except (OSError, AttributeError):
             continue
     return info
-
-
-def timed(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return {"median": statistics.median(times), "times": times}
 
 
 def run(folder, repeat):
