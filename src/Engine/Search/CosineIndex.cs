@@ -146,7 +146,7 @@ public sealed class CosineIndex : IDisposable
         }
         else
         {
-            long[]? rowIds = _ids?.ToArray();
+            var rowIds = _ids;
             CosineTopK.Run(_store, prepared, count, n => new TopKSelection(n, k, rowIds),
                 static (source, i, target, j) => source.MergeInto(i, target, j),
                 (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
@@ -175,8 +175,8 @@ public sealed class CosineIndex : IDisposable
         var scores = new float[(long)count * k];
         var identities = new int[(long)count * k];
         var ids = new long[(long)count * k];
-        long[]? rowIds = _ids?.ToArray();
-        int[] rowIdentities = _identities!.ToArray();
+        var rowIds = _ids;
+        var rowIdentities = _identities!;
         CosineTopK.Run(_store, prepared, count, n => new IdentitySelection(n, k, rowIds, rowIdentities),
             static (source, i, target, j) => source.MergeInto(i, target, j),
             (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k),

@@ -15,15 +15,15 @@ internal sealed class IdentitySelection : ISelection, IThresholds
     private readonly int[] _counts;
     private readonly int[] _worst;
     private readonly float[] _thresholds;
-    private readonly long[] _rowIds;
+    private readonly IReadOnlyList<long> _rowIds;
     private readonly bool _rowIsId;
-    private readonly int[] _rowIdentities;
+    private readonly IReadOnlyList<int> _rowIdentities;
 
     /// <param name="queries">Queries in the block.</param>
     /// <param name="k">Identities per query.</param>
     /// <param name="rowIds">Id of each row position, or null when the id is the position.</param>
     /// <param name="rowIdentities">Identity of each row position.</param>
-    public IdentitySelection(int queries, int k, long[]? rowIds, int[] rowIdentities)
+    public IdentitySelection(int queries, int k, IReadOnlyList<long>? rowIds, IReadOnlyList<int> rowIdentities)
     {
         _k = k;
         _scores = new float[(long)queries * k];

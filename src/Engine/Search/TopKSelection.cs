@@ -36,13 +36,13 @@ internal sealed class TopKSelection : ISelection, IThresholds
     private readonly long[] _ids;
     private readonly int[] _counts;
     private readonly float[] _thresholds;
-    private readonly long[] _rowIds;
+    private readonly IReadOnlyList<long> _rowIds;
     private readonly bool _rowIsId;
 
     /// <param name="queries">Queries in the block.</param>
     /// <param name="k">Results per query.</param>
     /// <param name="rowIds">Id of each row position, or null when the id is the position.</param>
-    public TopKSelection(int queries, int k, long[]? rowIds)
+    public TopKSelection(int queries, int k, IReadOnlyList<long>? rowIds)
     {
         _k = k;
         _scores = new float[(long)queries * k];
