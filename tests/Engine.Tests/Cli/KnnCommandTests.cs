@@ -46,6 +46,22 @@ public sealed class KnnCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_kernels_on_the_cpu_accelerator_write_the_simd_paths_answer()
+    {
+        string db = _folder.File("db.npy"), queries = _folder.File("q.npy");
+        NpyFile.Write(db, CosineIndexTests.RandomRows(150, 9, seed: 31), [150, 9]);
+        NpyFile.Write(queries, CosineIndexTests.RandomRows(4, 9, seed: 32), [4, 9]);
+        foreach (string backend in new[] { "cpu", "ilgpu-cpu" })
+        {
+            var result = CliRunner.Run("knn", "--database", db, "--queries", queries, "-k", "6", "--normalize", "--backend", backend,
+                "--out-ids", _folder.File($"{backend}.ids.npy"), "--out-scores", _folder.File($"{backend}.scores.npy"), "--json");
+            Assert.Equal(0, result.ExitCode);
+        }
+        Assert.Equal(NpyFile.ReadInt64(_folder.File("cpu.ids.npy")).Data, NpyFile.ReadInt64(_folder.File("ilgpu-cpu.ids.npy")).Data);
+        Assert.Equal(NpyFile.ReadFloat32(_folder.File("cpu.scores.npy")).Data, NpyFile.ReadFloat32(_folder.File("ilgpu-cpu.scores.npy")).Data);
+    }
+
+    [Fact]
     public void Labels_rank_identities_and_insert_new_individual_into_the_csv()
     {
         string db = _folder.File("db.npy"), queries = _folder.File("q.npy"), labels = _folder.File("labels.txt"), csv = _folder.File("pred.csv");
