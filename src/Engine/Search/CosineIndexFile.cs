@@ -17,6 +17,9 @@ public static class CosineIndexFile
     public const int Version = 1;
 
     private const int HeaderBytes = 64;
+
+    /// <summary>Floats read per chunk on load (16 MB).</summary>
+    private const int ChunkFloats = 1 << 22;
     private static ReadOnlySpan<byte> Magic => "ENGINE-COSINE-INDEX\0"u8;
 
     /// <summary>Writes <paramref name="index"/> to <paramref name="path"/>.</summary>
@@ -71,15 +74,25 @@ public static class CosineIndexFile
         long expected = HeaderBytes + count * dimension * 4L + ((flags & 2) != 0 ? count * 8 : 0) + ((flags & 4) != 0 ? count * 4 : 0);
         if (stream.Length != expected)
             throw new InvalidDataException($"{path} is {stream.Length} bytes but its header ({count} rows of {dimension} floats, flags {flags}) needs {expected}; the file is truncated or corrupt.");
-        // Rows were stored normalized already; the loaded index normalizes only new rows and queries.
-        var rows = new float[checked((int)count * dimension)];
-        stream.ReadExactly(MemoryMarshal.AsBytes(rows.AsSpan()));
+        // Ids and identities first (they follow the rows), then the rows in chunks, so an index larger than a .NET
+        // array loads. Rows were stored normalized already: the loaded index normalizes only new rows and queries.
         var ids = (flags & 2) != 0 ? new long[count] : [];
-        stream.ReadExactly(MemoryMarshal.AsBytes(ids.AsSpan()));
         var identities = (flags & 4) != 0 ? new int[count] : [];
+        stream.Position = HeaderBytes + count * dimension * 4L;
+        stream.ReadExactly(MemoryMarshal.AsBytes(ids.AsSpan()));
         stream.ReadExactly(MemoryMarshal.AsBytes(identities.AsSpan()));
+        stream.Position = HeaderBytes;
         var index = new CosineIndex(dimension, normalize: (flags & 1) != 0);
-        index.AddStored(rows, ids, identities);
+        int chunkRows = Math.Max(1, ChunkFloats / dimension);
+        var rows = new float[(long)Math.Min(count, chunkRows) * dimension];
+        for (long first = 0; first < count; first += chunkRows)
+        {
+            int n = (int)Math.Min(chunkRows, count - first);
+            var chunk = rows.AsSpan(0, n * dimension);
+            stream.ReadExactly(MemoryMarshal.AsBytes(chunk));
+            index.AddStored(chunk, ids.AsSpan((int)Math.Min(first, ids.Length), ids.Length == 0 ? 0 : n),
+                identities.AsSpan((int)Math.Min(first, identities.Length), identities.Length == 0 ? 0 : n));
+        }
         return index;
     }
 }

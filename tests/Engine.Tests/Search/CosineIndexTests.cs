@@ -188,6 +188,17 @@ public sealed class CosineIndexTests
         Assert.Equal(0, result.Ids[0]);
         Assert.Equal(1, result.Ids[CosineIndex.MaxK]);
         Assert.Equal(CosineIndex.MaxK, result.Ids.AsSpan(0, CosineIndex.MaxK).ToArray().Distinct().Count());
+
+        // 8.6 M floats: the loader reads them in several chunks.
+        using var folder = new TempFolder();
+        index.Save(folder.File("large.index"));
+        using var loaded = CosineIndex.Load(folder.File("large.index"));
+        var again = loaded.Search(rows.AsSpan(0, 4096 * 2), 100);
+        Assert.Equal(result.Ids.AsSpan(0, 100).ToArray(), again.Ids.AsSpan(0, 100).ToArray());
+        Assert.Equal(result.Scores.AsSpan(0, 100).ToArray(), again.Scores.AsSpan(0, 100).ToArray());
+        var last = new float[4096];
+        loaded.CopyRow(2099, last);
+        Assert.Equal(rows.AsSpan(2099 * 4096, 4096).ToArray(), last);
     }
 
     internal static float[] RandomRows(int rows, int dim, int seed)
