@@ -59,7 +59,9 @@ internal static class PeerComparison
         var text = new StringBuilder();
         text.AppendLine($"Machine: {CpuModel()}, {Environment.ProcessorCount} cores, {ComputeContext.VectorWidthBits}-bit vectors; .NET {Environment.Version}; {suite.Peer} {peer.GetProperty(suite.Peer).GetString()}");
         text.AppendLine();
-        text.AppendLine($"| operation | Engine, all cores | Engine, 1 core | {suite.Peer} (1 core) | ours ÷ {suite.Peer}, all cores | ours ÷ {suite.Peer}, 1 core |");
+        // A peer that runs threads says how many ("threads" in its JSON); numpy's peers run on one core.
+        string peerCores = peer.TryGetProperty("threads", out var threads) ? $"{threads.GetInt32()} threads" : "1 core";
+        text.AppendLine($"| operation | Engine, all cores | Engine, 1 core | {suite.Peer} ({peerCores}) | ours ÷ {suite.Peer}, all cores | ours ÷ {suite.Peer}, 1 core |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var timing in peer.GetProperty("timings").EnumerateObject())
         {
