@@ -144,14 +144,15 @@ public static class CosineTopKKernel
     /// <param name="stride">Floats per query row of <paramref name="scores"/>.</param>
     /// <param name="columns">Scores of the chunk per query.</param>
     /// <param name="firstRow">Row position of the chunk's first column.</param>
+    /// <param name="rowCount">Rows in the database; columns past it are the last panel's padding.</param>
     /// <param name="ids">Id of each row position; ignored when <paramref name="hasIds"/> is 0 (the id is the position).</param>
     /// <param name="hasIds">1 when <paramref name="ids"/> applies.</param>
     /// <param name="bestScores">Per query, <paramref name="keep"/> scores.</param>
     /// <param name="bestRows">Per query, <paramref name="keep"/> row positions.</param>
     /// <param name="keep">Results kept per query, a power of two.</param>
     /// <param name="sortSize">Entries per sort, a power of two ≤ <see cref="MaxSort"/> and &gt; <paramref name="keep"/>.</param>
-    public static void Merge(ArrayView<float> scores, int stride, int columns, int firstRow, ArrayView<long> ids,
-        int hasIds, ArrayView<float> bestScores, ArrayView<int> bestRows, int keep, int sortSize)
+    public static void Merge(ArrayView<float> scores, int stride, int columns, int firstRow, int rowCount,
+        ArrayView<long> ids, int hasIds, ArrayView<float> bestScores, ArrayView<int> bestRows, int keep, int sortSize)
     {
         var keys = SharedMemory.Allocate<float>(MaxSort);
         var rows = SharedMemory.Allocate<int>(MaxSort);
@@ -168,8 +169,10 @@ public static class CosineTopKKernel
             for (int i = tid; i < window; i += GroupSize)
             {
                 int column = start + i;
-                keys[keep + i] = column < columns ? scores[query * stride + column] : float.NegativeInfinity;
-                rows[keep + i] = column < columns ? firstRow + column : -1;
+                // The last panel's padding lanes are no rows: −1, so the order never looks up their ids.
+                bool real = column < columns && firstRow + column < rowCount;
+                keys[keep + i] = real ? scores[query * stride + column] : float.NegativeInfinity;
+                rows[keep + i] = real ? firstRow + column : -1;
             }
             Group.Barrier();
             for (int size = 2; size <= sortSize; size <<= 1)

@@ -48,14 +48,14 @@ internal static unsafe class CosineTopKKernelLauncher
             var scoreKernel = compute.Kernel(CosineTopKKernel.Scores, a => a.LoadStreamKernel<ArrayView<float>, int,
                 ArrayView<float>, int, int, ArrayView<float>, int>(CosineTopKKernel.Scores));
             var mergeKernel = compute.Kernel(CosineTopKKernel.Merge, a => a.LoadStreamKernel<ArrayView<float>, int, int,
-                int, ArrayView<long>, int, ArrayView<float>, ArrayView<int>, int, int>(CosineTopKKernel.Merge));
+                int, int, ArrayView<long>, int, ArrayView<float>, ArrayView<int>, int, int>(CosineTopKKernel.Merge));
             for (long first = 0; first < panels; first += chunkPanels)
             {
                 int inChunk = (int)Math.Min(chunkPanels, panels - first);
                 scoreKernel(new KernelConfig(new Index2D(inChunk, tiles), new Index2D(CosineTopKKernel.GroupSize, 1)),
                     panelBuffer.View, dim, queryBuffer.View, (int)first, (int)store.Count, scoreBuffer.View, stride);
                 mergeKernel(new KernelConfig(count, CosineTopKKernel.GroupSize), scoreBuffer.View, stride,
-                    inChunk * PanelStore.Width, (int)(first * PanelStore.Width), idBuffer.View, rowIds is null ? 0 : 1,
+                    inChunk * PanelStore.Width, (int)(first * PanelStore.Width), (int)store.Count, idBuffer.View, rowIds is null ? 0 : 1,
                     bestScores.View, bestRows.View, keep, sortSize);
             }
             accelerator.Synchronize();

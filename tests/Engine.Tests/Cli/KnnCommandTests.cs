@@ -1,5 +1,6 @@
 using Engine.IO;
 using Engine.Search;
+using Engine.Tests.Compute;
 using Engine.Tests.Search;
 
 namespace Engine.Tests.Cli;
@@ -43,22 +44,6 @@ public sealed class KnnCommandTests : IDisposable
         var faissIds = SearchGolden.Longs("few_ids");
         Assert.Contains($"0: {faissIds[0]} {faissIds[1]} {faissIds[2]}", result.Output);
         Assert.Contains($"4: {faissIds[200]} {faissIds[201]} {faissIds[202]}", result.Output);
-    }
-
-    [Fact]
-    public void The_kernels_on_the_cpu_accelerator_write_the_simd_paths_answer()
-    {
-        string db = _folder.File("db.npy"), queries = _folder.File("q.npy");
-        NpyFile.Write(db, CosineIndexTests.RandomRows(150, 9, seed: 31), [150, 9]);
-        NpyFile.Write(queries, CosineIndexTests.RandomRows(4, 9, seed: 32), [4, 9]);
-        foreach (string backend in new[] { "cpu", "ilgpu-cpu" })
-        {
-            var result = CliRunner.Run("knn", "--database", db, "--queries", queries, "-k", "6", "--normalize", "--backend", backend,
-                "--out-ids", _folder.File($"{backend}.ids.npy"), "--out-scores", _folder.File($"{backend}.scores.npy"), "--json");
-            Assert.Equal(0, result.ExitCode);
-        }
-        Assert.Equal(NpyFile.ReadInt64(_folder.File("cpu.ids.npy")).Data, NpyFile.ReadInt64(_folder.File("ilgpu-cpu.ids.npy")).Data);
-        Assert.Equal(NpyFile.ReadFloat32(_folder.File("cpu.scores.npy")).Data, NpyFile.ReadFloat32(_folder.File("ilgpu-cpu.scores.npy")).Data);
     }
 
     [Fact]
@@ -120,5 +105,33 @@ public sealed class KnnCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("engine: error: ", result.Error);
         Assert.Contains(message, result.Error);
+    }
+}
+
+/// <summary>
+/// engine knn --backend ilgpu-cpu: in the ILGPU collection, so it runs after the other emulator tests rather than
+/// beside them (the emulator already uses every core).
+/// </summary>
+[Collection(IlgpuCpuCollection.Name)]
+public sealed class KnnCommandKernelTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void The_kernels_on_the_cpu_accelerator_write_the_simd_paths_answer()
+    {
+        string db = _folder.File("db.npy"), queries = _folder.File("q.npy");
+        NpyFile.Write(db, CosineIndexTests.RandomRows(150, 9, seed: 31), [150, 9]);
+        NpyFile.Write(queries, CosineIndexTests.RandomRows(4, 9, seed: 32), [4, 9]);
+        foreach (string backend in new[] { "cpu", "ilgpu-cpu" })
+        {
+            var result = CliRunner.Run("knn", "--database", db, "--queries", queries, "-k", "6", "--normalize", "--backend", backend,
+                "--out-ids", _folder.File($"{backend}.ids.npy"), "--out-scores", _folder.File($"{backend}.scores.npy"), "--json");
+            Assert.Equal(0, result.ExitCode);
+        }
+        Assert.Equal(NpyFile.ReadInt64(_folder.File("cpu.ids.npy")).Data, NpyFile.ReadInt64(_folder.File("ilgpu-cpu.ids.npy")).Data);
+        Assert.Equal(NpyFile.ReadFloat32(_folder.File("cpu.scores.npy")).Data, NpyFile.ReadFloat32(_folder.File("ilgpu-cpu.scores.npy")).Data);
     }
 }
