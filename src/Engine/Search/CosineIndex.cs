@@ -139,7 +139,7 @@ public sealed class CosineIndex : IDisposable
         var (prepared, count) = PrepareQueries(queries, k);
         var scores = new float[(long)count * k];
         var ids = new long[(long)count * k];
-        if (compute is { UsesKernels: true })
+        if (count > 0 && compute is { UsesKernels: true })
         {
             CosineTopKKernelLauncher.Search(compute, _store, _ids?.ToArray(), prepared, count, k, scores, ids);
             progress?.Report(count);

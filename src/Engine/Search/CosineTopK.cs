@@ -67,6 +67,8 @@ internal static unsafe class CosineTopK
         Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
         IProgress<long>? progress) where TSelection : class, ISelection, IThresholds
     {
+        if (queryCount == 0)
+            return;
         int dim = store.Dimension;
         int workers = Environment.ProcessorCount;
         int maxBlock = Math.Max(TileQueries, QueryBlockBytes / (dim * sizeof(float)) / TileQueries * TileQueries);

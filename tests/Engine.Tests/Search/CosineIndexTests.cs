@@ -133,6 +133,19 @@ public sealed class CosineIndexTests
         Assert.Equal(expected.Scores, result.Scores);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(1000)]
+    public void No_queries_give_an_empty_result(int rows)
+    {
+        using var index = new CosineIndex(3);
+        index.Add(RandomRows(rows, 3, seed: 8), identities: new int[rows]);
+        var result = index.Search([], 4);
+        Assert.Equal(0, result.Queries);
+        Assert.Empty(result.Ids);
+        Assert.Empty(index.SearchIdentities([], 2).Identities);
+    }
+
     [Fact]
     public void Save_and_Load_round_trip_and_refuse_other_versions()
     {

@@ -57,6 +57,7 @@ public sealed class CosineTopKKernelTests(IlgpuCpuFixture fixture)
         Assert.Equal(simd.Scores, kernel.Scores);
         Assert.Equal(-1, kernel.Ids[4]);
         Assert.Equal(float.MinValue, kernel.Scores[4]);
+        Assert.Empty(index.Search([], 5, compute: fixture.Compute).Ids);
     }
 }
 
