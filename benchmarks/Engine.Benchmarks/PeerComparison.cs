@@ -30,6 +30,7 @@ internal static class PeerComparison
         ["wbf"] = new(typeof(Engine.Benchmarks.Detection.WeightedBoxesFusionBenchmarks), "wbf.py", "ensemble-boxes"),
         ["stitch"] = new(typeof(StitchBenchmarks), "stitch.py", "numpy", Floor: "CopyMap"),
         ["volume"] = new(typeof(VolumeBenchmarks), "volume.py", "tifffile", Floor: "CopyStack"),
+        ["knn"] = new(typeof(Search.CosineTopKBenchmarks), "knn_faiss.py", "faiss"),
     };
 
     public static int Run(string name)
@@ -62,7 +63,9 @@ internal static class PeerComparison
         var text = new StringBuilder();
         text.AppendLine($"Machine: {CpuModel()}, {Environment.ProcessorCount} cores, {ComputeContext.VectorWidthBits}-bit vectors; .NET {Environment.Version}; {suite.Peer} {peer.GetProperty(suite.Peer).GetString()}");
         text.AppendLine();
-        text.AppendLine($"| operation | Engine, all cores | Engine, 1 core | {suite.Peer} (1 core) | ours ÷ {suite.Peer}, all cores | ours ÷ {suite.Peer}, 1 core |");
+        // A peer that runs threads says how many ("threads" in its JSON); numpy's peers run on one core.
+        string peerCores = peer.TryGetProperty("threads", out var threads) ? $"{threads.GetInt32()} threads" : "1 core";
+        text.AppendLine($"| operation | Engine, all cores | Engine, 1 core | {suite.Peer} ({peerCores}) | ours ÷ {suite.Peer}, all cores | ours ÷ {suite.Peer}, 1 core |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var timing in peer.GetProperty("timings").EnumerateObject())
         {

@@ -19,6 +19,7 @@ internal static class Program
             FBetaCommand.Create(),
             BestPercentileCommand.Create(),
             StitchCommand.Create(),
+            KnnCommand.Create(),
             InfoCommand.Create(),
             VerifyCommand.Create(),
             WbfCommand.Create(),

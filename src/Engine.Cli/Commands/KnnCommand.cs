@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Engine.IO;
+using Engine.Search;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine knn</c>: exact cosine / inner-product top-k search of .npy or .fvecs embeddings (<see cref="CosineIndex"/>).</summary>
+internal static class KnnCommand
+{
+    public static Command Create()
+    {
+        var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs.", required: true);
+        var queries = CommandLine.FileOption("--queries", "Query embeddings: .npy (2D) or .fvecs, same dimension.", required: true);
+        var k = new Option<int>("-k") { Description = $"Results per query (1 … {CosineIndex.MaxK}).", DefaultValueFactory = _ => 5 };
+        var normalize = new Option<bool>("--normalize") { Description = "L2-normalize database and queries (as faiss.normalize_L2), so scores are cosine similarities." };
+        var labels = CommandLine.FileOption("--labels", "Identity label of each database row, one per line: rank the top-k distinct identities, each scored by its best row.");
+        var threshold = new Option<double?>("--new-individual-threshold") { Description = "With --labels: insert new_individual before the first identity scoring strictly below this." };
+        var outIds = CommandLine.FileOption("--out-ids", "Write the ids (int64 .npy, queries × k; with --labels, the row that scored each identity).");
+        var outScores = CommandLine.FileOption("--out-scores", "Write the scores (float32 .npy, queries × k).");
+        var outCsv = CommandLine.FileOption("--out", "Write predictions as CSV: query,predictions (space-separated ids or labels, best first).");
+        var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
+        var command = new Command("knn", "Exact top-k search by inner product (cosine with --normalize), a FAISS IndexFlatIP drop-in; with --labels, top-k identities.")
+        {
+            database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            string dbPath = parse.GetValue(database)!.FullName, queryPath = parse.GetValue(queries)!.FullName;
+            int count = parse.GetValue(k);
+            if (count < 1 || count > CosineIndex.MaxK)
+                throw new ArgumentException($"-k {count} is out of range; it must be in [1, {CosineIndex.MaxK}].");
+            var newIndividualThreshold = parse.GetValue(threshold);
+            if (newIndividualThreshold is not null && parse.GetValue(labels) is null)
+                throw new ArgumentException("--new-individual-threshold needs --labels (the identities it ranks against).");
+            if (parse.GetValue(outCsv) is not null && (parse.GetValue(outIds) is not null || parse.GetValue(outScores) is not null))
+                throw new ArgumentException("--out writes CSV predictions; give either --out or --out-ids/--out-scores, not both.");
+
+            var clock = Stopwatch.StartNew();
+            var db = EmbeddingFile.Read(dbPath);
+            if (db.Rows == 0)
+                throw new ArgumentException($"{dbPath} has no rows; the database must not be empty.");
+            var q = EmbeddingFile.Read(queryPath);
+            if (q.Rows == 0)
+                throw new ArgumentException($"{queryPath} has no rows.");
+            if (q.Dimension != db.Dimension)
+                throw new ArgumentException($"{queryPath} has dimension {q.Dimension} but {dbPath} has {db.Dimension}; they must match.");
+            string[]? names = parse.GetValue(labels) is { } labelFile ? ReadLabels(labelFile.FullName, db.Rows) : null;
+            double readSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            using var index = new CosineIndex(db.Dimension, parse.GetValue(normalize));
+            var identityOf = new Dictionary<string, int>();
+            int[] identities = names?.Select(n => identityOf.TryAdd(n, identityOf.Count) ? identityOf.Count - 1 : identityOf[n]).ToArray() ?? [];
+            Named(dbPath, () => index.Add(db.Data, identities: identities));
+            double addSeconds = clock.Elapsed.TotalSeconds;
+
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            clock.Restart();
+            float[] scores;
+            long[] ids;
+            string[][] predictions;
+            using (var bar = ProgressBar.Start(parse, "Searching", q.Rows))
+            {
+                if (names is null)
+                {
+                    var result = Named(queryPath, () => index.Search(q.Data, count, bar, compute));
+                    (scores, ids) = (result.Scores, result.Ids);
+                    predictions = Rows(q.Rows, count, i => ids[i] < 0 ? null : ids[i].ToString(CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    var result = Named(queryPath, () => index.SearchIdentities(q.Data, count, bar));
+                    var labelOf = identityOf.OrderBy(e => e.Value).Select(e => e.Key).ToArray();
+                    (scores, ids) = (result.Scores, result.Ids);
+                    predictions = Rows(q.Rows, count, i => result.Identities[i] < 0 ? null : labelOf[result.Identities[i]]);
+                    if (newIndividualThreshold is { } t)
+                    {
+                        for (int i = 0; i < q.Rows; i++)
+                            predictions[i] = IdentityRanking.InsertNewIndividual<string>(predictions[i],
+                                scores.AsSpan(i * count, predictions[i].Length), t, IdentityRanking.NewIndividual, count);
+                    }
+                }
+            }
+            double searchSeconds = clock.Elapsed.TotalSeconds;
+
+            if (parse.GetValue(outIds) is { } idFile)
+                NpyFile.Write(idFile.FullName, ids, [q.Rows, count]);
+            if (parse.GetValue(outScores) is { } scoreFile)
+                NpyFile.Write(scoreFile.FullName, scores, [q.Rows, count]);
+            if (parse.GetValue(outCsv) is { } csvFile)
+                WriteCsv(csvFile.FullName, predictions);
+
+            double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    rows = db.Rows, dims = db.Dimension, queries = q.Rows, k = count, normalized = index.Normalize,
+                    identities = names is null ? (int?)null : identityOf.Count, backend = compute.Backend.ToString(),
+                    seconds = searchSeconds, queriesPerSecond = qps,
+                    stages = new { read = readSeconds, add = addSeconds, search = searchSeconds },
+                });
+            }
+            else
+            {
+                stdout.WriteLine($"searched {CommandLine.Count(q.Rows)} queries against {CommandLine.Count(db.Rows)} rows × {db.Dimension} dims, k = {count}: {searchSeconds:F3} s ({qps:N0} queries/s); read {readSeconds:F2} s, add {addSeconds:F2} s");
+                if (parse.GetValue(outIds) is null && parse.GetValue(outScores) is null && parse.GetValue(outCsv) is null)
+                {
+                    for (int i = 0; i < q.Rows; i++)
+                        stdout.WriteLine($"{i}: {string.Join(' ', predictions[i])}");
+                }
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Prefixes a library error about rows with the file it came from.</summary>
+    private static T Named<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ArgumentException e) when (e is not ArgumentOutOfRangeException)
+        {
+            throw new ArgumentException($"{path}: {e.Message}", e);
+        }
+    }
+
+    private static void Named(string path, Action action) => Named(path, () => { action(); return 0; });
+
+    private static string[][] Rows(int queries, int k, Func<int, string?> label)
+    {
+        var rows = new string[queries][];
+        for (int i = 0; i < queries; i++)
+            rows[i] = Enumerable.Range(i * k, k).Select(label).OfType<string>().ToArray();
+        return rows;
+    }
+
+    private static string[] ReadLabels(string path, int rows)
+    {
+        var lines = File.ReadAllLines(path);
+        int count = lines.Length;
+        if (count != rows)
+            throw new ArgumentException($"{path} has {count} labels but the database has {rows} rows; give one label per row.");
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i]) || lines[i].Contains(' ') || lines[i].Contains(','))
+                throw new ArgumentException($"{path} line {i + 1} (\"{lines[i]}\") is not a label: labels are non-empty, without spaces or commas.");
+        }
+        return lines;
+    }
+
+    private static void WriteCsv(string path, string[][] predictions)
+    {
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("query,predictions");
+        for (int i = 0; i < predictions.Length; i++)
+            writer.WriteLine($"{i},{string.Join(' ', predictions[i])}");
+    }
+}
