@@ -38,10 +38,7 @@ public static partial class PatchNormalization
             // Each padded zero adds (0 − shift) to the sum and shift² to the squares.
             double sum = sums.Sum - padding * shift;
             double squares = sums.Squares + padding * shift * shift;
-            double meanShifted = sum / n;
-            double variance = Math.Max(squares - sum * meanShifted, 0) / (n - 1);
-            double mean = shift + meanShifted;
-            double scale = 1 / (Math.Sqrt(variance) + Epsilon);
+            var (mean, scale) = MeanAndScale(sum, squares, n, shift);
             float paddingValue = (float)(-mean * scale);
             for (int c = 0; c < channels; c++)
             {
@@ -64,7 +61,10 @@ public static partial class PatchNormalization
     [ThreadStatic]
     private static ushort[]? t_scratch;
 
-    /// <summary>Shifted float64 sums of uint16 values converted and divided in float32, as <see cref="Sums"/> over floats.</summary>
+    /// <summary>
+    /// Shifted float64 sums of uint16 values converted and divided in float32, as <see cref="Sums"/> over floats;
+    /// also copies the values to <c>copy</c> unless it is null.
+    /// </summary>
     private struct WindowSums
     {
         public double Sum;
@@ -82,7 +82,8 @@ public static partial class PatchNormalization
                 for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                 {
                     var raw = Vector512.Load(values + i);
-                    raw.Store(copy + i);
+                    if (copy != null)
+                        raw.Store(copy + i);
                     var (low, high) = Vector512.Widen(raw);
                     var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
                     var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
@@ -105,7 +106,8 @@ public static partial class PatchNormalization
                 for (; i <= length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
                 {
                     var raw = Vector256.Load(values + i);
-                    raw.Store(copy + i);
+                    if (copy != null)
+                        raw.Store(copy + i);
                     var (low, high) = Vector256.Widen(raw);
                     var (a, b) = Vector256.Widen(Vector256.ConvertToSingle(low) / d);
                     var (e, f) = Vector256.Widen(Vector256.ConvertToSingle(high) / d);
@@ -122,7 +124,8 @@ public static partial class PatchNormalization
             }
             for (; i < length; i++)
             {
-                copy[i] = values[i];
+                if (copy != null)
+                    copy[i] = values[i];
                 double x = values[i] / divisor - shift;
                 Sum += x;
                 Squares = Math.FusedMultiplyAdd(x, x, Squares);
