@@ -50,7 +50,7 @@ public static partial class PatchNormalization
                         target.Fill(paddingValue);
                         continue;
                     }
-                    WriteScaled(scratch + ((long)c * rows + r) * columns, columns, divisor, mean, scale, target);
+                    WriteScaled(scratch + ((long)c * rows + r) * columns, columns, divisor, mean, scale, target, nonTemporal: false);
                     target[columns..].Fill(paddingValue);
                 }
             }
@@ -136,9 +136,10 @@ public static partial class PatchNormalization
     /// <summary>
     /// output = (float)((x / divisor − mean) × scale) with scale = 1 / (std + ε), in float64: one float64 rounding
     /// more than the division, which moves an output across a float32 rounding boundary about once in 2²⁸.
+    /// <paramref name="nonTemporal"/> streams the output past the caches, for outputs beyond L2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WriteScaled(ushort* values, int length, float divisor, double mean, double scale, Span<float> output)
+    private static unsafe void WriteScaled(ushort* values, int length, float divisor, double mean, double scale, Span<float> output, bool nonTemporal)
     {
         int i = 0;
         fixed (float* y = output)
@@ -148,6 +149,21 @@ public static partial class PatchNormalization
                 var m = Vector512.Create(mean);
                 var k = Vector512.Create(scale);
                 var d = Vector512.Create(divisor);
+                if (nonTemporal)
+                {
+                    // Scalar up to a 64-byte boundary, then whole cache lines stored past the caches.
+                    int head = Math.Min((int)((64 - ((nuint)y & 63)) & 63) / sizeof(float), length);
+                    for (; i < head; i++)
+                        y[i] = (float)((values[i] / divisor - mean) * scale);
+                    for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
+                    {
+                        var (low, high) = Vector512.Widen(Vector512.Load(values + i));
+                        var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
+                        Vector512.Narrow((a - m) * k, (b - m) * k).StoreAlignedNonTemporal(y + i);
+                        var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
+                        Vector512.Narrow((e - m) * k, (f - m) * k).StoreAlignedNonTemporal(y + i + Vector512<float>.Count);
+                    }
+                }
                 for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                 {
                     var (low, high) = Vector512.Widen(Vector512.Load(values + i));

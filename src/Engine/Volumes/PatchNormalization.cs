@@ -24,6 +24,12 @@ public static partial class PatchNormalization
     /// <summary>Added to the standard deviation, as in the reference formula, so a constant patch gives zeros.</summary>
     public const double Epsilon = 1e-6;
 
+    /// <summary>
+    /// Patches of at least this many values (1 MB of output, beyond L2) are written with non-temporal stores: the
+    /// output would leave the caches before it is read anyway, and streaming it saves reading each line first.
+    /// </summary>
+    private const int NonTemporalLength = 1 << 18;
+
     /// <summary>Normalizes each patch of <paramref name="patches"/> into <paramref name="output"/>.</summary>
     /// <param name="patches">B patches of <paramref name="patchLength"/> values each, one after another.</param>
     /// <param name="patchLength">Values per patch (C × H × W), at least 2 (the unbiased std divides by n − 1).</param>
@@ -131,7 +137,7 @@ public static partial class PatchNormalization
             var sums = new WindowSums();
             sums.Add(values, null, patch.Length, divisor, shift);
             var (mean, scale) = MeanAndScale(sums.Sum, sums.Squares, patch.Length, shift);
-            WriteScaled(values, patch.Length, divisor, mean, scale, output);
+            WriteScaled(values, patch.Length, divisor, mean, scale, output, nonTemporal: patch.Length >= NonTemporalLength);
         }
     }
 
@@ -238,6 +244,24 @@ public static partial class PatchNormalization
         {
             var m = Vector512.Create(mean);
             var k = Vector512.Create(scale);
+            if (values.Length >= NonTemporalLength)
+            {
+                unsafe
+                {
+                    fixed (float* target = output)
+                    {
+                        // Scalar up to a 64-byte boundary, then whole cache lines stored past the caches.
+                        int head = Math.Min((int)((64 - ((nuint)target & 63)) & 63) / sizeof(float), values.Length);
+                        for (; i < head; i++)
+                            target[i] = (float)((Unsafe.Add(ref x, i) - mean) * scale);
+                        for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+                        {
+                            var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)i));
+                            Vector512.Narrow((lower - m) * k, (upper - m) * k).StoreAlignedNonTemporal(target + i);
+                        }
+                    }
+                }
+            }
             for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)i));
