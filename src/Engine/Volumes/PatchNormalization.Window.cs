@@ -157,20 +157,16 @@ public static partial class PatchNormalization
                         y[i] = (float)((values[i] / divisor - mean) * scale);
                     for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                     {
-                        var (low, high) = Vector512.Widen(Vector512.Load(values + i));
-                        var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
-                        Vector512.Narrow((a - m) * k, (b - m) * k).StoreAlignedNonTemporal(y + i);
-                        var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
-                        Vector512.Narrow((e - m) * k, (f - m) * k).StoreAlignedNonTemporal(y + i + Vector512<float>.Count);
+                        var (first, second) = Scaled(Vector512.Load(values + i), d, m, k);
+                        first.StoreAlignedNonTemporal(y + i);
+                        second.StoreAlignedNonTemporal(y + i + Vector512<float>.Count);
                     }
                 }
                 for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                 {
-                    var (low, high) = Vector512.Widen(Vector512.Load(values + i));
-                    var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
-                    Vector512.Narrow((a - m) * k, (b - m) * k).Store(y + i);
-                    var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
-                    Vector512.Narrow((e - m) * k, (f - m) * k).Store(y + i + Vector512<float>.Count);
+                    var (first, second) = Scaled(Vector512.Load(values + i), d, m, k);
+                    first.Store(y + i);
+                    second.Store(y + i + Vector512<float>.Count);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -190,5 +186,16 @@ public static partial class PatchNormalization
             for (; i < length; i++)
                 y[i] = (float)((values[i] / divisor - mean) * scale);
         }
+    }
+
+    /// <summary>32 uint16 values → (float)((x / divisor − mean) × scale), the division in float32 and the rest in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> First, Vector512<float> Second) Scaled(Vector512<ushort> raw, Vector512<float> divisor,
+        Vector512<double> mean, Vector512<double> scale)
+    {
+        var (low, high) = Vector512.Widen(raw);
+        var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / divisor);
+        var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / divisor);
+        return (Vector512.Narrow((a - mean) * scale, (b - mean) * scale), Vector512.Narrow((e - mean) * scale, (f - mean) * scale));
     }
 }
