@@ -11,7 +11,7 @@ namespace Engine.Benchmarks.Volumes;
 /// 545 MB, the memory floor.
 /// </summary>
 [Config(typeof(CoresConfig))]
-public class VolumeBenchmarks
+public partial class VolumeBenchmarks
 {
     /// <summary>Tiles cut by <see cref="TileNormalize"/>, as the peer cuts them.</summary>
     private const int Tiles = 128;

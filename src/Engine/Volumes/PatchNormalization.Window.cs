@@ -38,10 +38,7 @@ public static partial class PatchNormalization
             // Each padded zero adds (0 − shift) to the sum and shift² to the squares.
             double sum = sums.Sum - padding * shift;
             double squares = sums.Squares + padding * shift * shift;
-            double meanShifted = sum / n;
-            double variance = Math.Max(squares - sum * meanShifted, 0) / (n - 1);
-            double mean = shift + meanShifted;
-            double scale = 1 / (Math.Sqrt(variance) + Epsilon);
+            var (mean, scale) = MeanAndScale(sum, squares, n, shift);
             float paddingValue = (float)(-mean * scale);
             for (int c = 0; c < channels; c++)
             {
@@ -53,7 +50,7 @@ public static partial class PatchNormalization
                         target.Fill(paddingValue);
                         continue;
                     }
-                    WriteScaled(scratch + ((long)c * rows + r) * columns, columns, divisor, mean, scale, target);
+                    WriteScaled(scratch + ((long)c * rows + r) * columns, columns, divisor, mean, scale, target, nonTemporal: false);
                     target[columns..].Fill(paddingValue);
                 }
             }
@@ -64,7 +61,10 @@ public static partial class PatchNormalization
     [ThreadStatic]
     private static ushort[]? t_scratch;
 
-    /// <summary>Shifted float64 sums of uint16 values converted and divided in float32, as <see cref="Sums"/> over floats.</summary>
+    /// <summary>
+    /// Shifted float64 sums of uint16 values converted and divided in float32, as <see cref="Sums"/> over floats;
+    /// also copies the values to <c>copy</c> unless it is null.
+    /// </summary>
     private struct WindowSums
     {
         public double Sum;
@@ -82,7 +82,8 @@ public static partial class PatchNormalization
                 for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                 {
                     var raw = Vector512.Load(values + i);
-                    raw.Store(copy + i);
+                    if (copy != null)
+                        raw.Store(copy + i);
                     var (low, high) = Vector512.Widen(raw);
                     var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
                     var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
@@ -105,7 +106,8 @@ public static partial class PatchNormalization
                 for (; i <= length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
                 {
                     var raw = Vector256.Load(values + i);
-                    raw.Store(copy + i);
+                    if (copy != null)
+                        raw.Store(copy + i);
                     var (low, high) = Vector256.Widen(raw);
                     var (a, b) = Vector256.Widen(Vector256.ConvertToSingle(low) / d);
                     var (e, f) = Vector256.Widen(Vector256.ConvertToSingle(high) / d);
@@ -122,7 +124,8 @@ public static partial class PatchNormalization
             }
             for (; i < length; i++)
             {
-                copy[i] = values[i];
+                if (copy != null)
+                    copy[i] = values[i];
                 double x = values[i] / divisor - shift;
                 Sum += x;
                 Squares = Math.FusedMultiplyAdd(x, x, Squares);
@@ -133,9 +136,10 @@ public static partial class PatchNormalization
     /// <summary>
     /// output = (float)((x / divisor − mean) × scale) with scale = 1 / (std + ε), in float64: one float64 rounding
     /// more than the division, which moves an output across a float32 rounding boundary about once in 2²⁸.
+    /// <paramref name="nonTemporal"/> streams the output past the caches, for outputs beyond L2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WriteScaled(ushort* values, int length, float divisor, double mean, double scale, Span<float> output)
+    private static unsafe void WriteScaled(ushort* values, int length, float divisor, double mean, double scale, Span<float> output, bool nonTemporal)
     {
         int i = 0;
         fixed (float* y = output)
@@ -145,13 +149,24 @@ public static partial class PatchNormalization
                 var m = Vector512.Create(mean);
                 var k = Vector512.Create(scale);
                 var d = Vector512.Create(divisor);
+                if (nonTemporal)
+                {
+                    // Scalar up to a 64-byte boundary, then whole cache lines stored past the caches.
+                    int head = Math.Min((int)((64 - ((nuint)y & 63)) & 63) / sizeof(float), length);
+                    for (; i < head; i++)
+                        y[i] = (float)((values[i] / divisor - mean) * scale);
+                    for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
+                    {
+                        var (first, second) = Scaled(Vector512.Load(values + i), d, m, k);
+                        first.StoreAlignedNonTemporal(y + i);
+                        second.StoreAlignedNonTemporal(y + i + Vector512<float>.Count);
+                    }
+                }
                 for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
                 {
-                    var (low, high) = Vector512.Widen(Vector512.Load(values + i));
-                    var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
-                    Vector512.Narrow((a - m) * k, (b - m) * k).Store(y + i);
-                    var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
-                    Vector512.Narrow((e - m) * k, (f - m) * k).Store(y + i + Vector512<float>.Count);
+                    var (first, second) = Scaled(Vector512.Load(values + i), d, m, k);
+                    first.Store(y + i);
+                    second.Store(y + i + Vector512<float>.Count);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -171,5 +186,16 @@ public static partial class PatchNormalization
             for (; i < length; i++)
                 y[i] = (float)((values[i] / divisor - mean) * scale);
         }
+    }
+
+    /// <summary>32 uint16 values → (float)((x / divisor − mean) × scale), the division in float32 and the rest in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> First, Vector512<float> Second) Scaled(Vector512<ushort> raw, Vector512<float> divisor,
+        Vector512<double> mean, Vector512<double> scale)
+    {
+        var (low, high) = Vector512.Widen(raw);
+        var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / divisor);
+        var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / divisor);
+        return (Vector512.Narrow((a - mean) * scale, (b - mean) * scale), Vector512.Narrow((e - mean) * scale, (f - mean) * scale));
     }
 }
