@@ -102,22 +102,56 @@ public sealed partial class SlidingWindowStitcher
         var count = _count;
         ParallelChunks.For(_accHeight, BandRows, () => new int[width + 1], (diff, y0, y1) =>
         {
-            var active = new List<int>();
+            // Running column differences, changed only at the rows where a rectangle starts or ends: rectangles
+            // covering row y0 go in at once, the others are events bucketed by row (e = r enters, ~r leaves).
+            Array.Clear(diff);
+            var head = new int[y1 - y0 + 1];
             for (int r = 0; r < rectangles.Length; r += 4)
             {
-                if (rectangles[r] < y1 && rectangles[r + 1] > y0)
-                    active.Add(r);
+                if (rectangles[r] >= y1 || rectangles[r + 1] <= y0)
+                    continue;
+                if (rectangles[r] <= y0)
+                {
+                    diff[rectangles[r + 2]]++;
+                    diff[rectangles[r + 3]]--;
+                }
+                else
+                {
+                    head[rectangles[r] - y0]++;
+                }
+                if (rectangles[r + 1] < y1)
+                    head[rectangles[r + 1] - y0]++;
+            }
+            int events = 0;
+            for (int i = 0; i < head.Length; i++)
+            {
+                int n = head[i];
+                head[i] = events;
+                events += n;
+            }
+            var bucket = new int[events];
+            var fill = head.AsSpan(0, y1 - y0).ToArray();
+            for (int r = 0; r < rectangles.Length; r += 4)
+            {
+                if (rectangles[r] >= y1 || rectangles[r + 1] <= y0)
+                    continue;
+                if (rectangles[r] > y0)
+                    bucket[fill[rectangles[r] - y0]++] = r;
+                if (rectangles[r + 1] < y1)
+                    bucket[fill[rectangles[r + 1] - y0]++] = ~r;
             }
             for (int y = y0; y < y1; y++)
             {
-                Array.Clear(diff);
-                foreach (int r in active)
+                for (int e = head[y - y0]; e < head[y - y0 + 1]; e++)
                 {
-                    if (rectangles[r] <= y && y < rectangles[r + 1])
+                    int r = bucket[e], sign = 1;
+                    if (r < 0)
                     {
-                        diff[rectangles[r + 2]]++;
-                        diff[rectangles[r + 3]]--;
+                        r = ~r;
+                        sign = -1;
                     }
+                    diff[rectangles[r + 2]] += sign;
+                    diff[rectangles[r + 3]] -= sign;
                 }
                 var row = count.AsSpan(y * width, width);
                 int running = 0;
@@ -144,7 +178,8 @@ public sealed partial class SlidingWindowStitcher
                     for (; i <= n - 16; i += 16)
                         (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
                 }
-                else if (Vector256.IsHardwareAccelerated)
+                // Also after the 512-bit loop: the fast mode's rows are 8 pixels.
+                if (Vector256.IsHardwareAccelerated)
                 {
                     for (; i <= n - 8; i += 8)
                         (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
@@ -163,7 +198,7 @@ public sealed partial class SlidingWindowStitcher
                     (Vector512.Load(c + i) + wv).Store(c + i);
                 }
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (Vector256.IsHardwareAccelerated)
             {
                 for (; i <= n - 8; i += 8)
                 {
@@ -188,7 +223,7 @@ public sealed partial class SlidingWindowStitcher
         var sum = _sum;
         var count = _count;
         int width = Width;
-        ForOutputRows(output, mask, (y, row, maskRow) =>
+        ForOutputRows(output, mask, static () => 0, (_, y, row, maskRow) =>
         {
             DivideRow(sum.AsSpan(y * width, width), count.AsSpan(y * width, width), maskRow, fill, row);
             if (sigmoid)
@@ -196,21 +231,24 @@ public sealed partial class SlidingWindowStitcher
         });
     }
 
-    private delegate void OutputRow(int y, Span<float> row, ReadOnlySpan<byte> maskRow);
+    private delegate void OutputRow<TState>(TState state, int y, Span<float> row, ReadOnlySpan<byte> maskRow);
 
-    /// <summary>Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in parallel.</summary>
-    private unsafe void ForOutputRows(Span<float> output, ReadOnlySpan<byte> mask, OutputRow body)
+    /// <summary>
+    /// Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in
+    /// parallel, each worker with its own state from <paramref name="createState"/>.
+    /// </summary>
+    private unsafe void ForOutputRows<TState>(Span<float> output, ReadOnlySpan<byte> mask, Func<TState> createState, OutputRow<TState> body)
     {
         int width = Width;
         fixed (float* o = output)
         fixed (byte* m = mask)
         {
             nint op = (nint)o, mp = (nint)m;
-            ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
+            ParallelChunks.For(Height, BandRows, createState, (state, r0, r1) =>
             {
                 for (int y = r0; y < r1; y++)
                 {
-                    body(y, new Span<float>((float*)op + (long)y * width, width),
+                    body(state, y, new Span<float>((float*)op + (long)y * width, width),
                         mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width));
                 }
             }, static _ => { });
@@ -260,18 +298,14 @@ public sealed partial class SlidingWindowStitcher
         // Scratch that is written in full before it is read: no need to zero it.
         var low = GC.AllocateUninitializedArray<float>(_sum.Length);
         DivideRow(_sum, _count, default, 0f, low);
-        var rows = new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners);
-        var cols = new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners);
-        int upW = lowW * f;
-        var g0 = GC.AllocateUninitializedArray<float>((long)lowH * upW > int.MaxValue ? throw new NotSupportedException($"The fast mode's gather of {lowH} × {upW} values exceeds one array; use the per-tile mode.") : lowH * upW);
-        var g1 = GC.AllocateUninitializedArray<float>(g0.Length);
-        ParallelChunks.For(lowH, 8, static () => 0, (_, r0, r1) => cols.Gather(low, lowW, r0, r1, g0, g1), static _ => { });
+        var upsampler = new WholeMapUpsampler(new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners),
+            new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners), lowW, width);
         float fill = Options.Uncovered;
         bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
         var count = _count;
-        ForOutputRows(output, mask, (y, row, maskRow) =>
+        ForOutputRows(output, mask, upsampler.CreateScratch, (scratch, y, row, maskRow) =>
         {
-            UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
+            upsampler.Row(low, y, scratch, row);
             var lowCount = count.AsSpan(y / f * lowW, lowW);
             // The common case, a row covered everywhere with no mask and no sigmoid, is done.
             if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
