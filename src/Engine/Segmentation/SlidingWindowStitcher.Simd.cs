@@ -53,6 +53,11 @@ public sealed partial class SlidingWindowStitcher
     {
         int tileLength = TileHeight * TileWidth;
         bool upsampled = _rows.Factor > 1;
+        if (!upsampled && _weights is null)
+        {
+            AddBand(predictions, windows, n, y0, y1);
+            return;
+        }
         for (int k = 0; k < n; k++)
         {
             int wy = windows[k * WindowFields], wx = windows[k * WindowFields + 1];
@@ -89,6 +94,53 @@ public sealed partial class SlidingWindowStitcher
                 AccumulateRow(sum, _count.AsSpan(at, v1 - v0), values, _weights.AsSpan(u * _windowWidth + v0, v1 - v0));
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="AccumulateBand"/> for windows as given with constant weights (the fast mode's low-resolution sum):
+    /// sum += p row by row, the arrays pinned once per band rather than sliced per row of a few pixels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void AddBand(ReadOnlySpan<float> predictions, int[] windows, int n, int y0, int y1)
+    {
+        int tileWidth = TileWidth, tileLength = TileHeight * TileWidth, width = _accWidth;
+        fixed (float* p = predictions, s = _sum)
+        fixed (int* w = windows)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                int* window = w + k * WindowFields;
+                int wy = window[0], wx = window[1];
+                int u0 = Math.Max(window[2], y0 - wy), u1 = Math.Min(window[3], y1 - wy);
+                int v0 = window[4], length = window[5] - v0;
+                if (u0 >= u1 || length <= 0)
+                    continue;
+                float* source = p + (long)k * tileLength + v0;
+                float* target = s + (long)wy * width + wx + v0;
+                for (int u = u0; u < u1; u++)
+                    AddRow(target + (long)u * width, source + u * tileWidth, length);
+            }
+        }
+    }
+
+    /// <summary>s[i] += p[i] for i &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(float* s, float* p, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+                (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
+        }
+        // Also after the 512-bit loop: the fast mode's rows are 8 pixels.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+                (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
+        }
+        for (; i < n; i++)
+            s[i] += p[i];
     }
 
     /// <summary>
@@ -173,19 +225,7 @@ public sealed partial class SlidingWindowStitcher
             int i = 0, n = sum.Length;
             if (w is null)
             {
-                if (Vector512.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 16; i += 16)
-                        (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
-                }
-                // Also after the 512-bit loop: the fast mode's rows are 8 pixels.
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 8; i += 8)
-                        (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
-                }
-                for (; i < n; i++)
-                    s[i] += p[i];
+                AddRow(s, p, n);
                 return;
             }
             if (Vector512.IsHardwareAccelerated)
@@ -292,7 +332,7 @@ public sealed partial class SlidingWindowStitcher
     /// once with the same arithmetic as per-tile upsampling, cropped; a pixel counts as covered when its
     /// low-resolution pixel ⌊y/f⌋, ⌊x/f⌋ is.
     /// </summary>
-    private void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
+    private unsafe void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
     {
         int f = _scale, lowH = _accHeight, lowW = _accWidth, width = Width;
         // Scratch that is written in full before it is read: no need to zero it.
@@ -303,20 +343,30 @@ public sealed partial class SlidingWindowStitcher
         float fill = Options.Uncovered;
         bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
         var count = _count;
-        ForOutputRows(output, mask, upsampler.CreateScratch, (scratch, y, row, maskRow) =>
+        fixed (float* o = output)
+        fixed (byte* m = mask)
         {
-            upsampler.Row(low, y, scratch, row);
-            var lowCount = count.AsSpan(y / f * lowW, lowW);
-            // The common case, a row covered everywhere with no mask and no sigmoid, is done.
-            if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
-                return;
-            for (int x = 0; x < width; x++)
+            nint op = (nint)o, mp = (nint)m;
+            ParallelChunks.For(Height, BandRows, upsampler.CreateScratch, (scratch, r0, r1) =>
             {
-                bool inside = maskRow.IsEmpty || maskRow[x] != 0;
-                bool covered = lowCount[x / f] > 0;
-                row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
-            }
-        });
+                upsampler.Rows(low, r0, r1, scratch, (float*)op);
+                for (int y = r0; y < r1; y++)
+                {
+                    var row = new Span<float>((float*)op + (long)y * width, width);
+                    var maskRow = mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width);
+                    var lowCount = count.AsSpan(y / f * lowW, lowW);
+                    // The common case, a row covered everywhere with no mask and no sigmoid, is done.
+                    if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
+                        continue;
+                    for (int x = 0; x < width; x++)
+                    {
+                        bool inside = maskRow.IsEmpty || maskRow[x] != 0;
+                        bool covered = lowCount[x / f] > 0;
+                        row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
+                    }
+                }
+            }, static _ => { });
+        }
     }
 
     /// <summary>Index of the first NaN, or −1.</summary>

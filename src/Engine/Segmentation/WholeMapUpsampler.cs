@@ -27,18 +27,48 @@ internal sealed class WholeMapUpsampler(UpsampleAxis rows, UpsampleAxis cols, in
 
     public Scratch CreateScratch() => new(width);
 
-    /// <summary>Output row <paramref name="u"/> (its first <c>width</c> columns) of the upsampled <paramref name="low"/>.</summary>
-    public unsafe void Row(ReadOnlySpan<float> low, int u, Scratch scratch, Span<float> dst)
+    /// <summary>Columns per block: the block's four gathered source rows (4 × 512 float64) stay in the L1 cache while every output row between the same two source rows reads them.</summary>
+    private const int Block = 512;
+
+    /// <summary>
+    /// Output rows [<paramref name="u0"/>, <paramref name="u1"/>) of the upsampled <paramref name="low"/>, each
+    /// <c>width</c> values, row u at <paramref name="output"/> + u·width.
+    /// </summary>
+    public unsafe void Rows(ReadOnlySpan<float> low, int u0, int u1, Scratch scratch, float* output)
     {
-        int top = Slot(low, rows.I0[u], scratch, -1);
-        int bottom = Slot(low, rows.I1[u], scratch, top);
-        fixed (double* x00 = scratch.At0[top], x01 = scratch.At1[top], x10 = scratch.At0[bottom], x11 = scratch.At1[bottom])
-        fixed (float* c0 = cols.L0, c1 = cols.L1, o = dst)
+        for (int u = u0; u < u1;)
         {
-            if (rows.Bilinear)
-                Bilinear(x00, x01, x10, x11, c0, c1, rows.L0[u], rows.L1[u], o, width);
-            else
-                Narrow(x00, o, width);
+            int i0 = rows.I0[u], i1 = rows.I1[u];
+            int end = u + 1;
+            while (end < u1 && rows.I0[end] == i0 && rows.I1[end] == i1)
+                end++;
+            int top = Slot(low, i0, scratch, -1);
+            int bottom = Slot(low, i1, scratch, top);
+            fixed (double* x00 = scratch.At0[top], x01 = scratch.At1[top], x10 = scratch.At0[bottom], x11 = scratch.At1[bottom])
+            fixed (float* c0 = cols.L0, c1 = cols.L1)
+            {
+                if (!rows.Bilinear)
+                {
+                    for (int r = u; r < end; r++)
+                        Narrow(x00, output + (long)r * width, width);
+                    u = end;
+                    continue;
+                }
+                int blocks = (width + Block - 1) / Block + 1;
+                for (int k = 0; k < blocks; k++)
+                {
+                    for (int r = u; r < end; r++)
+                    {
+                        float* o = output + (long)r * width;
+                        // Block edges at this row's 64-byte boundaries, so that only a row's first pixels miss the streaming stores.
+                        int lead = (int)((64 - ((nint)o & 63)) & 63) / sizeof(float);
+                        int from = k == 0 ? 0 : Math.Min(width, lead + k * Block), to = Math.Min(width, lead + (k + 1) * Block);
+                        if (from < to)
+                            Bilinear(x00 + from, x01 + from, x10 + from, x11 + from, c0 + from, c1 + from, rows.L0[r], rows.L1[r], o + from, to - from);
+                    }
+                }
+            }
+            u = end;
         }
     }
 
@@ -79,29 +109,33 @@ internal sealed class WholeMapUpsampler(UpsampleAxis rows, UpsampleAxis cols, in
         float h0, float h1, float* o, int n)
     {
         int v = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
-            var h0v = Vector512.Create(h0);
-            var h1v = Vector512.Create(h1);
+            // Non-temporal stores from the first 64-byte boundary: the map is far larger than the caches, and a
+            // streaming store does not read the line it overwrites.
+            int lead = Math.Min(n, (int)((64 - ((nint)o & 63)) & 63) / sizeof(float));
+            for (; v < lead; v++)
+                o[v] = (float)(x00[v] * (h0 * w0[v]) + x01[v] * (h0 * w1[v]) + x10[v] * (h1 * w0[v]) + x11[v] * (h1 * w1[v]));
+            var h0h = Vector256.Create(h0);
+            var h1h = Vector256.Create(h1);
             for (; v <= n - 16; v += 16)
             {
-                var c0 = Vector512.Load(w0 + v);
-                var c1 = Vector512.Load(w1 + v);
-                // The four weights are float32 products, as PyTorch's, widened exactly.
-                var w00 = h0v * c0;
-                var w01 = h0v * c1;
-                var w10 = h1v * c0;
-                var w11 = h1v * c1;
-                var lo = Vector512.Load(x00 + v) * Vector512.WidenLower(w00);
-                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x01 + v), Vector512.WidenLower(w01), lo);
-                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x10 + v), Vector512.WidenLower(w10), lo);
-                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x11 + v), Vector512.WidenLower(w11), lo);
-                var hi = Vector512.Load(x00 + v + 8) * Vector512.WidenUpper(w00);
-                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x01 + v + 8), Vector512.WidenUpper(w01), hi);
-                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x10 + v + 8), Vector512.WidenUpper(w10), hi);
-                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x11 + v + 8), Vector512.WidenUpper(w11), hi);
-                Vector512.Narrow(lo, hi).Store(o + v);
+                // The weights are float32 products, as PyTorch's, made 8 at a time and widened exactly.
+                var c0 = Vector256.Load(w0 + v);
+                var c1 = Vector256.Load(w1 + v);
+                var lo = Vector512.Load(x00 + v) * Avx512F.ConvertToVector512Double(h0h * c0);
+                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x01 + v), Avx512F.ConvertToVector512Double(h0h * c1), lo);
+                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x10 + v), Avx512F.ConvertToVector512Double(h1h * c0), lo);
+                lo = Vector512.FusedMultiplyAdd(Vector512.Load(x11 + v), Avx512F.ConvertToVector512Double(h1h * c1), lo);
+                c0 = Vector256.Load(w0 + v + 8);
+                c1 = Vector256.Load(w1 + v + 8);
+                var hi = Vector512.Load(x00 + v + 8) * Avx512F.ConvertToVector512Double(h0h * c0);
+                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x01 + v + 8), Avx512F.ConvertToVector512Double(h0h * c1), hi);
+                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x10 + v + 8), Avx512F.ConvertToVector512Double(h1h * c0), hi);
+                hi = Vector512.FusedMultiplyAdd(Vector512.Load(x11 + v + 8), Avx512F.ConvertToVector512Double(h1h * c1), hi);
+                Avx512F.StoreAlignedNonTemporal(o + v, Vector512.Narrow(lo, hi));
             }
+            Sse.StoreFence();
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
