@@ -5,13 +5,14 @@ using System.Runtime.Intrinsics.X86;
 namespace Engine.Segmentation;
 
 /// <summary>
-/// The fast mode's upsampling of the whole low-resolution map, one output row at a time, with the bits of
+/// The fast mode's upsampling of the whole low-resolution map, a run of output rows at a time, with the bits of
 /// <see cref="UpsampleAxis.Row"/> (PyTorch's channels-last bilinear: float32 weights, float64 sum left to right).
 /// </summary>
 /// <remarks>
 /// Why it is faster than gathering the map once and calling <see cref="UpsampleAxis.Row"/>: the two low-resolution
 /// rows an output row reads are gathered at the column indices already widened to float64, once per low-resolution
-/// row and per worker (about 32 output rows reuse them); and the sum is x₀₀w₀₀ then three fused multiply-adds. A
+/// row and per worker (about f output rows reuse them, in column blocks that stay in L1); the output is written with
+/// streaming stores; and the sum is x₀₀w₀₀ then three fused multiply-adds. A
 /// float32 value times a float32 weight is exact in float64 (24 + 24 significant bits ≤ 53), so rounding the product
 /// before the add (as PyTorch does) and not rounding it (a fused multiply-add) give the same bits.
 /// </remarks>
