@@ -53,6 +53,11 @@ public sealed partial class SlidingWindowStitcher
     {
         int tileLength = TileHeight * TileWidth;
         bool upsampled = _rows.Factor > 1;
+        if (!upsampled && _weights is null)
+        {
+            AddBand(predictions, windows, n, y0, y1);
+            return;
+        }
         for (int k = 0; k < n; k++)
         {
             int wy = windows[k * WindowFields], wx = windows[k * WindowFields + 1];
@@ -92,6 +97,53 @@ public sealed partial class SlidingWindowStitcher
     }
 
     /// <summary>
+    /// <see cref="AccumulateBand"/> for windows as given with constant weights (the fast mode's low-resolution sum):
+    /// sum += p row by row, the arrays pinned once per band rather than sliced per row of a few pixels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void AddBand(ReadOnlySpan<float> predictions, int[] windows, int n, int y0, int y1)
+    {
+        int tileWidth = TileWidth, tileLength = TileHeight * TileWidth, width = _accWidth;
+        fixed (float* p = predictions, s = _sum)
+        fixed (int* w = windows)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                int* window = w + k * WindowFields;
+                int wy = window[0], wx = window[1];
+                int u0 = Math.Max(window[2], y0 - wy), u1 = Math.Min(window[3], y1 - wy);
+                int v0 = window[4], length = window[5] - v0;
+                if (u0 >= u1 || length <= 0)
+                    continue;
+                float* source = p + (long)k * tileLength + v0;
+                float* target = s + (long)wy * width + wx + v0;
+                for (int u = u0; u < u1; u++)
+                    AddRow(target + (long)u * width, source + u * tileWidth, length);
+            }
+        }
+    }
+
+    /// <summary>s[i] += p[i] for i &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(float* s, float* p, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+                (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
+        }
+        // Also after the 512-bit loop: the fast mode's rows are 8 pixels.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+                (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
+        }
+        for (; i < n; i++)
+            s[i] += p[i];
+    }
+
+    /// <summary>
     /// The constant-weight counts: how many windows' counted rectangles cover each pixel. A float32 sum of ones is
     /// exact up to 2^24, so this equals numpy's cnt[...] += 1 bit for bit without touching the counts per window.
     /// </summary>
@@ -102,22 +154,56 @@ public sealed partial class SlidingWindowStitcher
         var count = _count;
         ParallelChunks.For(_accHeight, BandRows, () => new int[width + 1], (diff, y0, y1) =>
         {
-            var active = new List<int>();
+            // Running column differences, changed only at the rows where a rectangle starts or ends: rectangles
+            // covering row y0 go in at once, the others are events bucketed by row (e = r enters, ~r leaves).
+            Array.Clear(diff);
+            var head = new int[y1 - y0 + 1];
             for (int r = 0; r < rectangles.Length; r += 4)
             {
-                if (rectangles[r] < y1 && rectangles[r + 1] > y0)
-                    active.Add(r);
+                if (rectangles[r] >= y1 || rectangles[r + 1] <= y0)
+                    continue;
+                if (rectangles[r] <= y0)
+                {
+                    diff[rectangles[r + 2]]++;
+                    diff[rectangles[r + 3]]--;
+                }
+                else
+                {
+                    head[rectangles[r] - y0]++;
+                }
+                if (rectangles[r + 1] < y1)
+                    head[rectangles[r + 1] - y0]++;
+            }
+            int events = 0;
+            for (int i = 0; i < head.Length; i++)
+            {
+                int n = head[i];
+                head[i] = events;
+                events += n;
+            }
+            var bucket = new int[events];
+            var fill = head.AsSpan(0, y1 - y0).ToArray();
+            for (int r = 0; r < rectangles.Length; r += 4)
+            {
+                if (rectangles[r] >= y1 || rectangles[r + 1] <= y0)
+                    continue;
+                if (rectangles[r] > y0)
+                    bucket[fill[rectangles[r] - y0]++] = r;
+                if (rectangles[r + 1] < y1)
+                    bucket[fill[rectangles[r + 1] - y0]++] = ~r;
             }
             for (int y = y0; y < y1; y++)
             {
-                Array.Clear(diff);
-                foreach (int r in active)
+                for (int e = head[y - y0]; e < head[y - y0 + 1]; e++)
                 {
-                    if (rectangles[r] <= y && y < rectangles[r + 1])
+                    int r = bucket[e], sign = 1;
+                    if (r < 0)
                     {
-                        diff[rectangles[r + 2]]++;
-                        diff[rectangles[r + 3]]--;
+                        r = ~r;
+                        sign = -1;
                     }
+                    diff[rectangles[r + 2]] += sign;
+                    diff[rectangles[r + 3]] -= sign;
                 }
                 var row = count.AsSpan(y * width, width);
                 int running = 0;
@@ -139,18 +225,7 @@ public sealed partial class SlidingWindowStitcher
             int i = 0, n = sum.Length;
             if (w is null)
             {
-                if (Vector512.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 16; i += 16)
-                        (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
-                }
-                else if (Vector256.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 8; i += 8)
-                        (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
-                }
-                for (; i < n; i++)
-                    s[i] += p[i];
+                AddRow(s, p, n);
                 return;
             }
             if (Vector512.IsHardwareAccelerated)
@@ -163,7 +238,7 @@ public sealed partial class SlidingWindowStitcher
                     (Vector512.Load(c + i) + wv).Store(c + i);
                 }
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (Vector256.IsHardwareAccelerated)
             {
                 for (; i <= n - 8; i += 8)
                 {
@@ -188,7 +263,7 @@ public sealed partial class SlidingWindowStitcher
         var sum = _sum;
         var count = _count;
         int width = Width;
-        ForOutputRows(output, mask, (y, row, maskRow) =>
+        ForOutputRows(output, mask, static () => 0, (_, y, row, maskRow) =>
         {
             DivideRow(sum.AsSpan(y * width, width), count.AsSpan(y * width, width), maskRow, fill, row);
             if (sigmoid)
@@ -196,21 +271,24 @@ public sealed partial class SlidingWindowStitcher
         });
     }
 
-    private delegate void OutputRow(int y, Span<float> row, ReadOnlySpan<byte> maskRow);
+    private delegate void OutputRow<TState>(TState state, int y, Span<float> row, ReadOnlySpan<byte> maskRow);
 
-    /// <summary>Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in parallel.</summary>
-    private unsafe void ForOutputRows(Span<float> output, ReadOnlySpan<byte> mask, OutputRow body)
+    /// <summary>
+    /// Runs <paramref name="body"/> on every row of the output map (and of the mask, empty when none), bands in
+    /// parallel, each worker with its own state from <paramref name="createState"/>.
+    /// </summary>
+    private unsafe void ForOutputRows<TState>(Span<float> output, ReadOnlySpan<byte> mask, Func<TState> createState, OutputRow<TState> body)
     {
         int width = Width;
         fixed (float* o = output)
         fixed (byte* m = mask)
         {
             nint op = (nint)o, mp = (nint)m;
-            ParallelChunks.For(Height, BandRows, static () => 0, (_, r0, r1) =>
+            ParallelChunks.For(Height, BandRows, createState, (state, r0, r1) =>
             {
                 for (int y = r0; y < r1; y++)
                 {
-                    body(y, new Span<float>((float*)op + (long)y * width, width),
+                    body(state, y, new Span<float>((float*)op + (long)y * width, width),
                         mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width));
                 }
             }, static _ => { });
@@ -254,35 +332,41 @@ public sealed partial class SlidingWindowStitcher
     /// once with the same arithmetic as per-tile upsampling, cropped; a pixel counts as covered when its
     /// low-resolution pixel ⌊y/f⌋, ⌊x/f⌋ is.
     /// </summary>
-    private void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
+    private unsafe void FinishFast(Span<float> output, ReadOnlySpan<byte> mask)
     {
         int f = _scale, lowH = _accHeight, lowW = _accWidth, width = Width;
         // Scratch that is written in full before it is read: no need to zero it.
         var low = GC.AllocateUninitializedArray<float>(_sum.Length);
         DivideRow(_sum, _count, default, 0f, low);
-        var rows = new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners);
-        var cols = new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners);
-        int upW = lowW * f;
-        var g0 = GC.AllocateUninitializedArray<float>((long)lowH * upW > int.MaxValue ? throw new NotSupportedException($"The fast mode's gather of {lowH} × {upW} values exceeds one array; use the per-tile mode.") : lowH * upW);
-        var g1 = GC.AllocateUninitializedArray<float>(g0.Length);
-        ParallelChunks.For(lowH, 8, static () => 0, (_, r0, r1) => cols.Gather(low, lowW, r0, r1, g0, g1), static _ => { });
+        var upsampler = new WholeMapUpsampler(new UpsampleAxis(lowH, f, Options.Upsampling, Options.AlignCorners),
+            new UpsampleAxis(lowW, f, Options.Upsampling, Options.AlignCorners), lowW, width);
         float fill = Options.Uncovered;
         bool sigmoid = Options.Activation == StitchActivation.SigmoidAfterStitch;
         var count = _count;
-        ForOutputRows(output, mask, (y, row, maskRow) =>
+        fixed (float* o = output)
+        fixed (byte* m = mask)
         {
-            UpsampleAxis.Row(rows, cols, g0, g1, y, 0, width, row);
-            var lowCount = count.AsSpan(y / f * lowW, lowW);
-            // The common case, a row covered everywhere with no mask and no sigmoid, is done.
-            if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
-                return;
-            for (int x = 0; x < width; x++)
+            nint op = (nint)o, mp = (nint)m;
+            ParallelChunks.For(Height, BandRows, upsampler.CreateScratch, (scratch, r0, r1) =>
             {
-                bool inside = maskRow.IsEmpty || maskRow[x] != 0;
-                bool covered = lowCount[x / f] > 0;
-                row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
-            }
-        });
+                upsampler.Rows(low, r0, r1, scratch, (float*)op);
+                for (int y = r0; y < r1; y++)
+                {
+                    var row = new Span<float>((float*)op + (long)y * width, width);
+                    var maskRow = mp == 0 ? default : new ReadOnlySpan<byte>((byte*)mp + (long)y * width, width);
+                    var lowCount = count.AsSpan(y / f * lowW, lowW);
+                    // The common case, a row covered everywhere with no mask and no sigmoid, is done.
+                    if (maskRow.IsEmpty && !sigmoid && !lowCount.Contains(0f))
+                        continue;
+                    for (int x = 0; x < width; x++)
+                    {
+                        bool inside = maskRow.IsEmpty || maskRow[x] != 0;
+                        bool covered = lowCount[x / f] > 0;
+                        row[x] = !inside ? 0f : !covered ? fill : sigmoid ? 1f / (1f + MathF.Exp(-row[x])) : row[x];
+                    }
+                }
+            }, static _ => { });
+        }
     }
 
     /// <summary>Index of the first NaN, or −1.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Segmentation;
 
@@ -240,18 +241,36 @@ internal sealed class UpsampleAxis
     private static Vector512<float> Blend(Vector512<float> x00, Vector512<float> x01, Vector512<float> x10, Vector512<float> x11,
         Vector512<float> w00, Vector512<float> w01, Vector512<float> w10, Vector512<float> w11) =>
         Vector512.Narrow(
-            Vector512.WidenLower(x00) * Vector512.WidenLower(w00) + Vector512.WidenLower(x01) * Vector512.WidenLower(w01)
-            + Vector512.WidenLower(x10) * Vector512.WidenLower(w10) + Vector512.WidenLower(x11) * Vector512.WidenLower(w11),
-            Vector512.WidenUpper(x00) * Vector512.WidenUpper(w00) + Vector512.WidenUpper(x01) * Vector512.WidenUpper(w01)
-            + Vector512.WidenUpper(x10) * Vector512.WidenUpper(w10) + Vector512.WidenUpper(x11) * Vector512.WidenUpper(w11));
+            Sum(Vector512.WidenLower(x00), Vector512.WidenLower(x01), Vector512.WidenLower(x10), Vector512.WidenLower(x11),
+                Vector512.WidenLower(w00), Vector512.WidenLower(w01), Vector512.WidenLower(w10), Vector512.WidenLower(w11)),
+            Sum(Vector512.WidenUpper(x00), Vector512.WidenUpper(x01), Vector512.WidenUpper(x10), Vector512.WidenUpper(x11),
+                Vector512.WidenUpper(w00), Vector512.WidenUpper(w01), Vector512.WidenUpper(w10), Vector512.WidenUpper(w11)));
 
     /// <summary>Eight pixels of <see cref="Pixel"/>, for CPUs without 512-bit vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Blend(Vector256<float> x00, Vector256<float> x01, Vector256<float> x10, Vector256<float> x11,
         Vector256<float> w00, Vector256<float> w01, Vector256<float> w10, Vector256<float> w11) =>
         Vector256.Narrow(
-            Vector256.WidenLower(x00) * Vector256.WidenLower(w00) + Vector256.WidenLower(x01) * Vector256.WidenLower(w01)
-            + Vector256.WidenLower(x10) * Vector256.WidenLower(w10) + Vector256.WidenLower(x11) * Vector256.WidenLower(w11),
-            Vector256.WidenUpper(x00) * Vector256.WidenUpper(w00) + Vector256.WidenUpper(x01) * Vector256.WidenUpper(w01)
-            + Vector256.WidenUpper(x10) * Vector256.WidenUpper(w10) + Vector256.WidenUpper(x11) * Vector256.WidenUpper(w11));
+            Sum(Vector256.WidenLower(x00), Vector256.WidenLower(x01), Vector256.WidenLower(x10), Vector256.WidenLower(x11),
+                Vector256.WidenLower(w00), Vector256.WidenLower(w01), Vector256.WidenLower(w10), Vector256.WidenLower(w11)),
+            Sum(Vector256.WidenUpper(x00), Vector256.WidenUpper(x01), Vector256.WidenUpper(x10), Vector256.WidenUpper(x11),
+                Vector256.WidenUpper(w00), Vector256.WidenUpper(w01), Vector256.WidenUpper(w10), Vector256.WidenUpper(w11)));
+
+    /// <summary>
+    /// x₀₀w₀₀ + x₀₁w₀₁ + x₁₀w₁₀ + x₁₁w₁₁ left to right on float64 lanes holding float32 values: the first product, then
+    /// fused multiply-adds. A float32 × float32 product is exact in float64, so fusing it into the add rounds exactly
+    /// as PyTorch's product-then-add does (see <see cref="WholeMapUpsampler"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Sum(Vector512<double> x00, Vector512<double> x01, Vector512<double> x10, Vector512<double> x11,
+        Vector512<double> w00, Vector512<double> w01, Vector512<double> w10, Vector512<double> w11) =>
+        Vector512.FusedMultiplyAdd(x11, w11, Vector512.FusedMultiplyAdd(x10, w10, Vector512.FusedMultiplyAdd(x01, w01, x00 * w00)));
+
+    /// <summary>As the 512-bit <see cref="Sum(Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double})"/>; separate products and adds where the CPU has no FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Sum(Vector256<double> x00, Vector256<double> x01, Vector256<double> x10, Vector256<double> x11,
+        Vector256<double> w00, Vector256<double> w01, Vector256<double> w10, Vector256<double> w11) =>
+        Fma.IsSupported
+            ? Vector256.FusedMultiplyAdd(x11, w11, Vector256.FusedMultiplyAdd(x10, w10, Vector256.FusedMultiplyAdd(x01, w01, x00 * w00)))
+            : x00 * w00 + x01 * w01 + x10 * w10 + x11 * w11;
 }
