@@ -19,7 +19,8 @@ namespace Engine.Search;
 /// <c>u = 2⁻²⁴</c>; and the approximate score as computed in float (int → float, two products) differs from ã by at
 /// most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B = Q + F + A</c> for every
 /// (query, row), with row maxima taken over the database; B is inflated by a relative 10⁻⁶ for the double
-/// arithmetic of the bound itself (its errors are ~2⁻⁵³ relative, far below the F term).</para>
+/// arithmetic of the bound itself (its errors are ~2⁻⁵³ relative, far below the F term), plus (D + 3) · 2⁻¹⁵⁰ for
+/// roundings in the subnormal range, where the relative bounds do not hold.</para>
 /// <para>Why identical. Let a_k be the k-th best approximate score. A row with <c>a &lt; a_k − 2B</c> scores exactly
 /// <c>≤ a + B &lt; a_k − B ≤</c> the exact score of each of the k rows whose approximate score is ≥ a_k: it is
 /// strictly below k rows and cannot be in the top k in any tie order. Every other row is a candidate and is
@@ -119,7 +120,10 @@ internal static unsafe class CosineTopKInt8
         double quantization = l1 * store.MaxError + error * store.MaxL1;
         double exactRounding = gammaD * Math.Sqrt(l2) * store.MaxL2;
         double approximateRounding = gamma3 * dim * abs * store.MaxAbs;
-        bound = (quantization + exactRounding + approximateRounding) * (1 + 1e-6);
+        // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
+        // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
+        double underflow = (dim + 3) * Math.ScaleB(1.0, -150);
+        bound = (quantization + exactRounding + approximateRounding) * (1 + 1e-6) + underflow;
         return scale;
     }
 

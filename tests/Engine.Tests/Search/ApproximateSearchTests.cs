@@ -81,6 +81,21 @@ public unsafe class ApproximateSearchTests
         AssertIdentical(index, queries, k);
     }
 
+    /// <summary>Products in float32's subnormal range (where relative rounding bounds fail) and near its top.</summary>
+    [Theory]
+    [InlineData(1e-22f)]
+    [InlineData(1e17f)]
+    public void Extreme_magnitudes_still_equal_the_exact_search(float magnitude)
+    {
+        const int dim = 24, rows = 400;
+        var random = new Random(17);
+        var db = Enumerable.Range(0, rows * dim).Select(_ => magnitude * (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var queries = Enumerable.Range(0, 9 * dim).Select(_ => magnitude * (float)(random.NextDouble() * 2 - 1)).ToArray();
+        using var index = new CosineIndex(dim);
+        index.Add(db);
+        AssertIdentical(index, queries, 7);
+    }
+
     [Fact]
     public void The_bound_holds_for_every_query_and_row()
     {
