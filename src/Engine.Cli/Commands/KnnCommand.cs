@@ -22,9 +22,10 @@ internal static class KnnCommand
         var outCsv = CommandLine.FileOption("--out", "Write predictions as CSV: query,predictions (space-separated ids or labels, best first).");
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
+        var approximate = new Option<string?>("--approximate") { Description = "int8: scan an int8 copy of the database, then re-score exactly every row the int8 error bound cannot exclude — the same ids and scores as the exact search (CPU only; pays when memory-bound, see docs/performance.md)." };
         var command = new Command("knn", "Exact top-k search by inner product (cosine with --normalize), a FAISS IndexFlatIP drop-in; with --labels, top-k identities.")
         {
-            database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend,
+            database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend, approximate,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -37,6 +38,13 @@ internal static class KnnCommand
                 throw new ArgumentException("--new-individual-threshold needs --labels (the identities it ranks against).");
             if (parse.GetValue(outCsv) is not null && (parse.GetValue(outIds) is not null || parse.GetValue(outScores) is not null))
                 throw new ArgumentException("--out writes CSV predictions; give either --out or --out-ids/--out-scores, not both.");
+            string? scan = parse.GetValue(approximate);
+            if (scan is not null && scan != "int8")
+                throw new ArgumentException($"--approximate {scan} is not supported; the approximate scan is int8.");
+            if (scan is not null && parse.GetValue(labels) is not null)
+                throw new ArgumentException("--approximate searches rows, not identities; it cannot be combined with --labels.");
+            if (scan is not null && parse.GetValue(backend) is not ("auto" or "cpu"))
+                throw new ArgumentException($"--approximate runs on the CPU SIMD path; it cannot be combined with --backend {parse.GetValue(backend)}.");
 
             var clock = Stopwatch.StartNew();
             var db = EmbeddingFile.Read(dbPath);
@@ -66,7 +74,9 @@ internal static class KnnCommand
             {
                 if (names is null)
                 {
-                    var result = Named(queryPath, () => index.Search(q.Data, count, bar, compute));
+                    var result = Named(queryPath, () => scan is null
+                        ? index.Search(q.Data, count, bar, compute)
+                        : index.SearchApproximate(q.Data, count, ApproximateScan.Int8, bar));
                     (scores, ids) = (result.Scores, result.Ids);
                     predictions = Rows(q.Rows, count, i => ids[i] < 0 ? null : ids[i].ToString(CultureInfo.InvariantCulture));
                 }
@@ -99,7 +109,7 @@ internal static class KnnCommand
                 CommandLine.WriteJson(stdout, new
                 {
                     rows = db.Rows, dims = db.Dimension, queries = q.Rows, k = count, normalized = index.Normalize,
-                    identities = names is null ? (int?)null : identityOf.Count, backend = compute.Backend.ToString(),
+                    identities = names is null ? (int?)null : identityOf.Count, backend = scan is null ? compute.Backend.ToString() : "Cpu", approximate = scan,
                     seconds = searchSeconds, queriesPerSecond = qps,
                     stages = new { read = readSeconds, add = addSeconds, search = searchSeconds },
                 });

@@ -30,6 +30,8 @@ public sealed class CosineIndex : IDisposable
     private PanelStore _store;
     private List<long>? _ids;
     private List<int>? _identities;
+    private Int8PanelStore? _int8;
+    private readonly Lock _int8Gate = new();
 
     /// <summary>Creates an empty index of <paramref name="dimension"/>-dimensional rows.</summary>
     /// <param name="dimension">Floats per embedding.</param>
@@ -123,6 +125,7 @@ public sealed class CosineIndex : IDisposable
             _ids.AddRange(ids);
         if (_identities is not null)
             _identities.AddRange(identities);
+        DropQuantized();
     }
 
     /// <summary>The k rows with the largest dot product with each query, best first (FAISS's <c>search</c>).</summary>
@@ -153,6 +156,46 @@ public sealed class CosineIndex : IDisposable
                 progress);
         }
         return new SearchResult(scores, ids, count, k);
+    }
+
+    /// <summary>
+    /// The same results as <see cref="Search"/>, bit for bit, from an approximate scan: an int8 copy of the rows
+    /// (made at the first call after a change, a quarter of the float rows' bytes) is scanned to find, per query,
+    /// every row whose exact score can still reach the top k — a proven bound on the int8 error, see
+    /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. Pays where the scan is
+    /// memory-bound (large databases, few queries per pass); on the CPU SIMD path only. Opt-in: never the default.
+    /// </summary>
+    /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
+    /// <param name="k">Results per query, 1 … <see cref="MaxK"/>; missing results are (float.MinValue, −1).</param>
+    /// <param name="scan">The approximate storage scanned.</param>
+    /// <param name="progress">Receives the running number of queries done.</param>
+    /// <returns>Scores and ids, query-major, equal to <see cref="Search"/>'s.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="Search"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [1, <see cref="MaxK"/>], or <paramref name="scan"/> is not a defined value.</exception>
+    /// <exception cref="InvalidOperationException">The index is empty.</exception>
+    public SearchResult SearchApproximate(ReadOnlySpan<float> queries, int k, ApproximateScan scan = ApproximateScan.Int8,
+        IProgress<long>? progress = null)
+    {
+        if (scan != ApproximateScan.Int8)
+            throw new ArgumentOutOfRangeException(nameof(scan), scan, "The approximate scan must be Int8.");
+        var (prepared, count) = PrepareQueries(queries, k);
+        var scores = new float[(long)count * k];
+        var ids = new long[(long)count * k];
+        Int8PanelStore int8;
+        lock (_int8Gate)
+            int8 = _int8 ??= new Int8PanelStore(_store);
+        CosineTopKInt8.Run(_store, int8, _ids, prepared, count, k, scores, ids, progress);
+        return new SearchResult(scores, ids, count, k);
+    }
+
+    /// <summary>Frees the int8 copy after the rows change; the next approximate search makes a new one.</summary>
+    private void DropQuantized()
+    {
+        lock (_int8Gate)
+        {
+            _int8?.Dispose();
+            _int8 = null;
+        }
     }
 
     /// <summary>
@@ -212,6 +255,7 @@ public sealed class CosineIndex : IDisposable
         _store = kept;
         _ids = keptIds;
         _identities = keptIdentities;
+        DropQuantized();
         return removed;
     }
 
@@ -221,6 +265,7 @@ public sealed class CosineIndex : IDisposable
         _store.Clear();
         _ids = null;
         _identities = null;
+        DropQuantized();
     }
 
     /// <summary>Copies row <paramref name="row"/> (as stored: normalized when <see cref="Normalize"/>).</summary>
@@ -364,5 +409,16 @@ public sealed class CosineIndex : IDisposable
     }
 
     /// <summary>Frees the packed rows.</summary>
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        _store.Dispose();
+        DropQuantized();
+    }
+}
+
+/// <summary>The storage <see cref="CosineIndex.SearchApproximate"/> scans before re-scoring candidates exactly.</summary>
+public enum ApproximateScan
+{
+    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-512BW <c>vpmaddwd</c>.</summary>
+    Int8,
 }

@@ -33,6 +33,22 @@ public sealed class KnnCommandTests : IDisposable
     }
 
     [Fact]
+    public void Approximate_int8_writes_the_exact_searchs_ids_and_scores()
+    {
+        foreach (string mode in new[] { "exact", "int8" })
+        {
+            string[] extra = mode == "exact" ? [] : ["--approximate", "int8"];
+            var result = CliRunner.Run(["knn", "--database", Golden("random_db"), "--queries", Golden("random_queries"), "-k", "10",
+                "--normalize", "--out-ids", _folder.File($"{mode}.ids.npy"), "--out-scores", _folder.File($"{mode}.scores.npy"), "--json", .. extra]);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal(mode == "exact" ? System.Text.Json.JsonValueKind.Null : System.Text.Json.JsonValueKind.String,
+                result.Json.GetProperty("approximate").ValueKind);
+        }
+        Assert.Equal(NpyFile.ReadInt64(_folder.File("exact.ids.npy")).Data, NpyFile.ReadInt64(_folder.File("int8.ids.npy")).Data);
+        Assert.Equal(NpyFile.ReadFloat32(_folder.File("exact.scores.npy")).Data, NpyFile.ReadFloat32(_folder.File("int8.scores.npy")).Data);
+    }
+
+    [Fact]
     public void Reads_fvecs_like_npy_and_prints_results_as_text()
     {
         string db = _folder.File("db.fvecs"), queries = _folder.File("q.fvecs");
@@ -92,6 +108,9 @@ public sealed class KnnCommandTests : IDisposable
         AssertError("has 1 labels but the database has 2 rows", "--database", db, "--queries", queries, "--labels", labels);
         AssertError("needs --labels", "--database", db, "--queries", queries, "--new-individual-threshold", "0.5");
         AssertError("must be a .npy or .fvecs", "--database", labels, "--queries", queries);
+        AssertError("--approximate f16 is not supported", "--database", db, "--queries", queries, "--approximate", "f16");
+        AssertError("cannot be combined with --labels", "--database", db, "--queries", queries, "--approximate", "int8", "--labels", labels);
+        AssertError("cannot be combined with --backend cuda", "--database", db, "--queries", queries, "--approximate", "int8", "--backend", "cuda");
 
         string fvecs = _folder.File("bad.fvecs");
         EmbeddingFile.WriteFvecs(fvecs, [1f, 2f, 3f, 4f], 2);

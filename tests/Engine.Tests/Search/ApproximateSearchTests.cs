@@ -1,0 +1,188 @@
+using Engine.Search;
+
+namespace Engine.Tests.Search;
+
+/// <summary>The int8 approximate search must give <see cref="CosineIndex.Search"/>'s results bit for bit.</summary>
+public unsafe class ApproximateSearchTests
+{
+    private static void AssertIdentical(CosineIndex index, float[] queries, int k)
+    {
+        var exact = index.Search(queries, k);
+        var approximate = index.SearchApproximate(queries, k);
+        Assert.Equal(exact.Ids, approximate.Ids);
+        Assert.Equal(exact.Scores.Select(BitConverter.SingleToInt32Bits), approximate.Scores.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
+    [InlineData("random", 10, true)]
+    [InlineData("few", 50, false)]
+    [InlineData("ties", 8, false)]
+    [InlineData("short", 5, false)]
+    public void Golden_cases_equal_the_exact_search_bit_for_bit(string name, int k, bool normalize)
+    {
+        using var index = new CosineIndex(SearchGolden.Dim(name + "_db"), normalize);
+        index.Add(SearchGolden.Floats(name + "_db"));
+        var queries = SearchGolden.Floats(name + "_queries");
+        AssertIdentical(index, queries, k);
+        if (name == "random")
+            SearchGolden.AssertMatchesFaiss(SearchGolden.Floats("random_scores"), SearchGolden.Longs("random_ids"), index.SearchApproximate(queries, k));
+    }
+
+    [Fact]
+    public void Ids_and_remove_equal_the_exact_search()
+    {
+        using var index = new CosineIndex(SearchGolden.Dim("idmap_db"));
+        index.Add(SearchGolden.Floats("idmap_db"), SearchGolden.Longs("idmap_ids"));
+        var queries = SearchGolden.Floats("idmap_queries");
+        AssertIdentical(index, queries, 12);
+        // The int8 copy made by that search must be dropped when rows change.
+        index.Remove(SearchGolden.Longs("idmap_removed"));
+        AssertIdentical(index, queries, 12);
+        SearchGolden.AssertMatchesFaiss(SearchGolden.Floats("idmap_scores"), SearchGolden.Longs("idmap_ids_out"), index.SearchApproximate(queries, 12));
+    }
+
+    /// <summary>
+    /// Clusters of near-duplicate rows (differences far below an int8 step): the int8 scores order them wrongly —
+    /// checked here, so the case is adversarial — and only the bound's margin brings the right rows back.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 1500, 37, 10)]
+    [InlineData(33, 700, 13, 64)]
+    public void Near_ties_that_int8_misorders_still_give_the_exact_result(int dim, int rows, int queryCount, int k)
+    {
+        var random = new Random(dim * 1000 + rows);
+        var bases = Enumerable.Range(0, 20).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
+        var db = new float[rows * dim];
+        for (int r = 0; r < rows; r++)
+        {
+            var b = bases[r % bases.Length];
+            for (int d = 0; d < dim; d++)
+                db[r * dim + d] = b[d] + (float)(random.NextDouble() - 0.5) * 1e-4f;
+        }
+        var queries = new float[queryCount * dim];
+        for (int i = 0; i < queries.Length; i++)
+            queries[i] = i < dim ? bases[0][i] : (float)random.NextDouble() - 0.5f;
+        using var index = new CosineIndex(dim, normalize: true);
+        index.Add(db);
+        var exact = index.Search(queries, k);
+
+        // The int8 order alone (top k by approximate score) differs from the exact one for some query.
+        var prepared = queries.ToArray();
+        CosineIndex.NormalizeL2(prepared, dim);
+        using var int8 = new Int8PanelStore(index.Store);
+        bool differs = false;
+        for (int q = 0; q < queryCount && !differs; q++)
+        {
+            var approximate = ApproximateScores(int8, prepared.AsSpan(q * dim, dim), out _);
+            var top = Enumerable.Range(0, rows).OrderByDescending(r => approximate[r]).ThenBy(r => r).Take(k).Select(r => (long)r);
+            differs = !top.SequenceEqual(exact.Ids.Skip(q * k).Take(k));
+        }
+        Assert.True(differs, "the data was meant to make int8 misorder the top k");
+        AssertIdentical(index, queries, k);
+    }
+
+    /// <summary>Products in float32's subnormal range (where relative rounding bounds fail) and near its top.</summary>
+    [Theory]
+    [InlineData(1e-22f)]
+    [InlineData(1e17f)]
+    public void Extreme_magnitudes_still_equal_the_exact_search(float magnitude)
+    {
+        const int dim = 24, rows = 400;
+        var random = new Random(17);
+        var db = Enumerable.Range(0, rows * dim).Select(_ => magnitude * (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var queries = Enumerable.Range(0, 9 * dim).Select(_ => magnitude * (float)(random.NextDouble() * 2 - 1)).ToArray();
+        using var index = new CosineIndex(dim);
+        index.Add(db);
+        AssertIdentical(index, queries, 7);
+    }
+
+    [Fact]
+    public void The_bound_holds_for_every_query_and_row()
+    {
+        const int dim = 37, rows = 300;
+        var random = new Random(5);
+        // Rows of very different scales and shapes (a spike, near-constant, wide), so the per-row scales matter.
+        var db = new float[rows * dim];
+        for (int r = 0; r < rows; r++)
+        {
+            float scale = MathF.Pow(10, random.Next(-3, 3));
+            for (int d = 0; d < dim; d++)
+                db[r * dim + d] = scale * (r % 3 == 0 && d == r % dim ? 50f : (float)(random.NextDouble() * 2 - 1));
+        }
+        using var index = new CosineIndex(dim);
+        index.Add(db);
+        using var int8 = new Int8PanelStore(index.Store);
+        var row = new float[dim];
+        for (int q = 0; q < 20; q++)
+        {
+            var query = Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() * 2 - 1) * (q + 1)).ToArray();
+            var approximate = ApproximateScores(int8, query, out double bound);
+            double worst = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                index.CopyRow(r, row);
+                float exact = CosineTopKInt8.ExactScore(query, row);
+                worst = Math.Max(worst, Math.Abs(exact - (double)approximate[r]));
+            }
+            Assert.True(worst <= bound, $"query {q}: error {worst} above the bound {bound}");
+            Assert.True(worst > 0, "int8 should not be exact here");
+        }
+    }
+
+    [Fact]
+    public void The_vector_tile_equals_the_scalar_tile()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+            return;
+        const int pairs = 19;
+        var random = new Random(9);
+        var queries = Enumerable.Range(0, CosineTopK.TileQueries * pairs).Select(_ => (ushort)(short)random.Next(-127, 128) | (random.Next(-127, 128) << 16)).ToArray();
+        var panel = new sbyte[pairs * PanelStore.Width * 2 + 64];
+        random.NextBytes((byte[])(Array)panel);
+        var vector = new int[CosineTopK.TileQueries * PanelStore.Width];
+        var scalar = new int[vector.Length];
+        fixed (int* q = queries, v = vector, s = scalar)
+        fixed (sbyte* p = panel)
+        {
+            // Tile512 loads aligned: start the panel at a 64-byte boundary inside the array.
+            sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
+            CosineTopKInt8.Tile512(q, pairs, aligned, v);
+            CosineTopKInt8.TileScalar(q, pairs, aligned, s);
+        }
+        Assert.Equal(scalar, vector);
+        Assert.Contains(scalar, x => Math.Abs(x) > 100_000);
+    }
+
+    [Fact]
+    public void Bad_input_gets_an_error_naming_it()
+    {
+        using var index = new CosineIndex(4);
+        Assert.Throws<InvalidOperationException>(() => index.SearchApproximate(new float[4], 1));
+        index.Add(new float[] { 1, 2, 3, 4 });
+        Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => index.SearchApproximate(new float[4], 0)).ParamName);
+        Assert.Equal("scan", Assert.Throws<ArgumentOutOfRangeException>(() => index.SearchApproximate(new float[4], 1, (ApproximateScan)7)).ParamName);
+        Assert.Contains("queries", Assert.Throws<ArgumentException>(() => index.SearchApproximate(new float[] { 1, float.NaN, 0, 0 }, 1)).Message);
+    }
+
+    /// <summary>Every row's approximate score for one query, through the scalar tile (the vector tile is tested equal to it).</summary>
+    private static float[] ApproximateScores(Int8PanelStore int8, ReadOnlySpan<float> query, out double bound)
+    {
+        var packed = new int[CosineTopK.TileQueries * int8.Pairs];
+        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Pairs), out bound, int8);
+        var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
+        var scores = new float[int8.Count];
+        fixed (int* q = packed, t = dots)
+        {
+            for (long p = 0; p < int8.Panels; p++)
+            {
+                CosineTopKInt8.TileScalar(q, int8.Pairs, int8.Panel(p), t);
+                for (int lane = 0; lane < PanelStore.Width && p * PanelStore.Width + lane < int8.Count; lane++)
+                {
+                    long r = p * PanelStore.Width + lane;
+                    scores[r] = (float)dots[lane] * int8.Scales[r] * scale;
+                }
+            }
+        }
+        return scores;
+    }
+}
