@@ -45,9 +45,22 @@ internal static class CommandLine
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
         {
-            parse.InvocationConfiguration.Error.WriteLine($"engine: error: {e.Message}");
+            parse.InvocationConfiguration.Error.WriteLine($"engine: error: {UserMessage(e)}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The message a user sees: an <see cref="ArgumentException"/>'s message without the " (Parameter 'name')" that
+    /// .NET appends (and the "Actual value was …" line after it on an out-of-range argument), since the parameter
+    /// is the library's name, not the option the user typed; Engine's messages already name the value.
+    /// </summary>
+    internal static string UserMessage(Exception e)
+    {
+        if (e is not ArgumentException { ParamName: { } name })
+            return e.Message;
+        int suffix = e.Message.IndexOf($" (Parameter '{name}')", StringComparison.Ordinal);
+        return suffix < 0 ? e.Message : e.Message[..suffix];
     }
 
     private static readonly JsonSerializerOptions Json = new()

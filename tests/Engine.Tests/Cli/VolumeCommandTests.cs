@@ -134,6 +134,8 @@ public sealed class VolumeCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("engine: error: ", result.Error);
         Assert.Contains(message, result.Error);
+        // The library's parameter name (e.g. SliceRange.Parse's "text") means nothing to a user of the command.
+        Assert.DoesNotContain("(Parameter '", result.Error);
     }
 
     [Fact]
