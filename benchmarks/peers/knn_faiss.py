@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 import faiss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from quantile import timed  # noqa: E402  (one warm-up, then `repeat` timed runs: the peers time alike)
+from peer_timing import timed  # noqa: E402  (the protocol every peer shares)
 
 SHAPES = {"ShapeA": (100_000, 512, 10_000, 5, 1), "ShapeB": (1_000_000, 128, 1_000, 10, 2)}
 NEAR_TIE = 1e-5

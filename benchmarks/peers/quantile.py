@@ -14,10 +14,10 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 
 import numpy as np
+
+from peer_timing import timed  # the protocol every peer shares
 
 N = 100_000_000
 SEED = 20261123
@@ -39,15 +39,6 @@ def make_data(folder):
     np.save(os.path.join(folder, "mask.npy"), mask)
     print(f"wrote {N:,} values to {folder}")
 
-
-def timed(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return {"median": statistics.median(times), "times": times}
 
 
 def fbeta(ink, truth, mask, beta=0.5):

@@ -28,7 +28,7 @@ import os
 import numpy as np
 import tifffile
 
-from quantile import timed  # one warm-up, then --repeat timed runs: the same protocol for every peer
+from peer_timing import timed  # the protocol every peer shares
 
 SLICES, SIZE, SEED = 65, 2048, 20261124
 TILE, STRIDE, FIRST, LAST, TILES = 256, 128, 15, 49, 128
