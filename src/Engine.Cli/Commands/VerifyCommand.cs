@@ -17,7 +17,7 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 16, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize).", DefaultValueFactory = _ => 1024 };
+        var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 8, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize).", DefaultValueFactory = _ => 1024 };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
         var command = new Command("verify", "Check that a backend (e.g. --backend cuda) gives the CPU SIMD path's answers for every kernel-backed operation on synthetic inputs (bit-identical, or within the operation's stated tolerance), and time both.")

@@ -62,12 +62,12 @@ internal static class VerifyWorkloads
     public const int StitchFactor = 4;
 
     /// <summary>
-    /// An S × S map covered by windows of W = clamp(S/2, 16, 256) (rounded down to the factor) at stride W/2; each
+    /// An S × S map covered by windows of W = clamp(S/2, 8, 256) (rounded down to the factor) at stride W/2; each
     /// prediction is W/4 × W/4, upsampled ×4 bilinearly and Gaussian-weighted.
     /// </summary>
     public static (float[] Predictions, int[] Origins, int Window, StitchOptions Options) Windows(int side)
     {
-        int window = Math.Clamp(side / 2, 16, 256) / StitchFactor * StitchFactor;
+        int window = Math.Clamp(side / 2, 8, 256) / StitchFactor * StitchFactor;
         int stride = window / 2, tile = window / StitchFactor;
         var starts = Enumerable.Range(0, (side - window) / stride + 1).Select(i => i * stride).Append(side - window).Distinct().ToArray();
         var origins = starts.SelectMany(y => starts.SelectMany(x => new[] { y, x })).ToArray();
