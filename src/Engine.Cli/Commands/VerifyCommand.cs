@@ -10,8 +10,9 @@ using Engine.Segmentation;
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>engine verify</c>: runs every operation on a backend and on the CPU SIMD path over the same synthetic map and
-/// checks that the answers are identical, timing both — the check to run on a GPU machine.
+/// <c>engine verify</c>: runs every kernel-backed operation on a backend and on the CPU SIMD path over the same
+/// synthetic inputs and checks each answer against what the operation promises on every backend (bit-identical, or
+/// within 1 ulp for normalization), timing both — the check to run on a GPU machine.
 /// </summary>
 internal static class VerifyCommand
 {
