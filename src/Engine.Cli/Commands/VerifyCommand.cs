@@ -2,22 +2,26 @@ using System.CommandLine;
 using System.Diagnostics;
 using Engine.Cli.Demo;
 using Engine.Compute;
+using Engine.Detection;
+using Engine.Search;
+using Engine.Volumes;
 using Engine.Segmentation;
 
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>engine verify</c>: runs every operation on a backend and on the CPU SIMD path over the same synthetic map and
-/// checks that the answers are identical, timing both — the check to run on a GPU machine.
+/// <c>engine verify</c>: runs every kernel-backed operation on a backend and on the CPU SIMD path over the same
+/// synthetic inputs and checks each answer against what the operation promises on every backend (bit-identical, or
+/// within 1 ulp for normalization), timing both — the check to run on a GPU machine.
 /// </summary>
 internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var size = new Option<int>("--size") { Description = "Height and width of the synthetic map.", DefaultValueFactory = _ => 1024 };
+        var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 8, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize).", DefaultValueFactory = _ => 1024 };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
-        var command = new Command("verify", "Check that a backend (e.g. --backend cuda) gives the CPU SIMD path's answers on a synthetic map, and time both.")
+        var command = new Command("verify", "Check that a backend (e.g. --backend cuda) gives the CPU SIMD path's answers for every kernel-backed operation on synthetic inputs (bit-identical, or within the operation's stated tolerance), and time both.")
         {
             size, json, backend,
         };
@@ -33,8 +37,8 @@ internal static class VerifyCommand
             if (!other.UsesKernels)
                 parse.InvocationConfiguration.Error.WriteLine($"engine: note: --backend {parse.GetValue(backend)} runs the CPU SIMD path, so this compares it with itself; use --backend cuda or ilgpu-cpu to check the kernels.");
 
-            var rows = new List<(string Operation, bool Same, double CpuSeconds, double OtherSeconds)>();
-            void Check<T>(string operation, Func<ComputeContext, T> run, Func<T, T, bool> same)
+            var rows = new List<Row>();
+            void Check<T>(string operation, Func<ComputeContext, T> run, Func<T, T, Comparison> compare)
             {
                 run(other); // the first call compiles the kernels; time the second
                 var clock = Stopwatch.StartNew();
@@ -42,36 +46,89 @@ internal static class VerifyCommand
                 double cpuSeconds = clock.Elapsed.TotalSeconds;
                 clock.Restart();
                 var actual = run(other);
-                rows.Add((operation, same(expected, actual), cpuSeconds, clock.Elapsed.TotalSeconds));
+                double otherSeconds = clock.Elapsed.TotalSeconds;
+                rows.Add(new Row(operation, compare(expected, actual), cpuSeconds, otherSeconds));
             }
-            Check("quantile", c => Quantile.Compute(map.Probabilities, candidates, map.Mask, compute: c), (a, b) => a.AsSpan().SequenceEqual(b));
+            static Comparison Exact(bool same) => new(same, same, "exact", null, null);
+            Check("quantile", c => Quantile.Compute(map.Probabilities, candidates, map.Mask, compute: c), (a, b) => Exact(a.AsSpan().SequenceEqual(b)));
             double threshold = Quantile.Compute(map.Probabilities, 0.93, map.Mask);
-            Check("threshold", c => Threshold.Apply(map.Probabilities, threshold, map.Mask, c), (a, b) => a.Positives == b.Positives && a.Ink.AsSpan().SequenceEqual(b.Ink));
+            Check("threshold", c => Threshold.Apply(map.Probabilities, threshold, map.Mask, c), (a, b) => Exact(a.Positives == b.Positives && a.Ink.AsSpan().SequenceEqual(b.Ink)));
             var ink = Threshold.Apply(map.Probabilities, threshold, map.Mask).Ink;
-            Check("fbeta", c => FBeta.Score(ink, map.Truth, map.Mask, 0.5, c), (a, b) => a == b);
-            Check("best-percentile", c => BestPercentile.Find(map.Probabilities, map.Truth, candidates, map.Mask, 0.5, c), (a, b) => a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Thresholds.AsSpan().SequenceEqual(b.Thresholds));
+            Check("fbeta", c => FBeta.Score(ink, map.Truth, map.Mask, 0.5, c), (a, b) => Exact(a == b));
+            Check("best-percentile", c => BestPercentile.Find(map.Probabilities, map.Truth, candidates, map.Mask, 0.5, c), (a, b) => Exact(a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Thresholds.AsSpan().SequenceEqual(b.Thresholds)));
 
-            bool allSame = rows.All(r => r.Same);
+            var detections = VerifyWorkloads.Detections(side);
+            Check("wbf", c => WeightedBoxesFusion.Fuse(detections, compute: c), (a, b) => Exact(a.ImageStarts.AsSpan().SequenceEqual(b.ImageStarts)
+                && a.Boxes.AsSpan().SequenceEqual(b.Boxes) && a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Labels.AsSpan().SequenceEqual(b.Labels)));
+
+            var (embeddings, queries) = VerifyWorkloads.Embeddings(side);
+            using var index = new CosineIndex(VerifyWorkloads.SearchDimension);
+            index.Add(embeddings);
+            Check("cosine-top-k", c => index.Search(queries, VerifyWorkloads.SearchK, compute: c), (a, b) => Exact(a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Ids.AsSpan().SequenceEqual(b.Ids)));
+
+            // CUDA may contract the stitcher's products and sums into FMAs (docs/gpu.md): compare exactly, but report by how much.
+            var (predictions, origins, window, options) = VerifyWorkloads.Windows(side);
+            int tile = window / VerifyWorkloads.StitchFactor;
+            Check("stitch", c => SlidingWindowStitcher.Stitch(predictions, origins, side, side, tile, tile, options, compute: c), (a, b) =>
+            {
+                bool same = a.AsSpan().SequenceEqual(b);
+                return same ? Exact(true) : new(false, false, "exact", VerifyWorkloads.MaxAbsDifference(a, b), "max abs");
+            });
+
+            // Normalization promises 1 float32 ulp of the float64 formula: its sums are added in another order on a kernel.
+            var patches = VerifyWorkloads.Patches(side);
+            Check("normalize", c =>
+            {
+                var output = new float[patches.Length];
+                PatchNormalization.Normalize(patches, VerifyWorkloads.PatchLength, output, c);
+                return output;
+            }, (a, b) =>
+            {
+                long ulps = VerifyWorkloads.MaxUlps(a, b);
+                return new(ulps == 0, ulps <= 1, "1 ulp", ulps, "max ulps");
+            });
+
+            bool pass = rows.All(r => r.Result.Pass);
             if (parse.GetValue(json))
             {
                 CommandLine.WriteJson(stdout, new
                 {
                     backend = other.Description,
+                    size = side,
                     pixels = map.Probabilities.Length,
-                    identical = allSame,
-                    operations = rows.Select(r => new { operation = r.Operation, identical = r.Same, cpuSeconds = r.CpuSeconds, backendSeconds = r.OtherSeconds }),
+                    identical = rows.All(r => r.Result.Identical),
+                    pass,
+                    operations = rows.Select(r => new
+                    {
+                        operation = r.Operation, identical = r.Result.Identical, pass = r.Result.Pass, tolerance = r.Result.Tolerance,
+                        difference = r.Result.Difference, differenceUnit = r.Result.Unit, cpuSeconds = r.CpuSeconds, backendSeconds = r.OtherSeconds,
+                    }),
                 });
             }
             else
             {
-                stdout.WriteLine($"{side} × {side} map; CPU SIMD vs {other.Description}");
+                stdout.WriteLine($"size {side}; CPU SIMD vs {other.Description}");
                 foreach (var r in rows)
-                    stdout.WriteLine($"{r.Operation,-16} {(r.Same ? "identical" : "DIFFERENT"),-10} cpu {r.CpuSeconds * 1000,9:F2} ms   backend {r.OtherSeconds * 1000,9:F2} ms");
+                {
+                    string verdict = r.Result.Identical ? "identical" : r.Result.Pass ? "within" : "DIFFERENT";
+                    string difference = r.Result.Difference is { } d ? $"   {r.Result.Unit} {d:G4}" : "";
+                    stdout.WriteLine($"{r.Operation,-16} {verdict,-10} {"(" + r.Result.Tolerance + ")",-8} cpu {r.CpuSeconds * 1000,9:F2} ms   backend {r.OtherSeconds * 1000,9:F2} ms{difference}");
+                }
             }
-            if (!allSame)
-                parse.InvocationConfiguration.Error.WriteLine("engine: error: the backend's answers differ from the CPU SIMD path's");
-            return allSame ? 0 : 1;
+            if (!pass)
+                parse.InvocationConfiguration.Error.WriteLine("engine: error: the backend's answers differ from the CPU SIMD path's beyond their tolerance");
+            return pass ? 0 : 1;
         }));
         return command;
     }
+
+    /// <summary>How a backend's answer compares with the CPU SIMD path's.</summary>
+    /// <param name="Identical">Bit for bit the same.</param>
+    /// <param name="Pass">Within the operation's promise (<paramref name="Tolerance"/>).</param>
+    /// <param name="Tolerance">What the operation promises on every backend.</param>
+    /// <param name="Difference">The measured difference when it is reported (null when not).</param>
+    /// <param name="Unit">What <paramref name="Difference"/> counts.</param>
+    private sealed record Comparison(bool Identical, bool Pass, string Tolerance, double? Difference, string? Unit);
+
+    private sealed record Row(string Operation, Comparison Result, double CpuSeconds, double OtherSeconds);
 }

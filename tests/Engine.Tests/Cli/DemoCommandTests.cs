@@ -54,10 +54,35 @@ public class VerifyCommandTests
     [Fact]
     public void The_kernels_on_the_ilgpu_emulator_agree_with_the_simd_path()
     {
-        var result = CliRunner.Run("verify", "--size", "48", "--backend", "ilgpu-cpu", "--json");
+        // The smallest size: the emulator runs each kernel twice (a warm-up, then the timed call).
+        var result = CliRunner.Run("verify", "--size", "16", "--backend", "ilgpu-cpu", "--json");
         Assert.Equal(0, result.ExitCode);
-        Assert.True(result.Json.GetProperty("identical").GetBoolean());
-        Assert.Equal(4, result.Json.GetProperty("operations").GetArrayLength());
+        Assert.True(result.Json.GetProperty("pass").GetBoolean());
+        var rows = result.Json.GetProperty("operations").EnumerateArray().ToDictionary(r => r.GetProperty("operation").GetString()!);
+        Assert.Equal(ExactRows.Append("normalize").Order(), rows.Keys.Order());
+        foreach (var name in ExactRows)
+        {
+            Assert.Equal("exact", rows[name].GetProperty("tolerance").GetString());
+            Assert.True(rows[name].GetProperty("identical").GetBoolean(), name);
+        }
+        var normalize = rows["normalize"];
+        Assert.Equal("1 ulp", normalize.GetProperty("tolerance").GetString());
+        Assert.Equal("max ulps", normalize.GetProperty("differenceUnit").GetString());
+        Assert.InRange(normalize.GetProperty("difference").GetDouble(), 0, 1);
+        Assert.True(normalize.GetProperty("pass").GetBoolean());
+    }
+
+    private static readonly string[] ExactRows = ["quantile", "threshold", "fbeta", "best-percentile", "wbf", "cosine-top-k", "stitch"];
+
+    [Fact]
+    public void Every_row_prints_its_tolerance()
+    {
+        var result = CliRunner.Run("verify", "--size", "32", "--backend", "cpu");
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.Split('\n');
+        foreach (var name in ExactRows)
+            Assert.Contains(lines, l => l.StartsWith(name + " ") && l.Contains("identical") && l.Contains("(exact)"));
+        Assert.Contains(lines, l => l.StartsWith("normalize ") && l.Contains("(1 ulp)") && l.Contains("max ulps 0"));
     }
 
     [Fact]
