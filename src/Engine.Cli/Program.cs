@@ -24,6 +24,7 @@ internal static class Program
             VerifyCommand.Create(),
             WbfCommand.Create(),
             VolumeCommand.Create(),
+            InkCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

@@ -7,7 +7,10 @@ namespace Engine.Cli.Commands;
 /// <summary><c>engine fbeta</c>: scores a predicted mask against the truth (<see cref="FBeta"/>).</summary>
 internal static class FBetaCommand
 {
-    public static Command Create()
+    /// <param name="name">The command's name: <c>fbeta</c>, or <c>score</c> under <c>engine ink</c>, where β = 0.5 is the competition's metric.</param>
+    /// <param name="description">What the command's help says.</param>
+    public static Command Create(string name = "fbeta",
+        string description = "Score a predicted mask against the truth over all pixels at once: F-beta, precision, recall, Dice.")
     {
         var predicted = CommandLine.FileOption("--pred", "Predicted mask (.png, .tif, .npy; non-zero = positive).", required: true);
         var truth = CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
@@ -15,7 +18,7 @@ internal static class FBetaCommand
         var beta = new Option<double>("--beta") { Description = "β of the F-score (0.5 weighs precision higher).", DefaultValueFactory = _ => 0.5 };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
-        var command = new Command("fbeta", "Score a predicted mask against the truth over all pixels at once: F-beta, precision, recall, Dice.")
+        var command = new Command(name, description)
         {
             predicted, truth, mask, beta, json, backend,
         };

@@ -63,6 +63,17 @@ public sealed class SegmentationCommandTests : IDisposable
     }
 
     [Fact]
+    public void Ink_score_is_F0_5_as_scikit_learn()
+    {
+        string ink = _folder.File("ink.png");
+        MapFile.WriteMask(ink, new GrayImage<byte>(Width, Height, InkMap.Ink93));
+        var result = CliRunner.Run("ink", "score", "--pred", ink, "--truth", _truthPng, "--mask", _maskPng, "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(0.5, result.Json.GetProperty("beta").GetDouble());
+        Assert.Equal(Golden("fbeta"), result.Json.GetProperty("fbeta").GetDouble());
+    }
+
+    [Fact]
     public void Quantile_of_a_float64_array_equals_numpy()
     {
         var c = QuantileCase.Named("normal_f8");
