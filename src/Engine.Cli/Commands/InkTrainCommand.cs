@@ -61,19 +61,19 @@ internal static class InkTrainCommand
             bool quiet = parse.GetValue(json);
 
             InkTrainingResult result;
+            // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
+            ProgressBar? bar = null;
             try
             {
-                using var bar = ProgressBar.Start(parse, "Training", options.Epochs * (long)(options.StepsPerEpoch ?? 1));
                 var progress = new SynchronousProgress(p =>
                 {
-                    bar.Report(options.StepsPerEpoch is null ? p.Epoch - 1 : p.Step);
-                    bar.SetStatus(string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
-                    if (p.Finished is not { } e)
-                        return;
-                    bar.Report(options.StepsPerEpoch is null ? e.Epoch : p.Step);
-                    bar.SetStatus(Describe(e));
-                    if (!quiet)
-                        stdout.WriteLine(Describe(e));
+                    bar ??= ProgressBar.Start(parse, "Training", p.Steps);
+                    bar.Report(p.Step);
+                    bar.SetStatus(p.Finished is { } e
+                        ? Describe(e)
+                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
+                    if (p.Finished is not null && !quiet)
+                        stdout.WriteLine(Describe(p.Finished));
                 });
                 result = InkTrainer.Train(directories, model, options, progress);
             }
@@ -81,6 +81,10 @@ internal static class InkTrainCommand
             {
                 parse.InvocationConfiguration.Error.WriteLine($"engine: error: {e.Message}");
                 return 1;
+            }
+            finally
+            {
+                bar?.Dispose();
             }
 
             var last = result.Epochs[^1];

@@ -48,7 +48,7 @@ public sealed record InkTrainerOptions
     public InkInput Input { get; init; } = new();
 
     /// <summary>Passes over the training tiles.</summary>
-    public int Epochs { get; init; } = 12;
+    public int Epochs { get; init; } = 16;
 
     /// <summary>Optimizer steps per epoch; null for one pass over the training tiles.</summary>
     public int? StepsPerEpoch { get; init; }
