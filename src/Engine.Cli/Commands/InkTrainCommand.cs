@@ -136,11 +136,15 @@ internal static class InkTrainCommand
         return Enumerable.Range(1, range.Count).Where(d => range.Count % d == 0).OrderBy(d => Math.Abs(d - 4)).ThenByDescending(d => d).First();
     }
 
-    private static T Choice<T>(string text, string option, params T[] values) where T : struct, Enum =>
-        values.FirstOrDefault(v => string.Equals(v.ToString(), text, StringComparison.OrdinalIgnoreCase)) is var value
-        && string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase)
-            ? value
-            : throw new ArgumentException($"{option} {text} is not one of {string.Join(", ", values.Select(v => v.ToString().ToLowerInvariant()))}.");
+    private static T Choice<T>(string text, string option, params T[] values) where T : struct, Enum
+    {
+        foreach (var value in values)
+        {
+            if (string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase))
+                return value;
+        }
+        throw new ArgumentException($"{option} {text} is not one of {string.Join(", ", values.Select(v => v.ToString().ToLowerInvariant()))}.");
+    }
 
     /// <summary>Reports on the training thread itself, so the lines print in order and before the summary.</summary>
     private sealed class SynchronousProgress(Action<InkTrainingProgress> report) : IProgress<InkTrainingProgress>

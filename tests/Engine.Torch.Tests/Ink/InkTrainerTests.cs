@@ -101,6 +101,17 @@ public sealed class InkTrainerTests(TinyFragment fragment) : IClassFixture<TinyF
     }
 
     [Fact]
+    public void A_mask_of_another_size_than_the_slices_is_named()
+    {
+        string copy = CopyOfFragment();
+        PngImage.Write(Path.Combine(copy, "mask.png"), Enumerable.Repeat((byte)255, 300 * 256).ToArray(), 300, 256);
+        PngImage.Write(Path.Combine(copy, "inklabels.png"), new byte[300 * 256], 300, 256);
+        var e = Assert.Throws<ArgumentException>(() => InkTrainer.Train([copy], fragment.Scratch("m"), TinyFragment.Options));
+        Assert.Contains(Path.Combine(copy, "mask.png") + " is 256 × 300", e.Message);
+        Assert.Contains("are 256 × 320", e.Message);
+    }
+
+    [Fact]
     public void Bad_slices_tiles_folds_and_directories_are_named()
     {
         var options = TinyFragment.Options;
