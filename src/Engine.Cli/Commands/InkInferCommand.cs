@@ -68,7 +68,7 @@ internal static class InkInferCommand
                     result.InkPixels,
                     score = result.Score is { } score ? new { fBeta = score.FBeta, score.Precision, score.Recall, beta = score.Beta } : null,
                     files = new { npy = result.ProbabilityNpy, tiff = result.ProbabilityTiff, png = result.ProbabilityPng, ink = result.InkPng, overlay = result.OverlayPng },
-                    seconds = new { read = t.Read, tile = t.Tile, wait = t.Wait, tta = t.Tta, model = t.Model, stitch = t.Stitch, threshold = t.Threshold, write = t.Write, total = t.Total },
+                    seconds = new { setup = t.Setup, read = t.Read, tile = t.Tile, wait = t.Wait, tta = t.Tta, model = t.Model, stitch = t.Stitch, threshold = t.Threshold, write = t.Write, total = t.Total },
                     engineShare = t.EngineShare,
                     modelWindowsPerSecond = result.ModelWindowsPerSecond,
                     memory = new
@@ -89,7 +89,7 @@ internal static class InkInferCommand
             stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(options.Percentile, "G4")}): {CommandLine.Count(result.InkPixels)} ink pixels"
                 + (result.Score is { } s2 ? $"; F0.5 {F(s2.FBeta, "F4")} (precision {F(s2.Precision, "F4")}, recall {F(s2.Recall, "F4")}) against inklabels.png" : ""));
             stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
-            stdout.WriteLine($"stages (s): read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
+            stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
             stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
                 + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
             return 0;

@@ -63,7 +63,7 @@ public sealed class InkInferCommandTests : IDisposable
         Assert.Equal(json.GetProperty("inkPixels").GetInt64(), ink.Pixels.Count(p => p != 0));
         Assert.Equal(32, json.GetProperty("stride").GetInt32());
         var seconds = json.GetProperty("seconds");
-        foreach (var stage in new[] { "read", "tile", "wait", "tta", "model", "stitch", "threshold", "write", "total" })
+        foreach (var stage in new[] { "setup", "read", "tile", "wait", "tta", "model", "stitch", "threshold", "write", "total" })
             Assert.True(seconds.GetProperty(stage).GetDouble() >= 0, stage);
         Assert.True(seconds.GetProperty("model").GetDouble() > 0);
         Assert.InRange(json.GetProperty("engineShare").GetDouble(), 0, 1);
@@ -72,7 +72,7 @@ public sealed class InkInferCommandTests : IDisposable
         var text = CliRunner.Run("ink", "infer", "--fragment", Fragment, "--model", Model("a"), "--out", Out, "--tta", "flips");
         Assert.True(text.ExitCode == 0, text.Error);
         Assert.Contains("× 3 passes", text.Output);
-        Assert.Contains("stages (s): read", text.Output);
+        Assert.Contains("stages (s): setup", text.Output);
     }
 
     [Fact]
