@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BitMiracle.LibTiff.Classic;
 
@@ -19,8 +20,8 @@ public enum TiffCompression
 }
 
 /// <summary>
-/// Reads single-channel TIFF images (scans, probability maps) as float32 and writes float32 probability maps,
-/// with LibTiff.NET.
+/// Reads single-channel TIFF images (scans, probability maps) as float32 and writes float32 probability maps and
+/// uint16 scan slices, with LibTiff.NET.
 /// </summary>
 /// <remarks>
 /// LibTiff's diagnostics never reach the console: they are collected while a call runs, and a failure becomes an
@@ -88,7 +89,26 @@ public static class TiffImage
 
     /// <summary>As the public overload, choosing the file format explicitly, so tests can write a small BigTIFF.</summary>
     internal static void Write(string path, ReadOnlySpan<float> pixels, int width, int height,
-        TiffCompression compression, bool bigTiff)
+        TiffCompression compression, bool bigTiff) =>
+        Write(path, pixels, width, height, compression, bigTiff, SampleFormat.IEEEFP);
+
+    /// <summary>Writes a uint16 single-channel TIFF, e.g. one slice of a scan, replacing any existing file.</summary>
+    /// <remarks>As the float32 overload otherwise: striped, min-is-black, little-endian, one page, BigTIFF above 3 GiB.</remarks>
+    /// <param name="path">The TIFF file to write.</param>
+    /// <param name="pixels">The <paramref name="width"/> × <paramref name="height"/> values, row-major, top row first.</param>
+    /// <param name="width">Pixels per row, at least 1.</param>
+    /// <param name="height">Rows, at least 1.</param>
+    /// <param name="compression">Uncompressed or Deflate.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> or <paramref name="height"/> is below 1, or <paramref name="compression"/> is not a defined value.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pixels"/> does not hold width × height values.</exception>
+    /// <exception cref="InvalidDataException">LibTiff failed to write the file; the message quotes it.</exception>
+    /// <exception cref="IOException">The file cannot be created or written.</exception>
+    public static void WriteUInt16(string path, ReadOnlySpan<ushort> pixels, int width, int height,
+        TiffCompression compression = TiffCompression.None) =>
+        Write(path, pixels, width, height, compression, (long)pixels.Length * sizeof(ushort) > BigTiffAbove, SampleFormat.UINT);
+
+    private static void Write<T>(string path, ReadOnlySpan<T> pixels, int width, int height,
+        TiffCompression compression, bool bigTiff, SampleFormat format) where T : unmanaged
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -97,7 +117,8 @@ public static class TiffImage
         if (pixels.Length != (long)width * height)
             throw new ArgumentException($"A {width}×{height} image for {path} needs {(long)width * height} values, not {pixels.Length}.", nameof(pixels));
 
-        int rowBytes = checked(width * sizeof(float));
+        int sampleBytes = Unsafe.SizeOf<T>();
+        int rowBytes = checked(width * sampleBytes);
         int rowsPerStrip = Math.Clamp(StripBytes / rowBytes, 1, height);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         using var errors = new LibTiffErrors();
@@ -108,8 +129,8 @@ public static class TiffImage
             tiff.SetField(TiffTag.IMAGEWIDTH, width);
             tiff.SetField(TiffTag.IMAGELENGTH, height);
             tiff.SetField(TiffTag.SAMPLESPERPIXEL, 1);
-            tiff.SetField(TiffTag.BITSPERSAMPLE, 32);
-            tiff.SetField(TiffTag.SAMPLEFORMAT, SampleFormat.IEEEFP);
+            tiff.SetField(TiffTag.BITSPERSAMPLE, sampleBytes * 8);
+            tiff.SetField(TiffTag.SAMPLEFORMAT, format);
             tiff.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
             tiff.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
             tiff.SetField(TiffTag.ROWSPERSTRIP, rowsPerStrip);

@@ -62,11 +62,15 @@ public static class Upsample
 internal sealed class UpsampleAxis
 {
     public UpsampleAxis(int inSize, int factor, StitchUpsampling upsampling, bool alignCorners)
+        : this(inSize, inSize * factor, factor, upsampling, alignCorners)
+    {
+    }
+
+    private UpsampleAxis(int inSize, int outSize, int factor, StitchUpsampling upsampling, bool alignCorners)
     {
         InSize = inSize;
         Factor = factor;
         Bilinear = upsampling == StitchUpsampling.Bilinear;
-        int outSize = inSize * factor;
         I0 = new int[outSize];
         I1 = new int[outSize];
         L0 = new float[outSize];
@@ -97,6 +101,14 @@ internal sealed class UpsampleAxis
             }
         }
     }
+
+    /// <summary>
+    /// A bilinear align_corners axis from <paramref name="inSize"/> to any <paramref name="outSize"/>, smaller
+    /// included (torch's formulas hold for downsampling too: label tiles to the model's 1/32 grid). Its
+    /// <see cref="Factor"/> is 0: it is not an integer-factor upsampling.
+    /// </summary>
+    public static UpsampleAxis AlignedBilinear(int inSize, int outSize) =>
+        new(inSize, outSize, 0, StitchUpsampling.Bilinear, alignCorners: true);
 
     public int InSize { get; }
 

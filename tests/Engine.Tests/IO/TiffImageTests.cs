@@ -146,6 +146,26 @@ public class TiffImageTests
         Assert.False(tiff.IsTiled());
     }
 
+    [Theory]
+    [InlineData(TiffCompression.None)]
+    [InlineData(TiffCompression.Deflate)]
+    public void Written_uint16_slices_read_back_exactly_as_16_bit_unsigned(TiffCompression compression)
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("00.tif");
+        var random = new Random(5);
+        var pixels = new ushort[37 * 21];
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = (ushort)random.Next(0, 65536);
+        TiffImage.WriteUInt16(path, pixels, 37, 21, compression);
+
+        Assert.Equal(pixels.Select(p => (float)p), TiffImage.Read(path).Pixels);
+        using var tiff = Tiff.Open(path, "r");
+        Assert.Equal(16, tiff.GetField(TiffTag.BITSPERSAMPLE)[0].ToInt());
+        Assert.Equal(SampleFormat.UINT, (SampleFormat)tiff.GetField(TiffTag.SAMPLEFORMAT)[0].ToInt());
+        Assert.Contains("needs 777 values", Assert.Throws<ArgumentException>(() => TiffImage.WriteUInt16(path, new ushort[10], 37, 21)).Message);
+    }
+
     [Fact]
     public void A_BigTIFF_is_written_when_asked_and_reads_back()
     {
