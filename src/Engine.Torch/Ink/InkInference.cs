@@ -22,16 +22,23 @@ namespace Engine.Torch.Ink;
 /// models run (the stitcher gets a quarter, at least its minimum of three windows' height of bands); after the
 /// stitching the whole map is read back for the percentile, which needs every value at once, and the PNGs, which
 /// the encoder writes from whole images: <see cref="OutputBytesPerPixel"/> bytes a pixel, checked against the budget
-/// before anything runs. Only libtorch's own tensors — a batch, its TTA copies and the models' activations — are
-/// outside the budget: they grow with the batch size, not with the fragment.
+/// before anything runs (the four files are encoded at once only when <see cref="ParallelOutputBytesPerPixel"/> fits).
+/// The tiler's band and the stitcher's garbage are collected between the two stages, so they never add up. Outside
+/// the budget: libtorch's own tensors — a batch, its TTA copies and the models' activations, which grow with the
+/// batch size, not the fragment — and the process itself (the .NET runtime, libtorch, the garbage collector's
+/// slack): docs/performance.md gives the measured peak RSS against the budget.
 /// </remarks>
 public static class InkInference
 {
     /// <summary>
-    /// Bytes a map pixel costs after the stitching: the float32 map, the ink mask, the truth labels, the overlay's
-    /// RGB pixels, and up to three more for the PNG encoder's filtered rows and output.
+    /// Bytes a map pixel costs after the stitching, the outputs written one after another: the float32 map, the
+    /// mask, the ink, the truth labels, the overlay's RGB pixels and the PNG encoder's filtered copy of them, and one
+    /// for its compressed stream.
     /// </summary>
-    public const int OutputBytesPerPixel = 12;
+    public const int OutputBytesPerPixel = 14;
+
+    /// <summary>The same with the four outputs encoded at once: the gray PNGs' pixels and filtered copies come on top.</summary>
+    public const int ParallelOutputBytesPerPixel = 20;
 
     /// <summary>Float32 values a stitcher holds per pixel of its bands' width (two live bands of two accumulators, one finished map).</summary>
     private const long StitcherBytesPerPixel = 5 * sizeof(float);
@@ -140,44 +147,16 @@ public static class InkInference
         long stitcherMinimum = StitcherBytesPerPixel * width * 3L * tile;
         long stitcherWhole = StitcherBytesPerPixel * width * ((long)height + 2L * tile);
         long stitcherBudget = Math.Min(Math.Max(remaining / 4, stitcherMinimum), Math.Max(stitcherWhole, stitcherMinimum));
-        VolumeTiler tiler;
-        try
-        {
-            tiler = new VolumeTiler(volume, grid, new VolumeTilerOptions
-            {
-                BatchSize = options.BatchSize,
-                Scale = input.Scale,
-                Normalize = input.Normalize,
-                MemoryBudget = Math.Max(remaining - stitcherBudget, 1),
-            });
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: after the mask and tile grid ({fixedBytes:N0}) and the stitcher's bands ({stitcherBudget:N0}), the tiler has {remaining - stitcherBudget:N0} left. {e.Message}", nameof(options), e);
-        }
-
         System.IO.Directory.CreateDirectory(outputDirectory);
         string npyPath = Path.Combine(outputDirectory, "prob.npy");
-        var stitchOptions = new StitchOptions
-        {
-            Factor = InkModelConfig.OutputStride,
-            Upsampling = StitchUpsampling.Bilinear,
-            AlignCorners = true,
-            Inner = options.Inner,
-            KeepEdges = options.Inner is not null,
-        };
         var fragment = mask.Pixels;
-        int stitcherBandRows;
         var times = new StageTimer { Setup = clock.Elapsed.TotalSeconds };
-        foreach (var model in models)
-            model.eval();
-        using (var stitcher = new BandedSlidingWindowStitcher(npyPath, height, width, outSide, outSide, stitcherBudget, stitchOptions,
-            (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows)))
-        {
-            stitcherBandRows = stitcher.BandRows;
-            RunModels(tiler, models, names, options, outSide, times, progress, stitcher.Add);
-            times.Time(ref times.Stitch, stitcher.Complete);
-        }
+        var tiling = StitchFragment(volume, grid, input, options, fragment, models, names, npyPath, times, progress,
+            remaining - stitcherBudget, stitcherBudget, $"after the mask and tile grid ({fixedBytes:N0}) and the stitcher's bands ({stitcherBudget:N0})");
+        // The tiler keeps its band (up to most of the budget) for another enumeration, and finished bands of the
+        // stitcher are garbage now: collect them before the outputs' arrays are allocated, so the two stages'
+        // buffers never add up.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         // The whole map, read back: the percentile needs every value at once.
         long start = Stopwatch.GetTimestamp();
@@ -198,12 +177,18 @@ public static class InkInference
         start = Stopwatch.GetTimestamp();
         string tiffPath = Path.Combine(outputDirectory, "prob.tif"), pngPath = Path.Combine(outputDirectory, "prob.png");
         string inkPath = Path.Combine(outputDirectory, "ink.png"), overlayPath = Path.Combine(outputDirectory, "overlay.png");
-        // Four independent encoders, the PNGs' deflate the slowest: one per core.
-        Parallel.Invoke(
+        Action[] writes =
+        [
             () => TiffImage.Write(tiffPath, map, width, height),
             () => PngImage.WriteProbabilityMap(pngPath, map, width, height),
             () => MapFile.WriteMask(inkPath, new GrayImage<byte>(width, height, ink)),
-            () => InkOverlay.Write(overlayPath, new GrayImage<float>(width, height, map), ink, truth));
+            () => InkOverlay.Write(overlayPath, new GrayImage<float>(width, height, map), ink, truth),
+        ];
+        // Four independent encoders, the PNGs' deflate the slowest: at once when the budget holds all their buffers.
+        if (fixedBytes + ParallelOutputBytesPerPixel * pixels <= options.MemoryBudget)
+            Parallel.Invoke(writes);
+        else
+            Array.ForEach(writes, write => write());
         times.Write += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
         int copies = options.Tta == InkTta.Flips ? FlipTransforms.Length : 1;
@@ -227,13 +212,51 @@ public static class InkInference
             Score = score,
             MemoryBudget = options.MemoryBudget,
             FixedBytes = fixedBytes,
-            TilerPeakBytes = tiler.PeakBytes,
+            TilerPeakBytes = tiling.TilerPeak,
             StitcherBudget = stitcherBudget,
-            StitcherBandRows = stitcherBandRows,
+            StitcherBandRows = tiling.StitcherBandRows,
             OutputBytes = outputBytes,
-            Seconds = new InkStageSeconds(times.Setup, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, times.Wait, times.Tta, times.Model,
+            Seconds = new InkStageSeconds(times.Setup, tiling.Read, tiling.Cut, times.Wait, times.Tta, times.Model,
                 times.Stitch, times.Threshold, times.Write, clock.Elapsed.TotalSeconds),
         };
+    }
+
+    /// <summary>The models' run: tiles cut in bands, through the models, stitched band by band into the .npy.</summary>
+    private static (long TilerPeak, double Read, double Cut, int StitcherBandRows) StitchFragment(TiffVolume volume, TileGrid grid,
+        InkInput input, InkInferenceOptions options, byte[] fragment, nn.Module<Tensor, Tensor>[] models, IReadOnlyList<string> names,
+        string npyPath, StageTimer times, IProgress<long>? progress, long tilerBudget, long stitcherBudget, string budgetSplit)
+    {
+        VolumeTiler tiler;
+        try
+        {
+            tiler = new VolumeTiler(volume, grid, new VolumeTilerOptions
+            {
+                BatchSize = options.BatchSize,
+                Scale = input.Scale,
+                Normalize = input.Normalize,
+                MemoryBudget = Math.Max(tilerBudget, 1),
+            });
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: {budgetSplit}, the tiler has {tilerBudget:N0} left. {e.Message}", nameof(options), e);
+        }
+        int width = volume.Width, outSide = input.Tile / InkModelConfig.OutputStride;
+        var stitchOptions = new StitchOptions
+        {
+            Factor = InkModelConfig.OutputStride,
+            Upsampling = StitchUpsampling.Bilinear,
+            AlignCorners = true,
+            Inner = options.Inner,
+            KeepEdges = options.Inner is not null,
+        };
+        foreach (var model in models)
+            model.eval();
+        using var stitcher = new BandedSlidingWindowStitcher(npyPath, volume.Height, width, outSide, outSide, stitcherBudget, stitchOptions,
+            (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows));
+        RunModels(tiler, models, names, options, outSide, times, progress, stitcher.Add);
+        times.Time(ref times.Stitch, stitcher.Complete);
+        return (tiler.PeakBytes, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, stitcher.BandRows);
     }
 
     private delegate void AddWindows(ReadOnlySpan<float> predictions, ReadOnlySpan<int> origins);
