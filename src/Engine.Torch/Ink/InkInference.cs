@@ -132,7 +132,7 @@ public static class InkInference
         var mask = MapFile.ReadMask(maskPath);
         if (mask.Width != volume.Width || mask.Height != volume.Height)
             throw new InvalidDataException($"{maskPath} is {mask.Width}×{mask.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
-        int width = volume.Width, height = volume.Height, outSide = tile / InkModelConfig.OutputStride;
+        int width = volume.Width, height = volume.Height;
         var grid = TileGrid.Create(mask.Pixels, width, height, tile, stride);
         if (grid.Count == 0)
             throw new InvalidDataException($"{maskPath} marks no fragment pixel: there is nothing to run the model over.");
