@@ -10,7 +10,7 @@ public sealed class InkInferenceTests : IDisposable
 {
     private const int Width = 200, Height = 150, Slices = 8, Tile = 64;
     private static readonly InkInput Input = new() { Slices = new SliceRange(2, 5), Tile = Tile, Scale = TileScale.Divide65535, Normalize = true };
-    private readonly TinyFragment _fragment = new(Width, Height, Slices);
+    private readonly InferenceFragment _fragment = new(Width, Height, Slices);
     private readonly string _output = Path.Combine(Path.GetTempPath(), "engine-ink-out-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -118,7 +118,7 @@ public sealed class InkInferenceTests : IDisposable
     public void Memory_stays_within_a_budget_smaller_than_the_volume()
     {
         const int side = 512, slices = 65, tile = 64;
-        using var big = new TinyFragment(side, side, slices, labels: false);
+        using var big = new InferenceFragment(side, side, slices, labels: false);
         var input = new InkInput { Slices = new SliceRange(0, 64), Tile = tile, Scale = TileScale.Raw, Normalize = true };
         long budget = 24L << 20;
         long volumeBytes = (long)side * side * slices * sizeof(float);

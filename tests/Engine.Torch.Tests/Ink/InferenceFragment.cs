@@ -3,9 +3,9 @@ using Engine.IO;
 namespace Engine.Torch.Tests.Ink;
 
 /// <summary>A small fragment in the competition's layout (float32 slices, so any test size is quick to write), deleted on dispose.</summary>
-internal sealed class TinyFragment : IDisposable
+internal sealed class InferenceFragment : IDisposable
 {
-    public TinyFragment(int width, int height, int slices, bool labels = true)
+    public InferenceFragment(int width, int height, int slices, bool labels = true)
     {
         Width = width;
         Height = height;
