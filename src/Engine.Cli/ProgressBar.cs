@@ -27,6 +27,7 @@ internal sealed class ProgressBar : IDisposable, IProgress<long>
     private readonly Lock _gate = new();
     private long _done;
     private long _lastDraw = long.MinValue;
+    private volatile string _status = "";
 
     private ProgressBar(TextWriter? terminal, string label, long total)
     {
@@ -54,6 +55,9 @@ internal sealed class ProgressBar : IDisposable, IProgress<long>
         Draw(done, final: false);
     }
 
+    /// <summary>Text drawn after the counts, such as a training loss; shown from the next redraw.</summary>
+    public void SetStatus(string status) => _status = status;
+
     /// <summary>Sets the items done (for <see cref="IProgress{T}"/> callers that report a running total).</summary>
     public void Report(long value)
     {
@@ -76,7 +80,7 @@ internal sealed class ProgressBar : IDisposable, IProgress<long>
             double seconds = _clock.Elapsed.TotalSeconds;
             string eta = fraction is > 0 and < 1 ? $", ETA {Format(seconds / fraction - seconds)}" : "";
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"\r{_label} [{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100,3:F0}% {done:N0}/{_total:N0} {Format(seconds)}{eta}   ");
+                $"\r{_label} [{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100,3:F0}% {done:N0}/{_total:N0} {Format(seconds)}{eta} {_status}   ");
             _terminal.Write(line);
             if (final)
                 _terminal.WriteLine();

@@ -7,6 +7,7 @@ internal static class InkCommand
 {
     public static Command Create() => new("ink", "Ink detection on a fragment's slices: train a model, run it over a whole fragment, score the result.")
     {
+        InkTrainCommand.Create(),
         FBetaCommand.Create("score", "Score a predicted ink mask against inklabels.png within mask.png: F0.5 (the competition's metric), precision, recall, Dice."),
         InkInferCommand.Create(),
     };

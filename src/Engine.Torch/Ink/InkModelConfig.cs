@@ -33,6 +33,18 @@ public sealed record InkModelConfig
     /// <summary>3 × 3 × 3 residual convolution blocks across the groups (0 for none).</summary>
     public int Blocks3d { get; init; } = 1;
 
+    /// <summary>Whether both configs build the same net (the widths compared by value).</summary>
+    /// <param name="other">The other config.</param>
+    /// <returns>True when every field is equal.</returns>
+    public bool Equals(InkModelConfig? other) =>
+        other is not null && Groups == other.Groups && ChannelsPerGroup == other.ChannelsPerGroup
+        && BlocksPerStage == other.BlocksPerStage && NeckChannels == other.NeckChannels && Blocks3d == other.Blocks3d
+        && (ReferenceEquals(Widths, other.Widths) || (Widths is not null && other.Widths is not null && Widths.SequenceEqual(other.Widths)));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() =>
+        HashCode.Combine(Groups, ChannelsPerGroup, BlocksPerStage, NeckChannels, Blocks3d, Widths is null ? 0 : Widths.Aggregate(17, HashCode.Combine));
+
     /// <summary>Checks every field, naming the first that is out of range.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it and its value.</exception>
     public void Validate()

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Globalization;
+using Engine.Torch.Ink;
+using Engine.Volumes;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine ink train</c>: trains the 2.5D ink model on fragments (<see cref="InkTrainer"/>) and writes a model directory.</summary>
+internal static class InkTrainCommand
+{
+    public static Command Create()
+    {
+        var preset = InkTrainerOptions.Demo;
+        var fragments = new Option<string[]>("--fragment")
+        {
+            Description = "A fragment directory (surface_volume/00.tif …, mask.png, inklabels.png); repeat for several.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var output = new Option<string>("--out") { Description = "The model directory to write (config.json + weights.bin; the last epoch's in last/).", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training tiles.", DefaultValueFactory = _ => preset.Epochs };
+        var steps = new Option<int?>("--steps-per-epoch") { Description = "Optimizer steps per epoch (default: one pass over the training tiles)." };
+        var tile = new Option<int>("--tile") { Description = "Tile side in pixels, a multiple of 32.", DefaultValueFactory = _ => preset.Input.Tile };
+        var slices = new Option<string>("--slices") { Description = "Slices the model reads, FIRST..LAST inclusive; their count must divide into the depth groups.", DefaultValueFactory = _ => preset.Input.Slices.ToString() };
+        var groups = new Option<int?>("--groups") { Description = "Depth groups the slices are split into (default: the divisor of the slice count nearest 4)." };
+        var batch = new Option<int>("--batch") { Description = "Tiles per step.", DefaultValueFactory = _ => preset.BatchSize };
+        var stride = new Option<int>("--stride") { Description = "Step between training tile origins in pixels.", DefaultValueFactory = _ => preset.TrainStride };
+        var learningRate = new Option<double>("--lr") { Description = "AdamW's peak learning rate (warm-up, then cosine).", DefaultValueFactory = _ => preset.LearningRate };
+        var fold = new Option<int>("--fold") { Description = "The vertical strip held out for validation, 0 … folds − 1.", DefaultValueFactory = _ => preset.Fold };
+        var folds = new Option<int>("--folds") { Description = "Vertical strips per fragment (group k-fold); 1 trains on everything without validation.", DefaultValueFactory = _ => preset.Folds };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, tile order and augmentations.", DefaultValueFactory = _ => preset.Seed };
+        var labels = new Option<string>("--labels") { Description = "Label downsampling to the 1/32 grid: area (mean of each 32 × 32 cell) or bilinear (align_corners=True, the 2nd place's).", DefaultValueFactory = _ => preset.Labels.ToString().ToLowerInvariant() };
+        var onNaN = new Option<string>("--on-nan") { Description = "On a NaN/Inf loss or prediction: stop, or skip the step and count it.", DefaultValueFactory = _ => "stop" };
+        var json = CommandLine.JsonOption();
+        var command = new Command("train", "Train the 2.5D ink model (TorchSharp) on fragments: tiles over the mask, augmentations, BCE + soft F0.5 loss, AdamW, EMA; validation F0.5 at the best percentile on a held-out strip.")
+        {
+            fragments, output, epochs, steps, tile, slices, groups, batch, stride, learningRate, fold, folds, seed, labels, onNaN, json,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            var range = SliceRange.Parse(parse.GetValue(slices)!);
+            int depthGroups = Groups(range, parse.GetValue(groups));
+            var options = preset with
+            {
+                Model = preset.Model with { Groups = depthGroups, ChannelsPerGroup = range.Count / depthGroups },
+                Input = preset.Input with { Slices = range, Tile = parse.GetValue(tile) },
+                Epochs = parse.GetValue(epochs),
+                StepsPerEpoch = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                TrainStride = parse.GetValue(stride),
+                LearningRate = parse.GetValue(learningRate),
+                Fold = parse.GetValue(fold),
+                Folds = parse.GetValue(folds),
+                Seed = parse.GetValue(seed),
+                Labels = Choice(parse.GetValue(labels)!, "--labels", InkLabelMode.Area, InkLabelMode.Bilinear),
+                OnNonFinite = Choice(parse.GetValue(onNaN)!, "--on-nan", InkNonFinitePolicy.Stop, InkNonFinitePolicy.Skip),
+            };
+            options.Validate();
+            string[] directories = parse.GetValue(fragments)!.Select(Path.GetFullPath).ToArray();
+            string model = Path.GetFullPath(parse.GetValue(output)!);
+            bool quiet = parse.GetValue(json);
+
+            InkTrainingResult result;
+            // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
+            ProgressBar? bar = null;
+            try
+            {
+                var progress = new SynchronousProgress(p =>
+                {
+                    bar ??= ProgressBar.Start(parse, "Training", p.Steps);
+                    bar.Report(p.Step);
+                    bar.SetStatus(p.Finished is { } e
+                        ? Describe(e)
+                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
+                    if (p.Finished is not null && !quiet)
+                        stdout.WriteLine(Describe(p.Finished));
+                });
+                result = InkTrainer.Train(directories, model, options, progress);
+            }
+            catch (InkNonFiniteException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"engine: error: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                bar?.Dispose();
+            }
+
+            var last = result.Epochs[^1];
+            if (quiet)
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    fragments = directories,
+                    model = result.ModelDirectory,
+                    slices = range.ToString(),
+                    tile = options.Input.Tile,
+                    groups = depthGroups,
+                    labels = options.Labels.ToString().ToLowerInvariant(),
+                    epochs = result.Epochs,
+                    best = result.Best,
+                    bestEpoch = result.BestEpoch,
+                    skippedSteps = result.SkippedSteps,
+                    trainTiles = result.TrainTiles,
+                    validTiles = result.ValidTiles,
+                    steps = result.StepLosses.Count,
+                    secondsPerStep = result.SecondsPerStep,
+                    tilesPerSecond = options.BatchSize / result.SecondsPerStep,
+                    seconds = result.Seconds,
+                });
+                return 0;
+            }
+            string score = result.Best is { } best
+                ? string.Create(CultureInfo.InvariantCulture, $"best valid F0.5 {best.FBeta:F3} at epoch {result.BestEpoch} (percentile {best.Percentile:F2}, threshold {best.Threshold:F3})")
+                : "no validation (--folds 1)";
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trained {result.Epochs.Count} epochs, {result.StepLosses.Count} steps of {options.BatchSize} tiles ({options.BatchSize / result.SecondsPerStep:F1} tiles/s) on {result.TrainTiles} tiles in {result.Seconds:F1} s; {score}; skipped {result.SkippedSteps} steps; model in {result.ModelDirectory}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(InkEpoch e) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {e.Epoch}: loss {e.Loss:F4}{(e.Validation is { } v ? $", valid F0.5 {v.FBeta:F3} (P {v.Precision:F3}, R {v.Recall:F3}, percentile {v.Percentile:F2})" : "")}, {e.TilesPerSecond:F1} tiles/s, {e.Seconds:F1} s{(e.SkippedSteps > 0 ? $", {e.SkippedSteps} steps skipped" : "")}");
+
+    /// <summary>The groups for <paramref name="range"/>: as given (it must divide the slice count) or the divisor nearest 4.</summary>
+    private static int Groups(SliceRange range, int? requested)
+    {
+        if (requested is { } g)
+        {
+            if (g < 1 || range.Count % g != 0)
+                throw new ArgumentException($"--slices {range} has {range.Count} slices, which do not split into --groups {g} equal groups.");
+            return g;
+        }
+        return Enumerable.Range(1, range.Count).Where(d => range.Count % d == 0).OrderBy(d => Math.Abs(d - 4)).ThenByDescending(d => d).First();
+    }
+
+    private static T Choice<T>(string text, string option, params T[] values) where T : struct, Enum
+    {
+        foreach (var value in values)
+        {
+            if (string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase))
+                return value;
+        }
+        throw new ArgumentException($"{option} {text} is not one of {string.Join(", ", values.Select(v => v.ToString().ToLowerInvariant()))}.");
+    }
+
+    /// <summary>Reports on the training thread itself, so the lines print in order and before the summary.</summary>
+    private sealed class SynchronousProgress(Action<InkTrainingProgress> report) : IProgress<InkTrainingProgress>
+    {
+        public void Report(InkTrainingProgress value) => report(value);
+    }
+}

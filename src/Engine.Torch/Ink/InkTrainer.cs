@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Engine.Torch.Ink;
+
+/// <summary>
+/// Trains an <see cref="InkModel"/> on fragments in the competition's layout, with the engine doing everything
+/// around the model: tiles cut over each mask (<see cref="Volumes.TileGrid"/>, <see cref="Volumes.VolumeTiler"/>),
+/// per-tile normalization (<see cref="Volumes.PatchNormalization"/>), labels brought to the 1/32 grid
+/// (<see cref="LabelDownsampling"/>), validation maps stitched (<see cref="Segmentation.SlidingWindowStitcher"/>)
+/// and thresholded at the best percentile (<see cref="Segmentation.BestPercentile"/>).
+/// </summary>
+/// <remarks>
+/// Loss: BCE with label smoothing + a batch-level soft F-β loss. AdamW with linear warm-up and a cosine schedule.
+/// An EMA of the weights is validated every epoch on the held-out strip and saved. Deterministic for a seed at a
+/// fixed libtorch thread count. Every loss and every batch of predictions is checked for NaN/Inf (see
+/// <see cref="InkTrainerOptions.OnNonFinite"/>).
+/// </remarks>
+public static class InkTrainer
+{
+    /// <summary>Trains on <paramref name="fragments"/> and writes the model directory.</summary>
+    /// <param name="fragments">Fragment directories (surface_volume/, mask.png, inklabels.png).</param>
+    /// <param name="outputDirectory">The model directory to write (created if needed); the last epoch's model goes to <c>last/</c> inside it.</param>
+    /// <param name="options">What to train and how.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <returns>The epochs' numbers, the losses, the best score and where the model is.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, the slices fall outside a volume, a mask and its labels or slices differ in size, or a fragment gives no training or validation tiles.</exception>
+    /// <exception cref="DirectoryNotFoundException">A fragment directory or its surface_volume is missing.</exception>
+    /// <exception cref="FileNotFoundException">A fragment's mask.png or inklabels.png is missing.</exception>
+    /// <exception cref="InvalidDataException">A fragment's file is corrupt (the message names it).</exception>
+    /// <exception cref="NotSupportedException">A volume holds float32 samples.</exception>
+    /// <exception cref="InkNonFiniteException">A loss or prediction was NaN/Inf and the policy is to stop; the message names the epoch and step.</exception>
+    /// <exception cref="IOException">The model directory cannot be written.</exception>
+    public static InkTrainingResult Train(IReadOnlyList<string> fragments, string outputDirectory, InkTrainerOptions options,
+        IProgress<InkTrainingProgress>? progress = null) =>
+        Train(fragments, outputDirectory, options, progress, poison: null);
+
+    /// <summary>As the public overload; <paramref name="poison"/> makes the forward pass of the given steps (from 0) NaN, for tests.</summary>
+    internal static InkTrainingResult Train(IReadOnlyList<string> fragments, string outputDirectory, InkTrainerOptions options,
+        IProgress<InkTrainingProgress>? progress, Func<int, bool>? poison)
+    {
+        ArgumentNullException.ThrowIfNull(fragments);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        TorchRuntime.EnsureLoaded();
+        var clock = Stopwatch.StartNew();
+        var set = InkTileSet.Load(fragments, options);
+        var device = cuda.is_available() ? CUDA : CPU;
+
+        manual_seed(options.Seed);
+        var random = new Random(options.Seed);
+        using var model = new InkModel(options.Model);
+        model.to(device);
+        using var ema = new ModelEma(model, options.EmaDecay, device);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+
+        int batch = options.BatchSize;
+        int stepsPerEpoch = options.StepsPerEpoch ?? Math.Max(1, (set.Train.Count + batch - 1) / batch);
+        int totalSteps = options.Epochs * stepsPerEpoch;
+        var order = new TileOrder(set.Train.Count, random);
+        var stepLosses = new List<float>();
+        var epochs = new List<InkEpoch>();
+        bool validating = set.Valid.Count > 0;
+        InkValidationScore? best = null;
+        float[][]? bestMaps = null;
+        int bestEpoch = 0, skipped = 0, step = 0;
+        double trainSeconds = 0;
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0, learningRate = 0;
+            int lossCount = 0, epochSkipped = 0;
+            for (int s = 0; s < stepsPerEpoch; s++, step++)
+            {
+                learningRate = LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = learningRate;
+                var tiles = order.Next(batch).Select(i => set.Train[i]).ToArray();
+                float loss = Step(model, optimizer, set, tiles, options, random, device, poison?.Invoke(step) == true, epoch, s);
+                stepLosses.Add(loss);
+                if (float.IsFinite(loss))
+                {
+                    ema.Update(step);
+                    lossSum += loss;
+                    lossCount++;
+                }
+                else
+                {
+                    skipped++;
+                    epochSkipped++;
+                }
+                progress?.Report(new InkTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, lossCount == 0 ? double.NaN : lossSum / lossCount, null));
+            }
+            double epochTrainSeconds = epochClock.Elapsed.TotalSeconds;
+            trainSeconds += epochTrainSeconds;
+
+            InkValidationScore? score = null;
+            if (validating)
+            {
+                var maps = InkValidation.Predict(ema.Model, set, batch, device, epoch);
+                score = InkValidation.Score(maps, set, options.Beta);
+                if (best is null || score.FBeta > best.FBeta)
+                {
+                    best = score;
+                    bestMaps = maps;
+                    bestEpoch = epoch;
+                    Save(outputDirectory, ema.Model, options, score, epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, set);
+                }
+            }
+            var finished = new InkEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount,
+                stepsPerEpoch * batch / epochTrainSeconds, epochClock.Elapsed.TotalSeconds, learningRate, epochSkipped, score);
+            epochs.Add(finished);
+            progress?.Report(new InkTrainingProgress(epoch, options.Epochs, step, totalSteps, finished.Loss, finished));
+        }
+
+        var last = epochs[^1];
+        Save(validating ? Path.Combine(outputDirectory, "last") : outputDirectory, ema.Model, options, last.Validation, last.Epoch, last.Loss, set);
+        if (!validating)
+            bestEpoch = last.Epoch;
+        return new InkTrainingResult(epochs, stepLosses, skipped, best, bestEpoch, outputDirectory, set.Train.Count, set.Valid.Count,
+            clock.Elapsed.TotalSeconds, trainSeconds / totalSteps) { BestMaps = bestMaps };
+    }
+
+    /// <summary>One optimizer step; returns its loss, or NaN when the step was skipped.</summary>
+    private static float Step(InkModel model, optim.Optimizer optimizer, InkTileSet set, InkTile[] tiles, InkTrainerOptions options,
+        Random random, Device device, bool poisoned, int epoch, int step)
+    {
+        using var scope = NewDisposeScope();
+        var augmentation = options.Augmentation;
+        var (shifts, shuffle) = InkAugmentation.Depth(set, tiles.Length, augmentation, options.Model, random);
+        var (images, labels) = InkBatch.Build(set, tiles, shifts, shuffle);
+        (images, labels) = InkAugmentation.Apply(images, labels, augmentation, random);
+        var targets = InkBatch.Targets(labels, options.Labels).to(device);
+        images = images.to(device);
+
+        // A non-finite forward pass may already have poisoned the batch-norm statistics: keep them to put back.
+        var buffers = model.buffers().ToArray();
+        var saved = options.OnNonFinite == InkNonFinitePolicy.Skip ? buffers.Select(b => b.clone()).ToArray() : null;
+        model.train();
+        optimizer.zero_grad();
+        var logits = model.forward(images);
+        if (poisoned)
+            logits = logits * float.NaN;
+        string? problem = !logits.isfinite().all().item<bool>() ? "the model's predictions are" : null;
+        Tensor? loss = null;
+        if (problem is null)
+        {
+            loss = InkLoss.Compute(logits, targets, options.LabelSmoothing, options.FBetaLossWeight, options.Beta);
+            if (!loss.isfinite().item<bool>())
+                problem = "the loss is";
+        }
+        if (problem is not null)
+        {
+            if (options.OnNonFinite == InkNonFinitePolicy.Stop)
+                throw new InkNonFiniteException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).", epoch, step + 1);
+            using (no_grad())
+                for (int i = 0; i < buffers.Length; i++)
+                    buffers[i].copy_(saved![i]);
+            return float.NaN;
+        }
+        loss!.backward();
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    private static void Save(string directory, InkModel model, InkTrainerOptions options, InkValidationScore? score, int epoch, double loss, InkTileSet set)
+    {
+        var metrics = new Dictionary<string, double>
+        {
+            ["epoch"] = epoch,
+            ["loss"] = loss,
+            ["trainTiles"] = set.Train.Count,
+            ["validTiles"] = set.Valid.Count,
+        };
+        if (score is not null)
+        {
+            metrics["validFBeta"] = score.FBeta;
+            metrics["validPrecision"] = score.Precision;
+            metrics["validRecall"] = score.Recall;
+            metrics["validPercentile"] = score.Percentile;
+            metrics["validThreshold"] = score.Threshold;
+        }
+        InkCheckpoint.Save(directory, model, options.Input, metrics, options);
+    }
+
+    /// <summary>Tile indices in a fresh random order each pass, handed out a batch at a time (every batch full).</summary>
+    private sealed class TileOrder(int count, Random random)
+    {
+        private readonly int[] _order = Enumerable.Range(0, count).ToArray();
+        private int _next = count;
+
+        public int[] Next(int batch)
+        {
+            var chosen = new int[batch];
+            for (int i = 0; i < batch; i++)
+            {
+                if (_next == _order.Length)
+                {
+                    random.Shuffle(_order);
+                    _next = 0;
+                }
+                chosen[i] = _order[_next++];
+            }
+            return chosen;
+        }
+    }
+}

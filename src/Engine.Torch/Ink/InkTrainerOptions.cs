@@ -1,0 +1,146 @@
+namespace Engine.Torch.Ink;
+
+/// <summary>What <see cref="InkTrainer"/> does when a loss or a batch of predictions is NaN or infinite.</summary>
+public enum InkNonFinitePolicy
+{
+    /// <summary>Stop with an exception naming the epoch and the step.</summary>
+    Stop,
+
+    /// <summary>Skip the step (no weight update) and count it in the result.</summary>
+    Skip,
+}
+
+/// <summary>Which tile augmentations <see cref="InkTrainer"/> applies, each with its probability per tile.</summary>
+public sealed record InkAugmentationOptions
+{
+    /// <summary>No augmentation at all.</summary>
+    public static InkAugmentationOptions None { get; } = new()
+    {
+        Flips = false, Affine = 0, ZShift = 0, ChannelShuffle = 0, Cutout = 0, BrightnessContrast = 0,
+    };
+
+    /// <summary>A random one of the eight flips and quarter turns per tile (all eight equally likely).</summary>
+    public bool Flips { get; init; } = true;
+
+    /// <summary>Probability of a small shift (±6 %), scale (0.9–1.1) and rotation (±15°), bilinear, image and labels alike.</summary>
+    public double Affine { get; init; } = 0.5;
+
+    /// <summary>Most slices the input window moves up or down (uniform in ±ZShift), limited by the slices the volume has.</summary>
+    public int ZShift { get; init; } = 2;
+
+    /// <summary>Probability of shuffling the slices within each depth group.</summary>
+    public double ChannelShuffle { get; init; } = 0.2;
+
+    /// <summary>Probability of erasing one rectangle of cells of the 1/32 grid (image and labels).</summary>
+    public double Cutout { get; init; } = 0.3;
+
+    /// <summary>Probability of a brightness (±0.2) and contrast (0.8–1.2) change of the normalized tile.</summary>
+    public double BrightnessContrast { get; init; } = 0.5;
+}
+
+/// <summary>How <see cref="InkTrainer"/> trains: model, tiles, schedule, loss, augmentations, folds, seed.</summary>
+public sealed record InkTrainerOptions
+{
+    /// <summary>The net's widths and depths.</summary>
+    public InkModelConfig Model { get; init; } = new();
+
+    /// <summary>How tiles are cut (slices, tile size, scaling, normalization); saved with the model.</summary>
+    public InkInput Input { get; init; } = new();
+
+    /// <summary>Passes over the training tiles.</summary>
+    public int Epochs { get; init; } = 16;
+
+    /// <summary>Optimizer steps per epoch; null for one pass over the training tiles.</summary>
+    public int? StepsPerEpoch { get; init; }
+
+    /// <summary>Tiles per step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Step between training tile origins in pixels.</summary>
+    public int TrainStride { get; init; } = 32;
+
+    /// <summary>Step between validation tile origins in pixels (the stitched validation map averages the overlaps).</summary>
+    public int ValidStride { get; init; } = 32;
+
+    /// <summary>AdamW's peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>AdamW's decoupled weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-2;
+
+    /// <summary>Fraction of all steps spent warming the learning rate up linearly from 0.</summary>
+    public double Warmup { get; init; } = 0.1;
+
+    /// <summary>The cosine schedule ends at this fraction of the peak learning rate.</summary>
+    public double FinalLearningRate { get; init; } = 0.02;
+
+    /// <summary>Decay of the exponential moving average of the weights used for validation and saved (ramped up over the first steps).</summary>
+    public double EmaDecay { get; init; } = 0.99;
+
+    /// <summary>BCE targets become y·(1 − s) + s/2.</summary>
+    public double LabelSmoothing { get; init; } = 0.05;
+
+    /// <summary>Weight of the batch-level soft F-β loss (1 − soft F-β) added to the BCE.</summary>
+    public double FBetaLossWeight { get; init; } = 0.5;
+
+    /// <summary>β of the soft F-β loss and of the validation score (0.5: the competition's F0.5).</summary>
+    public double Beta { get; init; } = 0.5;
+
+    /// <summary>How labels are brought to the 1/32 grid.</summary>
+    public InkLabelMode Labels { get; init; } = InkLabelMode.Area;
+
+    /// <summary>Vertical strips each fragment is split into for group k-fold validation; 1 for no validation.</summary>
+    public int Folds { get; init; } = 4;
+
+    /// <summary>The strip held out for validation, 0 … Folds − 1 (the last is the right-most strip); tiles overlapping it are not trained on.</summary>
+    public int Fold { get; init; } = 3;
+
+    /// <summary>Seeds libtorch's generator (the initial weights) and the tile order and augmentation choices.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Augmentations applied to training tiles.</summary>
+    public InkAugmentationOptions Augmentation { get; init; } = new();
+
+    /// <summary>What a NaN or infinite loss or prediction does.</summary>
+    public InkNonFinitePolicy OnNonFinite { get; init; } = InkNonFinitePolicy.Stop;
+
+    /// <summary>
+    /// Settings measured to learn the default 65 × 1,024 × 1,024 <see cref="SyntheticFragment"/> in a few minutes
+    /// on two CPU cores, holding out its right quarter (docs/performance.md has the numbers).
+    /// </summary>
+    public static InkTrainerOptions Demo => new();
+
+    /// <summary>Checks every field, naming the first that is out of range.</summary>
+    /// <exception cref="ArgumentException">A field is out of range; the message names it and its value.</exception>
+    public void Validate()
+    {
+        Model.Validate();
+        Input.Validate(Model);
+        Require(Epochs >= 1, $"epochs is {Epochs}; it must be at least 1.");
+        Require(StepsPerEpoch is null or >= 1, $"stepsPerEpoch is {StepsPerEpoch}; it must be at least 1.");
+        Require(BatchSize >= 1, $"batchSize is {BatchSize}; it must be at least 1.");
+        Require(TrainStride >= 1 && ValidStride >= 1, $"the strides ({TrainStride}, {ValidStride}) must be at least 1.");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"learningRate is {LearningRate}; it must be positive.");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"weightDecay is {WeightDecay}; it must be 0 or more.");
+        Require(Warmup is >= 0 and < 1, $"warmup is {Warmup}; it is a fraction of the steps in [0, 1).");
+        Require(FinalLearningRate is >= 0 and <= 1, $"finalLearningRate is {FinalLearningRate}; it is a fraction of the peak in [0, 1].");
+        Require(EmaDecay is >= 0 and < 1, $"emaDecay is {EmaDecay}; it must be in [0, 1).");
+        Require(LabelSmoothing is >= 0 and < 1, $"labelSmoothing is {LabelSmoothing}; it must be in [0, 1).");
+        Require(FBetaLossWeight >= 0 && double.IsFinite(FBetaLossWeight), $"fBetaLossWeight is {FBetaLossWeight}; it must be 0 or more.");
+        Require(Beta > 0 && double.IsFinite(Beta), $"beta is {Beta}; it must be positive.");
+        Require(Enum.IsDefined(Labels), $"labels is {Labels}, not bilinear or area.");
+        Require(Enum.IsDefined(OnNonFinite), $"onNonFinite is {OnNonFinite}, not stop or skip.");
+        Require(Folds >= 1, $"folds is {Folds}; it must be at least 1.");
+        Require(Folds == 1 || (Fold >= 0 && Fold < Folds), $"fold is {Fold}; with {Folds} folds it must be 0 … {Folds - 1}.");
+        var a = Augmentation;
+        Require(a.ZShift >= 0, $"augmentation.zShift is {a.ZShift}; it must be 0 or more.");
+        foreach (var (name, p) in new[] { ("affine", a.Affine), ("channelShuffle", a.ChannelShuffle), ("cutout", a.Cutout), ("brightnessContrast", a.BrightnessContrast) })
+            Require(p is >= 0 and <= 1, $"augmentation.{name} is {p}; a probability is in [0, 1].");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+            throw new ArgumentException($"InkTrainerOptions: {message}");
+    }
+}
