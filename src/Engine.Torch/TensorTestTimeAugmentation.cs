@@ -73,6 +73,18 @@ public static class TensorTestTimeAugmentation
         if (invert && x.shape[0] % copies != 0)
             throw new ArgumentException($"the outputs hold {x.shape[0]} windows, not a multiple of the {copies} transforms of the Full policy.");
         using var scope = NewDisposeScope();
+        if (policy == TtaPolicy.Full)
+        {
+            // One flip or rotation of the whole batch per transform instead of one per window (N × T small
+            // tensors): the copies of window i stay at i·T … i·T + T − 1 by stacking on a new axis 1.
+            long[] shape = x.shape;
+            var grouped = invert ? x.reshape([n, copies, .. shape[1..]]) : x;
+            var mapped = new Tensor[copies];
+            for (int c = 0; c < copies; c++)
+                mapped[c] = invert ? Apply(grouped.select(1, c), TestTimeAugmentation.Inverse(transforms[c])) : Apply(grouped, transforms[c]);
+            var stacked = stack(mapped, 1);
+            return stacked.reshape([n * copies, .. stacked.shape[2..]]).MoveToOuterDisposeScope();
+        }
         var pieces = new List<Tensor>();
         for (long i = 0; i < n; i++)
         {

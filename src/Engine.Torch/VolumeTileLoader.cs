@@ -130,7 +130,8 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     {
         long[] shape = Array.ConvertAll(_groups is { } g ? batch.GroupedShape(g) : batch.Shape, d => (long)d);
         var images = empty(shape, ScalarType.Float32);
-        images.data<float>().CopyFrom(batch.Data.Span);
+        // Straight into the tensor's storage: TensorAccessor.CopyFrom moved an 8 MB batch at ≈0.6 GB/s here.
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(batch.Data.Span).CopyTo(images.bytes);
         var origins = empty([batch.Count, 2], ScalarType.Int32);
         origins.data<int>().CopyFrom(batch.Origins.SelectMany(o => new[] { o.Y, o.X }).ToArray());
         return new TileTensors(images, origins);

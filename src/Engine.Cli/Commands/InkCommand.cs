@@ -9,5 +9,6 @@ internal static class InkCommand
     {
         InkTrainCommand.Create(),
         FBetaCommand.Create("score", "Score a predicted ink mask against inklabels.png within mask.png: F0.5 (the competition's metric), precision, recall, Dice."),
+        InkInferCommand.Create(),
     };
 }

@@ -1,5 +1,3 @@
-using StbImageWriteSharp;
-
 namespace Engine.IO;
 
 /// <summary>
@@ -20,7 +18,7 @@ public static class InkOverlay
     /// <param name="truth">The truth (non-zero = ink), same size, or empty.</param>
     /// <exception cref="ArgumentException">The sizes differ.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static unsafe void Write(string path, GrayImage<float> background, ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth = default)
+    public static void Write(string path, GrayImage<float> background, ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth = default)
     {
         int n = background.Pixels.Length;
         if (predicted.Length != n || (!truth.IsEmpty && truth.Length != n))
@@ -40,9 +38,7 @@ public static class InkOverlay
             rgb[3 * i + 1] = g;
             rgb[3 * i + 2] = b;
         }
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        fixed (byte* data = rgb)
-            new ImageWriter().WritePng(data, background.Width, background.Height, ColorComponents.RedGreenBlue, stream);
+        PngEncoder.Write(path, rgb, background.Width, background.Height, channels: 3);
     }
 
     private static (byte, byte, byte) Gray(float value)

@@ -1,15 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 using StbImageSharp;
-using StbImageWriteSharp;
 using ReadComponents = StbImageSharp.ColorComponents;
-using WriteComponents = StbImageWriteSharp.ColorComponents;
 
 namespace Engine.IO;
 
 /// <summary>
-/// Reads and writes 8-bit grayscale PNGs — masks and probability-map previews — with stb_image (StbImageSharp)
-/// and stb_image_write (StbImageWriteSharp).
+/// Reads and writes 8-bit grayscale PNGs — masks and probability-map previews — reading with stb_image
+/// (StbImageSharp), writing with <see cref="PngEncoder"/> (.NET's zlib).
 /// </summary>
 public static class PngImage
 {
@@ -67,15 +65,10 @@ public static class PngImage
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> or <paramref name="height"/> is below 1.</exception>
     /// <exception cref="ArgumentException"><paramref name="pixels"/> does not hold width × height values.</exception>
     /// <exception cref="IOException">The file cannot be created or written.</exception>
-    public static unsafe void Write(string path, ReadOnlySpan<byte> pixels, int width, int height)
+    public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height)
     {
         CheckSize(path, pixels.Length, width, height, nameof(pixels));
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        fixed (byte* data = pixels)
-        {
-            // A new writer per call: ImageWriter keeps the destination stream in a field while it writes.
-            new ImageWriter().WritePng(data, width, height, WriteComponents.Grey, stream);
-        }
+        PngEncoder.Write(path, pixels, width, height, channels: 1);
     }
 
     /// <summary>Writes a map of values in [0, 1], such as ink probabilities, as an 8-bit grayscale PNG preview.</summary>

@@ -55,6 +55,8 @@ public sealed class VolumeTiler
     private long _heldBytes;
     private long _peakBytes;
     private long _bytesRead;
+    private long _readTicks;
+    private long _cutTicks;
     private byte[]? _band;
     private readonly bool _onDevice;
     private readonly bool _staged;
@@ -114,6 +116,15 @@ public sealed class VolumeTiler
     /// <summary>The most bytes of band and batch buffers held at once so far — what the budget bounds.</summary>
     public long PeakBytes => Interlocked.Read(ref _peakBytes);
 
+    /// <summary>Time spent reading bands from the TIFFs (or the cache) so far, summed over enumerations.</summary>
+    public TimeSpan ReadTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _readTicks));
+
+    /// <summary>
+    /// Time spent cutting tiles out of the bands so far, scaling and normalization included: the uint16 path
+    /// normalizes as it cuts (<see cref="PatchNormalization.NormalizeWindow"/>), so the two are one step.
+    /// </summary>
+    public TimeSpan CutTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _cutTicks));
+
     /// <summary>
     /// The batches, in the grid's row-major order. Dispose each batch when done with it, so its buffer returns to
     /// the pool; each call re-reads the volume.
@@ -145,22 +156,28 @@ public sealed class VolumeTiler
                 int y1 = Math.Min(origins[end - 1].Y + tile, height);
                 if (y1 > y0)
                 {
+                    long readStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     if (_options.Cache is { } cache)
                         cache.ReadBand(y0, y1, 0, width, band);
                     else
                         _volume.ReadBand(y0, y1, 0, width, band);
                     Interlocked.Add(ref _bytesRead, (long)(y1 - y0) * width * _volume.SliceCount * _volume.BytesPerSample);
+                    Interlocked.Add(ref _readTicks, System.Diagnostics.Stopwatch.GetTimestamp() - readStart);
                 }
                 for (int next = first; next < end;)
                 {
                     batch ??= Rent();
                     int take = Math.Min(_options.BatchSize - filled, end - next);
+                    long cutStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     CutTiles(band, y0, y1, origins, next, take, batch, staging, filled);
                     filled += take;
                     next += take;
-                    if (filled == _options.BatchSize)
-                    {
+                    bool full = filled == _options.BatchSize;
+                    if (full)
                         NormalizeOnDevice(batch, staging, filled);
+                    Interlocked.Add(ref _cutTicks, System.Diagnostics.Stopwatch.GetTimestamp() - cutStart);
+                    if (full)
+                    {
                         done += filled;
                         yield return MakeBatch(batch, filled, origins, done);
                         progress?.Report(done);
@@ -172,7 +189,9 @@ public sealed class VolumeTiler
             }
             if (filled > 0)
             {
+                long cutStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 NormalizeOnDevice(batch!, staging, filled);
+                Interlocked.Add(ref _cutTicks, System.Diagnostics.Stopwatch.GetTimestamp() - cutStart);
                 done += filled;
                 yield return MakeBatch(batch!, filled, origins, done);
                 progress?.Report(done);

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Engine.Torch.Ink;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine ink infer</c>: one or more trained models over a whole fragment (<see cref="InkInference"/>).</summary>
+internal static class InkInferCommand
+{
+    public static Command Create()
+    {
+        var fragment = new Option<DirectoryInfo>("--fragment") { Description = "The fragment folder: surface_volume/00.tif …, mask.png (inklabels.png, if there, is scored and drawn in the overlay).", Required = true };
+        var models = new Option<DirectoryInfo[]>("--model") { Description = "A model folder from engine ink train; repeat it for an ensemble (probabilities averaged; all must cut the same input).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: prob.npy, prob.tif (float32), prob.png, ink.png, overlay.png.", Required = true };
+        var tta = new Option<string>("--tta") { Description = "Test-time augmentation: none, flips (each window as is and flipped both ways, averaged: 3 × the work) or distributed (one of those per window in turn).", DefaultValueFactory = _ => "none" };
+        var stride = new Option<int?>("--stride") { Description = "Step between windows in pixels; default half the model's tile (every pixel in 2 × 2 windows)." };
+        var percentile = new Option<double>("--percentile") { Description = "Ink is the map above this quantile of itself within the mask, in [0, 1].", DefaultValueFactory = _ => InkInferenceOptions.DefaultPercentile };
+        var inner = new Option<int?>("--inner") { Description = "Only the centre inner × inner pixels of each window count (windows at the fragment's edge keep their outer side)." };
+        var batch = new Option<int>("--batch") { Description = "Windows per model call.", DefaultValueFactory = _ => new InkInferenceOptions().BatchSize };
+        var budget = new Option<string>("--memory") { Description = "Memory budget for all that grows with the fragment (mask, tiles' bands and batches, stitched bands, the outputs): bytes, or with K, M, G.", DefaultValueFactory = _ => "2G" };
+        var json = CommandLine.JsonOption();
+        var command = new Command("infer", "Run ink models over a whole fragment: tiles at a stride, TTA, ×32 per-window upsampling, stitching in bands, percentile threshold; streams within a memory budget.")
+        {
+            fragment, models, output, tta, stride, percentile, inner, batch, budget, json,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        {
+            var options = new InkInferenceOptions
+            {
+                Tta = parse.GetValue(tta) switch
+                {
+                    "none" => InkTta.None,
+                    "flips" => InkTta.Flips,
+                    "distributed" => InkTta.Distributed,
+                    var other => throw new ArgumentException($"--tta {other} is not one of none, flips, distributed."),
+                },
+                Stride = parse.GetValue(stride) is { } s ? (s >= 1 ? s : throw new ArgumentException($"--stride {s} must be at least 1.")) : null,
+                Percentile = parse.GetValue(percentile) is var p && p is >= 0 and <= 1 ? p
+                    : throw new ArgumentException($"--percentile {p} is not a quantile in [0, 1] (0.93 marks the top 7 % of the fragment as ink)."),
+                Inner = parse.GetValue(inner),
+                BatchSize = parse.GetValue(batch) is var b && b >= 1 ? b : throw new ArgumentException($"--batch {b} must be at least 1."),
+                MemoryBudget = VolumeCommand.Bytes(parse.GetValue(budget)!),
+            };
+            string fragmentPath = parse.GetValue(fragment)!.FullName;
+            string[] modelPaths = parse.GetValue(models)!.Select(m => m.FullName).ToArray();
+            string outPath = parse.GetValue(output)!.FullName;
+            InkInferenceResult result;
+            using (var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragmentPath, modelPaths[0], options)))
+                result = InkInference.Run(fragmentPath, modelPaths, outPath, options, bar);
+            long? peak = ProcessMemory.PeakResidentBytes();
+            var t = result.Seconds;
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    fragment = fragmentPath,
+                    models = modelPaths,
+                    output = outPath,
+                    result.Width,
+                    result.Height,
+                    result.Tiles,
+                    result.Stride,
+                    tta = parse.GetValue(tta),
+                    result.ModelWindows,
+                    result.Device,
+                    percentile = options.Percentile,
+                    result.Threshold,
+                    result.InkPixels,
+                    score = result.Score is { } score ? new { fBeta = score.FBeta, score.Precision, score.Recall, beta = score.Beta } : null,
+                    files = new { npy = result.ProbabilityNpy, tiff = result.ProbabilityTiff, png = result.ProbabilityPng, ink = result.InkPng, overlay = result.OverlayPng },
+                    seconds = new { setup = t.Setup, read = t.Read, tile = t.Tile, wait = t.Wait, tta = t.Tta, model = t.Model, stitch = t.Stitch, threshold = t.Threshold, write = t.Write, total = t.Total },
+                    engineShare = t.EngineShare,
+                    modelWindowsPerSecond = result.ModelWindowsPerSecond,
+                    memory = new
+                    {
+                        budget = result.MemoryBudget,
+                        maskAndGrid = result.FixedBytes,
+                        tilerPeak = result.TilerPeakBytes,
+                        stitcherBudget = result.StitcherBudget,
+                        stitcherBandRows = result.StitcherBandRows,
+                        outputs = result.OutputBytes,
+                        peakResident = peak,
+                    },
+                });
+                return 0;
+            }
+            string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+            stdout.WriteLine($"{CommandLine.Count(result.Tiles)} windows (stride {result.Stride}) × {result.ModelWindows / result.Tiles} passes over {result.Width} × {result.Height} on {result.Device} -> {outPath}");
+            stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(options.Percentile, "G4")}): {CommandLine.Count(result.InkPixels)} ink pixels"
+                + (result.Score is { } s2 ? $"; F0.5 {F(s2.FBeta, "F4")} (precision {F(s2.Precision, "F4")}, recall {F(s2.Recall, "F4")}) against inklabels.png" : ""));
+            stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
+            stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
+            stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
+                + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The bar's total: the windows the grid will hold (a quick pass over the mask; errors are left to the run, which names them).</summary>
+    private static long TileCount(string fragment, string model, InkInferenceOptions options)
+    {
+        try
+        {
+            var input = InkCheckpoint.Read(model).Input;
+            var mask = Engine.IO.MapFile.ReadMask(Path.Combine(fragment, "mask.png"));
+            return Engine.Volumes.TileGrid.Create(mask.Pixels, mask.Width, mask.Height, input.Tile, options.Stride ?? Math.Max(input.Tile / 2, 1)).Count;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or NotSupportedException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Engine.Volumes;
+
+namespace Engine.Torch.Ink;
+
+/// <summary>Test-time augmentation of <see cref="InkInference"/>.</summary>
+public enum InkTta
+{
+    /// <summary>Each window once, as it is.</summary>
+    None,
+
+    /// <summary>Each window as it is and flipped left-right and up-down, the three predictions averaged (3 × the model's work).</summary>
+    Flips,
+
+    /// <summary>One of the same three per window in turn (window i gets transform i mod 3): the overlap of the windows does the averaging, at no extra model work.</summary>
+    Distributed,
+}
+
+/// <summary>How <see cref="InkInference"/> runs over a fragment; the defaults suit a CPU.</summary>
+public sealed record InkInferenceOptions
+{
+    /// <summary>The default percentile threshold: the 0.93-quantile of the probability map within the mask.</summary>
+    public const double DefaultPercentile = 0.93;
+
+    /// <summary>
+    /// Step between window origins in pixels; null for half the model's tile. Half a tile makes every pixel one of
+    /// four windows' (2 × 2), which averages away each window's weak borders at 4 × the work of non-overlapping
+    /// windows; the 2nd-place solution's stride of 32 on a 256 tile is 64 × that work — a GPU's budget, not a CPU's.
+    /// Strides that are multiples of 32 keep the windows' 1/32 logit grids aligned with each other.
+    /// </summary>
+    public int? Stride { get; init; }
+
+    /// <summary>Windows per model call.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Test-time augmentation.</summary>
+    public InkTta Tta { get; init; } = InkTta.None;
+
+    /// <summary>Only the centre Inner × Inner block of each full-resolution window counts (windows at the map's edge keep their outer side); null for whole windows.</summary>
+    public int? Inner { get; init; }
+
+    /// <summary>The quantile (in (0, 1)) of the masked probability map above which a pixel is ink.</summary>
+    public double Percentile { get; init; } = DefaultPercentile;
+
+    /// <summary>
+    /// Bytes the run may hold for everything that grows with the fragment: the mask and tile grid, the tiler's band
+    /// and batches, the stitcher's bands, and at the end the whole map with its ink mask and PNG buffers.
+    /// </summary>
+    public long MemoryBudget { get; init; } = VolumeTilerOptions.DefaultMemoryBudget;
+
+    /// <summary>Where the models run; null picks CUDA when TorchSharp sees a CUDA device, else the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+}

@@ -1,0 +1,97 @@
+namespace Engine.Torch.Ink;
+
+/// <summary>
+/// Seconds per stage of <see cref="InkInference"/>. Reading and tiling run on the loader's prefetch thread, beside
+/// the model, so they overlap the other stages; <see cref="Wait"/> is what the model's thread lost to them.
+/// </summary>
+/// <param name="Setup">Loading the models (libtorch's start-up included), opening the slices, reading the mask and laying the tile grid.</param>
+/// <param name="Read">Reading bands of rows from the slices (prefetch thread).</param>
+/// <param name="Tile">Cutting tiles out of the bands with scaling and per-tile normalization, which the uint16 path does in one step (prefetch thread).</param>
+/// <param name="Wait">The model's thread waiting for the next batch, its copy into a tensor included.</param>
+/// <param name="Tta">Test-time augmentation and its undoing, sigmoid, averaging, the NaN/Inf check and the copy back from the model.</param>
+/// <param name="Model">The models' forward passes alone.</param>
+/// <param name="Stitch">Upsampling, trimming and accumulating the windows, and writing finished bands of the map to the .npy.</param>
+/// <param name="Threshold">Reading the map back, its percentile within the mask and the thresholding.</param>
+/// <param name="Write">Writing prob.tif, prob.png, ink.png and overlay.png.</param>
+/// <param name="Total">Wall time of the whole run, opening the fragment and loading the models included.</param>
+public sealed record InkStageSeconds(double Setup, double Read, double Tile, double Wait, double Tta, double Model, double Stitch, double Threshold, double Write, double Total)
+{
+    /// <summary>The engine's share of the wall time: everything but the models' forward passes, (Total − Model) / Total.</summary>
+    public double EngineShare => Total > 0 ? (Total - Model) / Total : 0;
+}
+
+/// <summary>What <see cref="InkInference"/> did and where it wrote it.</summary>
+public sealed record InkInferenceResult
+{
+    /// <summary>The output folder.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>The full-resolution probability map as float32 .npy (written band by band).</summary>
+    public required string ProbabilityNpy { get; init; }
+
+    /// <summary>The same map as a float32 TIFF.</summary>
+    public required string ProbabilityTiff { get; init; }
+
+    /// <summary>The map as an 8-bit gray PNG.</summary>
+    public required string ProbabilityPng { get; init; }
+
+    /// <summary>The thresholded ink mask as a 0/255 PNG.</summary>
+    public required string InkPng { get; init; }
+
+    /// <summary>The ink in colour over the map in gray (<see cref="Engine.IO.InkOverlay"/>; with the fragment's inklabels.png, misses and false positives coloured too).</summary>
+    public required string OverlayPng { get; init; }
+
+    /// <summary>Map width in pixels.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Map height in pixels.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Windows cut from the fragment.</summary>
+    public required int Tiles { get; init; }
+
+    /// <summary>The input windows the models ran on: tiles × TTA copies × models.</summary>
+    public required long ModelWindows { get; init; }
+
+    /// <summary>The stride used.</summary>
+    public required int Stride { get; init; }
+
+    /// <summary>Models averaged.</summary>
+    public required int Models { get; init; }
+
+    /// <summary>The device the models ran on, e.g. cpu or cuda.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>The threshold: the <see cref="InkInferenceOptions.Percentile"/>-quantile of the map within the mask.</summary>
+    public required double Threshold { get; init; }
+
+    /// <summary>Pixels marked ink.</summary>
+    public required long InkPixels { get; init; }
+
+    /// <summary>F0.5 and its counts against the fragment's inklabels.png within the mask; null when there is none.</summary>
+    public Engine.Segmentation.BinaryScores? Score { get; init; }
+
+    /// <summary>The budget the run was held to.</summary>
+    public required long MemoryBudget { get; init; }
+
+    /// <summary>Bytes of the mask and tile grid, held for the whole run.</summary>
+    public required long FixedBytes { get; init; }
+
+    /// <summary>The most bytes the tiler held at once (band + batches).</summary>
+    public required long TilerPeakBytes { get; init; }
+
+    /// <summary>The stitcher's budget; it holds at most this.</summary>
+    public required long StitcherBudget { get; init; }
+
+    /// <summary>Rows per band of the stitcher.</summary>
+    public required int StitcherBandRows { get; init; }
+
+    /// <summary>Bytes of the output stage's arrays (map, ink mask, PNG buffers) after the stitching.</summary>
+    public required long OutputBytes { get; init; }
+
+    /// <summary>Seconds per stage.</summary>
+    public required InkStageSeconds Seconds { get; init; }
+
+    /// <summary>The models' throughput: windows through the forward pass per second of forward time.</summary>
+    public double ModelWindowsPerSecond => Seconds.Model > 0 ? ModelWindows / Seconds.Model : 0;
+}
