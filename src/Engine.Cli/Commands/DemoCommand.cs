@@ -1,103 +1,128 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Engine.Cli.Demo;
+using System.Globalization;
 using Engine.IO;
 using Engine.Segmentation;
+using Engine.Torch.Ink;
 
 namespace Engine.Cli.Commands;
 
 /// <summary>
-/// <c>engine demo</c>, the main job on an embedded default: a synthetic fragment's probability map is thresholded at
-/// the percentile that scores best on one half and scored on the other, with the pictures written.
+/// <c>engine demo</c>, the main job end to end on a synthetic fragment: write the fragment's slices, train the ink
+/// model on all of it but a held-out strip, run it over the whole fragment, threshold at the percentile that scores
+/// best on the training part, and score F0.5 on the held-out strip.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the PNGs.", DefaultValueFactory = _ => new DirectoryInfo("out/demo") };
-        var size = new Option<int>("--size") { Description = "Height and width of the synthetic fragment in pixels.", DefaultValueFactory = _ => 2048 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic fragment.", DefaultValueFactory = _ => 1 };
+        var preset = InkTrainerOptions.Demo;
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the fragment, the model and the maps.", DefaultValueFactory = _ => new DirectoryInfo("out/demo") };
+        var size = new Option<int>("--size") { Description = "Height and width of the synthetic fragment in pixels.", DefaultValueFactory = _ => 1024 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic fragment and of the training.", DefaultValueFactory = _ => 1 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs (the default takes about 3.5 minutes on 2 cores).", DefaultValueFactory = _ => preset.Epochs };
         var json = CommandLine.JsonOption();
-        var backend = CommandLine.BackendOption();
-        var command = new Command("demo", "Run the main job on a synthetic fragment: find the best percentile threshold on the left half, threshold the map, score F0.5 on the held-out right half, write PNGs.")
+        var command = new Command("demo", "The main job on a synthetic fragment: write 65 uint16 slices, train the 2.5D ink model on all but the right quarter, infer over the whole fragment with TTA and stitching, threshold at the percentile best on the training part, score F0.5 on the held-out quarter.")
         {
-            output, size, seed, json, backend,
+            output, size, seed, epochs, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             int side = parse.GetValue(size);
-            if (side < 64 || side > 16_384)
-                throw new ArgumentException($"--size {side} is outside 64 … 16384.");
+            if (side < 256 || side > 16_384)
+                throw new ArgumentException($"--size {side} is outside 256 … 16384 (the model's tiles are {preset.Input.Tile} px and a quarter is held out).");
             var folder = parse.GetValue(output)!;
             folder.Create();
-            var stages = new List<(string Stage, double Seconds)>();
-            var clock = Stopwatch.StartNew();
-            void Stage(string name)
-            {
-                stages.Add((name, clock.Elapsed.TotalSeconds));
-                clock.Restart();
-            }
-            bool text = !parse.GetValue(json);
-            if (text)
-                stdout.WriteLine($"Synthetic fragment {side} × {side} (seed {parse.GetValue(seed)}) …");
-
-            var map = SyntheticInkMap.Create(side, side, parse.GetValue(seed));
-            Stage("generate");
-
-            // Tune on the left half, judge on the right: the percentile must generalize, as it must across fragments.
-            var left = new byte[map.Mask.Length];
-            var right = new byte[map.Mask.Length];
-            for (int i = 0; i < map.Mask.Length; i++)
-            {
-                bool isLeft = i % side < side / 2;
-                left[i] = (byte)(isLeft ? map.Mask[i] : 0);
-                right[i] = (byte)(isLeft ? 0 : map.Mask[i]);
-            }
-            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
-            var candidates = Enumerable.Range(0, 20).Select(i => Math.Round(0.80 + 0.01 * i, 2)).ToArray();
-            var sweep = BestPercentile.Find(map.Probabilities, map.Truth, candidates, left, 0.5, compute);
-            Stage("best percentile (left half)");
-
-            double threshold = Quantile.Compute(map.Probabilities, sweep.BestQuantile, map.Mask, compute: compute);
-            Stage("quantile");
-            var ink = new byte[map.Probabilities.Length];
-            long positives = Threshold.Apply(map.Probabilities, threshold, map.Mask, ink, compute);
-            Stage("threshold");
-            var heldOut = FBeta.Score(ink, map.Truth, right, 0.5, compute);
-            var trivial = FBeta.Score(map.Mask, map.Truth, right, 0.5, compute);
-            Stage("score (right half)");
-
             string Path(string name) => System.IO.Path.Combine(folder.FullName, name);
-            MapFile.WriteProbabilities(Path("prob.png"), new GrayImage<float>(side, side, map.Probabilities));
-            MapFile.WriteMask(Path("ink.png"), new GrayImage<byte>(side, side, ink));
-            MapFile.WriteMask(Path("inklabels.png"), new GrayImage<byte>(side, side, map.Truth));
-            MapFile.WriteMask(Path("mask.png"), new GrayImage<byte>(side, side, map.Mask));
-            InkOverlay.Write(Path("overlay.png"), new GrayImage<float>(side, side, map.Probabilities), ink, map.Truth);
-            Stage("write PNGs");
+            bool text = !parse.GetValue(json);
+            var total = Stopwatch.StartNew();
 
+            // 1. The fragment, in the competition's layout.
+            var clock = Stopwatch.StartNew();
+            var fragmentOptions = new SyntheticFragmentOptions { Width = side, Height = side, Seed = parse.GetValue(seed) };
+            string fragment = Path("fragment");
+            using (var bar = ProgressBar.Start(parse, "Writing slices", fragmentOptions.Slices))
+                SyntheticFragment.Write(fragment, fragmentOptions, bar);
+            double generateSeconds = clock.Elapsed.TotalSeconds;
+            if (text)
+                stdout.WriteLine($"synthetic fragment: {fragmentOptions.Slices} slices of {side} × {side} uint16 in {fragment} ({generateSeconds:F1} s)");
+
+            // 2. Training on all but the held-out strip (the trainer's validation fold).
+            var options = preset with { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
+            var training = InkTrainCommand.Train(parse, stdout, [fragment], Path("model"), options, printEpochs: text);
+            // The last epoch's EMA weights: the best epoch was chosen on the held-out strip, which must not choose anything.
+            string model = System.IO.Path.Combine(training.ModelDirectory, "last");
+
+            // 3. Inference over the whole fragment.
+            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, new InkInferenceOptions { Tta = InkTta.Flips });
+
+            // 4. The percentile is chosen where the model trained, and judged where it did not.
+            clock.Restart();
+            var mask = MapFile.ReadMask(System.IO.Path.Combine(fragment, "mask.png"));
+            var truth = MapFile.ReadMask(System.IO.Path.Combine(fragment, "inklabels.png"));
+            var map = NpyFile.ReadFloat32(inference.ProbabilityNpy).Data;
+            var (from, to) = options.ValidationColumns(side);
+            var trained = new byte[mask.Pixels.Length];
+            var heldOut = new byte[mask.Pixels.Length];
+            for (int i = 0; i < trained.Length; i++)
+            {
+                int x = i % side;
+                bool held = x >= from && x < to;
+                (held ? heldOut : trained)[i] = mask.Pixels[i];
+            }
+            var candidates = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
+            var sweep = BestPercentile.Find(map, truth.Pixels, candidates, trained, 0.5);
+            double threshold = Quantile.Compute(map, sweep.BestQuantile, mask.Pixels);
+            var ink = new byte[map.Length];
+            long positives = Threshold.Apply(map, threshold, mask.Pixels, ink);
+            var score = FBeta.Score(ink, truth.Pixels, heldOut, 0.5);
+            var allInk = FBeta.Score(mask.Pixels, truth.Pixels, heldOut, 0.5);
+            MapFile.WriteMask(inference.InkPng, new GrayImage<byte>(side, side, ink));
+            InkOverlay.Write(inference.OverlayPng, new GrayImage<float>(side, side, map), ink, truth.Pixels);
+            double thresholdSeconds = clock.Elapsed.TotalSeconds;
+            double totalSeconds = total.Elapsed.TotalSeconds;
+
+            var stages = inference.Seconds;
             if (!text)
             {
                 CommandLine.WriteJson(stdout, new
                 {
                     size = side,
-                    backend = compute.Backend.ToString(),
-                    bestPercentile = sweep.BestQuantile,
+                    slices = fragmentOptions.Slices,
+                    heldOutColumns = new[] { from, to },
+                    epochs = training.Epochs.Count,
+                    steps = training.StepLosses.Count,
+                    firstEpochLoss = training.Epochs[0].Loss,
+                    lastEpochLoss = training.Epochs[^1].Loss,
+                    trainingTilesPerSecond = options.BatchSize / training.SecondsPerStep,
+                    percentile = sweep.BestQuantile,
+                    trainingFBeta = sweep.Best.FBeta,
                     threshold,
                     positives,
-                    heldOutFBeta = heldOut.FBeta,
-                    heldOutPrecision = heldOut.Precision,
-                    heldOutRecall = heldOut.Recall,
-                    allInkFBeta = trivial.FBeta,
+                    heldOutFBeta = score.FBeta,
+                    heldOutPrecision = score.Precision,
+                    heldOutRecall = score.Recall,
+                    allInkFBeta = allInk.FBeta,
+                    modelWindowsPerSecond = inference.ModelWindowsPerSecond,
+                    engineShare = stages.EngineShare,
                     output = folder.FullName,
-                    seconds = stages.ToDictionary(s => s.Stage, s => s.Seconds),
+                    seconds = new
+                    {
+                        generate = generateSeconds,
+                        train = training.Seconds,
+                        infer = stages.Total,
+                        inferStages = new { setup = stages.Setup, read = stages.Read, tile = stages.Tile, wait = stages.Wait, tta = stages.Tta, model = stages.Model, stitch = stages.Stitch, threshold = stages.Threshold, write = stages.Write },
+                        percentile = thresholdSeconds,
+                        total = totalSeconds,
+                    },
                 });
                 return 0;
             }
-            stdout.WriteLine($"best percentile on the left half: {sweep.BestQuantile:F2} (F0.5 {sweep.Best.FBeta:F4} there)");
-            stdout.WriteLine($"threshold {threshold:F6}: {CommandLine.Count(positives)} ink pixels of {CommandLine.Count(map.Mask.Count(b => b != 0))} in the fragment");
-            stdout.WriteLine($"held-out F0.5 (right half): {heldOut.FBeta:F4}  precision {heldOut.Precision:F4}  recall {heldOut.Recall:F4}  (calling everything ink: {trivial.FBeta:F4})");
-            stdout.WriteLine($"wrote prob.png, ink.png, inklabels.png, mask.png, overlay.png to {folder.FullName}");
-            stdout.WriteLine("time: " + string.Join(", ", stages.Select(s => $"{s.Stage} {s.Seconds * 1000:F0} ms")) + $" ({compute.Description})");
+            string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+            stdout.WriteLine($"percentile {F(sweep.BestQuantile, "F2")} (best F0.5 on the training part, {F(sweep.Best.FBeta, "F4")}): threshold {F(threshold, "G6")}, {CommandLine.Count(positives)} ink pixels");
+            stdout.WriteLine($"held-out F0.5 (columns {from}..{to - 1}): {F(score.FBeta, "F4")}  precision {F(score.Precision, "F4")}  recall {F(score.Recall, "F4")}  (calling everything ink: {F(allInk.FBeta, "F4")})");
+            stdout.WriteLine($"wrote prob.tif, prob.png, ink.png, overlay.png to {folder.FullName}; the fragment in fragment/, the model in model/");
+            stdout.WriteLine($"time: generate {F(generateSeconds, "F1")} s, train {F(training.Seconds, "F1")} s, infer {F(stages.Total, "F1")} s (engine {F(100 * stages.EngineShare, "F1")} %), percentile and score {F(thresholdSeconds, "F2")} s; total {F(totalSeconds, "F1")} s");
             return 0;
         }));
         return command;

@@ -44,9 +44,7 @@ internal static class InkInferCommand
             string fragmentPath = parse.GetValue(fragment)!.FullName;
             string[] modelPaths = parse.GetValue(models)!.Select(m => m.FullName).ToArray();
             string outPath = parse.GetValue(output)!.FullName;
-            InkInferenceResult result;
-            using (var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragmentPath, modelPaths[0], options)))
-                result = InkInference.Run(fragmentPath, modelPaths, outPath, options, bar);
+            var result = Run(parse, fragmentPath, modelPaths, outPath, options);
             long? peak = ProcessMemory.PeakResidentBytes();
             var t = result.Seconds;
             if (parse.GetValue(json))
@@ -95,6 +93,13 @@ internal static class InkInferCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Runs <see cref="InkInference"/> with a progress bar (windows, ETA); <c>engine demo</c> infers through here too.</summary>
+    internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
+    {
+        using var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragment, models[0], options));
+        return InkInference.Run(fragment, models, output, options, bar);
     }
 
     /// <summary>The bar's total: the windows the grid will hold (a quick pass over the mask; errors are left to the run, which names them).</summary>

@@ -60,32 +60,7 @@ internal static class InkTrainCommand
             string model = Path.GetFullPath(parse.GetValue(output)!);
             bool quiet = parse.GetValue(json);
 
-            InkTrainingResult result;
-            // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
-            ProgressBar? bar = null;
-            try
-            {
-                var progress = new SynchronousProgress(p =>
-                {
-                    bar ??= ProgressBar.Start(parse, "Training", p.Steps);
-                    bar.Report(p.Step);
-                    bar.SetStatus(p.Finished is { } e
-                        ? Describe(e)
-                        : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
-                    if (p.Finished is not null && !quiet)
-                        stdout.WriteLine(Describe(p.Finished));
-                });
-                result = InkTrainer.Train(directories, model, options, progress);
-            }
-            catch (InkNonFiniteException e)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"engine: error: {e.Message}");
-                return 1;
-            }
-            finally
-            {
-                bar?.Dispose();
-            }
+            var result = Train(parse, stdout, directories, model, options, printEpochs: !quiet);
 
             var last = result.Epochs[^1];
             if (quiet)
@@ -119,6 +94,35 @@ internal static class InkTrainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Trains with a progress bar (loss, and each epoch's F0.5 and tiles/s) and, when <paramref name="printEpochs"/>,
+    /// a line per epoch on <paramref name="stdout"/>; <c>engine demo</c> trains through here too.
+    /// </summary>
+    internal static InkTrainingResult Train(ParseResult parse, TextWriter stdout, IReadOnlyList<string> directories, string model,
+        InkTrainerOptions options, bool printEpochs)
+    {
+        // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
+        ProgressBar? bar = null;
+        try
+        {
+            var progress = new SynchronousProgress(p =>
+            {
+                bar ??= ProgressBar.Start(parse, "Training", p.Steps);
+                bar.Report(p.Step);
+                bar.SetStatus(p.Finished is { } e
+                    ? Describe(e)
+                    : string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
+                if (p.Finished is not null && printEpochs)
+                    stdout.WriteLine(Describe(p.Finished));
+            });
+            return InkTrainer.Train(directories, model, options, progress);
+        }
+        finally
+        {
+            bar?.Dispose();
+        }
     }
 
     private static string Describe(InkEpoch e) => string.Create(CultureInfo.InvariantCulture,

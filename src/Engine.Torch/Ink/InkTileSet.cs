@@ -101,8 +101,7 @@ internal sealed class InkTileSet
         {
             int width = mask.Width, height = mask.Height, index = fragments.Count;
             bool validating = options.Folds > 1;
-            int from = validating ? (int)((long)options.Fold * width / options.Folds) : width;
-            int to = validating ? (int)((long)(options.Fold + 1) * width / options.Folds) : width;
+            var (from, to) = options.ValidationColumns(width);
             var scored = new byte[mask.Pixels.Length];
             for (int y = 0; y < height; y++)
                 for (int x = from; x < to; x++)

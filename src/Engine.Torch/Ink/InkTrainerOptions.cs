@@ -110,6 +110,13 @@ public sealed record InkTrainerOptions
     /// </summary>
     public static InkTrainerOptions Demo => new();
 
+    /// <summary>The columns [From, To) of a fragment <paramref name="width"/> pixels wide that validation holds out (fold <see cref="Fold"/> of <see cref="Folds"/> vertical strips); (width, width) without validation.</summary>
+    /// <param name="width">The fragment's width in pixels.</param>
+    /// <returns>The held-out columns.</returns>
+    public (int From, int To) ValidationColumns(int width) => Folds > 1
+        ? ((int)((long)Fold * width / Folds), (int)((long)(Fold + 1) * width / Folds))
+        : (width, width);
+
     /// <summary>Checks every field, naming the first that is out of range.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it and its value.</exception>
     public void Validate()
