@@ -86,13 +86,21 @@ internal static class InkInferCommand
             stdout.WriteLine($"{CommandLine.Count(result.Tiles)} windows (stride {result.Stride}) × {result.ModelWindows / result.Tiles} passes over {result.Width} × {result.Height} on {result.Device} -> {outPath}");
             stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(options.Percentile, "G4")}): {CommandLine.Count(result.InkPixels)} ink pixels"
                 + (result.Score is { } s2 ? $"; F0.5 {F(s2.FBeta, "F4")} (precision {F(s2.Precision, "F4")}, recall {F(s2.Recall, "F4")}) against inklabels.png" : ""));
-            stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
-            stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
-            stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
-                + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
+            WriteTimings(stdout, result, peak);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Inference's time, stages and memory as text; <c>engine demo</c> prints them too.</summary>
+    internal static void WriteTimings(TextWriter stdout, InkInferenceResult result, long? peak)
+    {
+        var t = result.Seconds;
+        string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
+        stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
+        stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
+            + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
     }
 
     /// <summary>Runs <see cref="InkInference"/> with a progress bar (windows, ETA); <c>engine demo</c> infers through here too.</summary>
