@@ -107,7 +107,7 @@ internal static class DemoCommand
                         generate = generateSeconds,
                         train = training.Seconds,
                         infer = stages.Total,
-                        inferStages = new { setup = stages.Setup, read = stages.Read, tile = stages.Tile, wait = stages.Wait, tta = stages.Tta, model = stages.Model, stitch = stages.Stitch, threshold = stages.Threshold, write = stages.Write },
+                        inferStages = stages,
                         percentile = thresholdSeconds,
                         total = totalSeconds,
                     },

@@ -66,7 +66,7 @@ internal static class InkInferCommand
                     result.InkPixels,
                     score = result.Score is { } score ? new { fBeta = score.FBeta, score.Precision, score.Recall, beta = score.Beta } : null,
                     files = new { npy = result.ProbabilityNpy, tiff = result.ProbabilityTiff, png = result.ProbabilityPng, ink = result.InkPng, overlay = result.OverlayPng },
-                    seconds = new { setup = t.Setup, read = t.Read, tile = t.Tile, wait = t.Wait, tta = t.Tta, model = t.Model, stitch = t.Stitch, threshold = t.Threshold, write = t.Write, total = t.Total },
+                    seconds = t,
                     engineShare = t.EngineShare,
                     modelWindowsPerSecond = result.ModelWindowsPerSecond,
                     memory = new
