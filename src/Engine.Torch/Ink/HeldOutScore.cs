@@ -18,8 +18,10 @@ namespace Engine.Torch.Ink;
 public sealed record HeldOutScore(double Percentile, double TrainedFBeta, double Threshold, byte[] Ink, long Positives,
     BinaryScores HeldOut, BinaryScores AllInk)
 {
-    /// <summary>The percentiles tried: 0.50, 0.51, …, 0.99, as validation during training tries them.</summary>
-    public static IReadOnlyList<double> Candidates { get; } = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
+    /// <summary>The percentiles tried: 0.50, 0.51, …, 0.99 (validation during training tries the same).</summary>
+    public static IReadOnlyList<double> Candidates => PercentileCandidates;
+
+    internal static readonly double[] PercentileCandidates = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
 
     /// <summary>Chooses the percentile on the trained part, thresholds the map, and scores the held-out columns.</summary>
     /// <param name="map">The probability map, row-major, the mask's size.</param>
@@ -42,7 +44,7 @@ public sealed record HeldOutScore(double Percentile, double TrainedFBeta, double
             int x = i % width;
             (x >= heldOut.From && x < heldOut.To ? held : trained)[i] = mask.Pixels[i];
         }
-        var sweep = BestPercentile.Find(map, truth.Pixels, Candidates.ToArray(), trained, 0.5);
+        var sweep = BestPercentile.Find(map, truth.Pixels, PercentileCandidates, trained, 0.5);
         double threshold = Quantile.Compute(map, sweep.BestQuantile, mask.Pixels);
         var ink = new byte[map.Length];
         long positives = Segmentation.Threshold.Apply(map, threshold, mask.Pixels, ink);

@@ -242,14 +242,7 @@ public static class InkInference
             throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: {budgetSplit}, the tiler has {tilerBudget:N0} left. {e.Message}", nameof(options), e);
         }
         int width = volume.Width, outSide = input.Tile / InkModelConfig.OutputStride;
-        var stitchOptions = new StitchOptions
-        {
-            Factor = InkModelConfig.OutputStride,
-            Upsampling = StitchUpsampling.Bilinear,
-            AlignCorners = true,
-            Inner = options.Inner,
-            KeepEdges = options.Inner is not null,
-        };
+        var stitchOptions = InkModelConfig.Stitching(inner: options.Inner);
         foreach (var model in models)
             model.eval();
         using var stitcher = new BandedSlidingWindowStitcher(npyPath, volume.Height, width, outSide, outSide, stitcherBudget, stitchOptions,

@@ -19,22 +19,12 @@ public sealed record InkValidationScore(double FBeta, double Precision, double R
 /// </summary>
 internal static class InkValidation
 {
-    /// <summary>Candidate percentiles 0.50, 0.51, …, 0.99.</summary>
-    private static readonly double[] Candidates = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
-
     /// <summary>One probability map per fragment (0 outside its validation strip's mask).</summary>
     /// <exception cref="InkNonFiniteException">A batch of predictions is NaN or infinite twice in a row.</exception>
     public static float[][] Predict(InkModel model, InkTileSet set, int batchSize, Device device, int epoch)
     {
         int cells = set.Input.Tile / InkModelConfig.OutputStride;
-        var options = new StitchOptions
-        {
-            Factor = InkModelConfig.OutputStride,
-            Upsampling = StitchUpsampling.Bilinear,
-            AlignCorners = true,
-            UpsampleMode = StitchUpsampleMode.PerTile,
-            Activation = StitchActivation.SigmoidBeforeUpsample,
-        };
+        var options = InkModelConfig.Stitching(StitchActivation.SigmoidBeforeUpsample);
         var stitchers = set.Fragments.Select(f => new SlidingWindowStitcher(f.Height, f.Width, cells, cells, options)).ToArray();
         model.eval();
         using var _ = no_grad();
@@ -72,7 +62,7 @@ internal static class InkValidation
                 truth.Add(labels[i]);
             }
         }
-        var sweep = BestPercentile.Find(probabilities.ToArray(), truth.ToArray(), Candidates, beta: beta);
+        var sweep = BestPercentile.Find(probabilities.ToArray(), truth.ToArray(), HeldOutScore.PercentileCandidates, beta: beta);
         return new InkValidationScore(sweep.Best.FBeta, sweep.Best.Precision, sweep.Best.Recall, sweep.BestQuantile, sweep.BestThreshold);
     }
 

@@ -189,6 +189,21 @@ public sealed class InkInferenceTests : IDisposable
         Assert.Contains("for the tile at y ", error.Message);
     }
 
+    [Fact]
+    public void A_model_whose_logits_are_not_at_a_32nd_of_the_tile_is_named_with_the_shape()
+    {
+        using var model = new TwiceTheCells(new TinyInkNet(Input.Slices.Count, seed: 8));
+        var error = Assert.Throws<ArgumentException>(() => Run(new InkInferenceOptions { BatchSize = 4 }, model));
+        Assert.Contains("model 0 returned logits of shape (4, 1, ", error.Message);
+        Assert.Contains("an ink model returns (N, 1, tile / 32, tile / 32)", error.Message);
+    }
+
+    /// <summary>Logits at 1/16 instead of 1/32: each cell repeated 2 × 2.</summary>
+    private sealed class TwiceTheCells(nn.Module<Tensor, Tensor> inner) : nn.Module<Tensor, Tensor>(nameof(TwiceTheCells))
+    {
+        public override Tensor forward(Tensor x) => inner.forward(x).repeat_interleave(2, 2).repeat_interleave(2, 3);
+    }
+
     private sealed class NaNAfter(nn.Module<Tensor, Tensor> inner, int batches) : nn.Module<Tensor, Tensor>(nameof(NaNAfter))
     {
         private int _calls;
