@@ -38,6 +38,8 @@ internal static class DemoCommand
             int side = parse.GetValue(size);
             if (side < 256 || side > 16_384)
                 throw new ArgumentException($"--size {side} is outside 256 … 16384 (the model's tiles are {preset.Input.Tile} px and a quarter is held out).");
+            var options = preset with { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
+            options.Validate(); // before minutes of writing slices
             var folder = parse.GetValue(output)!;
             folder.Create();
             string Path(string name) => System.IO.Path.Combine(folder.FullName, name);
@@ -55,7 +57,6 @@ internal static class DemoCommand
                 stdout.WriteLine($"synthetic fragment: {fragmentOptions.Slices} slices of {side} × {side} uint16 in {fragment} ({generateSeconds:F1} s)");
 
             // 2. Training on all but the held-out strip (the trainer's validation fold).
-            var options = preset with { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
             var training = InkTrainCommand.Train(parse, stdout, [fragment], Path("model"), options, printEpochs: text);
             // The last epoch's EMA weights: the best epoch was chosen on the held-out strip, which must not choose anything.
             string model = System.IO.Path.Combine(training.ModelDirectory, "last");
@@ -70,9 +71,10 @@ internal static class DemoCommand
             var map = NpyFile.ReadFloat32(inference.ProbabilityNpy).Data;
             var (from, to) = options.ValidationColumns(side);
             var scores = HeldOutScore.Evaluate(map, mask, truth, (from, to));
-            var (ink, score, allInk, threshold, positives) = (scores.Ink, scores.HeldOut, scores.AllInk, scores.Threshold, scores.Positives);
-            MapFile.WriteMask(inference.InkPng, new GrayImage<byte>(side, side, ink));
-            InkOverlay.Write(inference.OverlayPng, new GrayImage<float>(side, side, map), ink, truth.Pixels);
+            BinaryScores score = scores.HeldOut, allInk = scores.AllInk;
+            // inference.InkPng and OverlayPng were drawn at the default percentile; redrawn at the chosen one.
+            MapFile.WriteMask(inference.InkPng, new GrayImage<byte>(side, side, scores.Ink));
+            InkOverlay.Write(inference.OverlayPng, new GrayImage<float>(side, side, map), scores.Ink, truth.Pixels);
             double thresholdSeconds = clock.Elapsed.TotalSeconds;
             double totalSeconds = total.Elapsed.TotalSeconds;
             long? peak = ProcessMemory.PeakResidentBytes();
@@ -92,8 +94,8 @@ internal static class DemoCommand
                     trainingTilesPerSecond = options.BatchSize / training.SecondsPerStep,
                     percentile = scores.Percentile,
                     trainingFBeta = scores.TrainedFBeta,
-                    threshold,
-                    positives,
+                    threshold = scores.Threshold,
+                    positives = scores.Positives,
                     heldOutFBeta = score.FBeta,
                     heldOutPrecision = score.Precision,
                     heldOutRecall = score.Recall,
@@ -117,7 +119,7 @@ internal static class DemoCommand
             string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
             stdout.Write("inference: ");
             InkInferCommand.WriteTimings(stdout, inference, peak: null);
-            stdout.WriteLine($"percentile {F(scores.Percentile, "F2")} (best F0.5 on the training part, {F(scores.TrainedFBeta, "F4")}): threshold {F(threshold, "G6")}, {CommandLine.Count(positives)} ink pixels");
+            stdout.WriteLine($"percentile {F(scores.Percentile, "F2")} (best F0.5 on the training part, {F(scores.TrainedFBeta, "F4")}): threshold {F(scores.Threshold, "G6")}, {CommandLine.Count(scores.Positives)} ink pixels");
             stdout.WriteLine($"held-out F0.5 (columns {from}..{to - 1}): {F(score.FBeta, "F4")}  precision {F(score.Precision, "F4")}  recall {F(score.Recall, "F4")}  (calling everything ink: {F(allInk.FBeta, "F4")})");
             stdout.WriteLine($"wrote prob.tif, prob.png, ink.png, overlay.png to {folder.FullName}; the fragment in fragment/, the model in model/");
             stdout.WriteLine($"time: generate {F(generateSeconds, "F1")} s, train {F(training.Seconds, "F1")} s, infer {F(stages.Total, "F1")} s (engine {F(100 * stages.EngineShare, "F1")} %), percentile and score {F(thresholdSeconds, "F2")} s; total {F(totalSeconds, "F1")} s"

@@ -37,6 +37,11 @@ public class DemoCommandTests
         var result = CliRunner.Run("demo", "--size", "10");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("--size 10 is outside 256", result.Error);
+        string folder = Path.Combine(Path.GetTempPath(), "engine-demo-epochs-" + Guid.NewGuid().ToString("N"));
+        var epochs = CliRunner.Run("demo", "--epochs", "0", "--out", folder);
+        Assert.Equal(1, epochs.ExitCode);
+        Assert.Contains("epochs is 0; it must be at least 1", epochs.Error);
+        Assert.False(Directory.Exists(folder), "nothing is written before the options are checked");
     }
 
     [Fact]
