@@ -335,9 +335,11 @@ internal sealed class CompressedBlocks(string where, SafeFileHandle file, long[]
     private const uint Base = 65521;
 
     /// <summary>The Adler-32 of <paramref name="data"/> (RFC 1950), with AVX2 where the machine has it.</summary>
-    internal static uint Adler32(ReadOnlySpan<byte> data)
+    /// <param name="data">The bytes.</param>
+    /// <param name="seed">The Adler-32 of the bytes before, to continue a stream; 1 to start one.</param>
+    internal static uint Adler32(ReadOnlySpan<byte> data, uint seed = 1)
     {
-        uint a = 1, b = 0;
+        uint a = seed & 0xFFFF, b = seed >> 16;
         if (Avx2.IsSupported)
         {
             // 32 bytes a step: a gains their sum; b gains 32 × a before the step plus Σ (32 − j) × byte j.
