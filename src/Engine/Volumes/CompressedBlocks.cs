@@ -182,12 +182,31 @@ internal sealed class CompressedBlocks(string where, SafeFileHandle file, long[]
                 int n = lengths[entry];
                 if (position + n > limit)
                     throw new InvalidDataException($"{where} is corrupt: {what} decodes (LZW) to more than its {block.Length} bytes.");
-                for (int e = entry, p = position + n - 1; e >= 0; e = prefix[e], p--)
+                if (n == 1)
                 {
-                    if (p < block.Length)
-                        block[p] = last[e];
+                    if (position < block.Length)
+                        block[position] = (byte)entry;
                     else
-                        pad![p - block.Length] = last[e];
+                        pad![position - block.Length] = (byte)entry;
+                }
+                else if (position + n <= block.Length)
+                {
+                    // The common case, without a bounds check a byte: the chain is exactly n entries long.
+                    ref byte end = ref Unsafe.Add(ref MemoryMarshal.GetReference(block), position + n - 1);
+                    ref short prefixes = ref MemoryMarshal.GetReference(prefix);
+                    ref byte lasts = ref MemoryMarshal.GetReference(last);
+                    for (int e = entry, k = 0; k < n; e = Unsafe.Add(ref prefixes, e), k++)
+                        Unsafe.Subtract(ref end, k) = Unsafe.Add(ref lasts, e);
+                }
+                else
+                {
+                    for (int e = entry, p = position + n - 1; e >= 0; e = prefix[e], p--)
+                    {
+                        if (p < block.Length)
+                            block[p] = last[e];
+                        else
+                            pad![p - block.Length] = last[e];
+                    }
                 }
                 position += n;
                 previous = entry;
@@ -239,7 +258,7 @@ internal sealed class CompressedBlocks(string where, SafeFileHandle file, long[]
             if (header >= 0)
             {
                 if (kept > 0)
-                    data.Slice(i, kept).CopyTo(block[position..]);
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetReference(block), position), ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i), (uint)kept);
                 i += count;
             }
             else
