@@ -200,10 +200,8 @@ public static class TiffImage
             {
                 for (int x = 0; x < width; x += tileWidth)
                 {
-                    if (blocks?.Decode(tiff.ComputeTile(x, y, 0, 0), tile, $"the tile at x={x}, y={y}") == true)
-                    {
-                    }
-                    else if (tiff.ReadEncodedTile(tiff.ComputeTile(x, y, 0, 0), tile, 0, tile.Length) < tile.Length)
+                    bool decoded = blocks?.Decode(tiff.ComputeTile(x, y, 0, 0), tile, $"the tile at x={x}, y={y}") == true;
+                    if (!decoded && tiff.ReadEncodedTile(tiff.ComputeTile(x, y, 0, 0), tile, 0, tile.Length) < tile.Length)
                         throw errors.Failure(path, $"is truncated or corrupt: the tile at x={x}, y={y} cannot be read");
                     // Edge tiles are padded to the full tile size; only their part inside the image is kept.
                     int w = Math.Min(tileWidth, width - x);

@@ -213,10 +213,8 @@ internal sealed class TiffSlice : IDisposable
         {
             int top = strip * BlockHeight;
             int rows = Math.Min(BlockHeight, Height - top);
-            if (_blocks?.Decode(strip, _block.AsSpan(0, rows * rowBytes), $"strip {strip} (rows {top}..{top + rows - 1})", (BlockHeight - rows) * rowBytes) == true)
-            {
-            }
-            else if (_tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
+            bool decoded = _blocks?.Decode(strip, _block.AsSpan(0, rows * rowBytes), $"strip {strip} (rows {top}..{top + rows - 1})", (BlockHeight - rows) * rowBytes) == true;
+            if (!decoded && _tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
                 throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: strip {strip} (rows {top}..{top + rows - 1}) cannot be read");
             for (int y = Math.Max(y0, top); y < Math.Min(y1, top + rows); y++)
                 _block.AsSpan((y - top) * rowBytes + x0 * _sampleBytes, outRow).CopyTo(destination.Slice((y - y0) * outRow));
@@ -233,10 +231,8 @@ internal sealed class TiffSlice : IDisposable
             for (int left = x0 / BlockWidth * BlockWidth; left < x1; left += BlockWidth)
             {
                 int index = _tiff.ComputeTile(left, top, 0, 0);
-                if (_blocks?.Decode(index, _block, $"tile {index} (x={left}, y={top})") == true)
-                {
-                }
-                else if (_tiff.ReadEncodedTile(index, _block, 0, _block.Length) < _block.Length)
+                bool decoded = _blocks?.Decode(index, _block, $"tile {index} (x={left}, y={top})") == true;
+                if (!decoded && _tiff.ReadEncodedTile(index, _block, 0, _block.Length) < _block.Length)
                     throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: the tile at x={left}, y={top} cannot be read");
                 // Edge tiles are padded to the full tile size; only their part inside the rectangle is kept.
                 int from = Math.Max(x0, left), to = Math.Min(x1, left + BlockWidth);
