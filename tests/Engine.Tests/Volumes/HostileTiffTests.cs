@@ -287,6 +287,47 @@ public sealed class HostileTiffTests
         Assert.True(failures > 0, "no flip was detected at all");
     }
 
+    [Theory]
+    [InlineData("tifffile_multipage.tif")]
+    [InlineData("tiffcp_bigtiff/00.tif")]
+    [InlineData("tiffcp_tiled_deflate/00.tif")]
+    public void Any_mutation_anywhere_fails_cleanly_or_reads(string name)
+    {
+        // Flips, cuts and large values anywhere, directories included: only InvalidDataException or
+        // NotSupportedException may come out, in one line naming the file, and never a large allocation.
+        using var temp = new TempFolder();
+        byte[] original = File.ReadAllBytes(VolumeData.PathOf(name));
+        for (int seed = 0; seed < 200; seed++)
+        {
+            var random = new Random(seed);
+            byte[] bytes = (byte[])original.Clone();
+            switch (random.Next(3))
+            {
+                case 0: bytes = bytes[..random.Next(8, bytes.Length)]; break;
+                case 1:
+                    for (int k = random.Next(1, 4); k > 0; k--)
+                        bytes[random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
+                    break;
+                default:
+                    int at = random.Next(8, bytes.Length - 4) & ~1;
+                    BitConverter.GetBytes(random.Next() | (1 << 30)).CopyTo(bytes, at);
+                    break;
+            }
+            string path = temp.File($"mutant{seed}.tif");
+            File.WriteAllBytes(path, bytes);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                ReadAll(path);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+            {
+                AssertOneCleanLine(e.Message, Path.GetFileName(path));
+            }
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, $"seed {seed}: large allocation");
+        }
+    }
+
     [Fact]
     public void Adler32_matches_the_scalar_definition_at_every_length()
     {
