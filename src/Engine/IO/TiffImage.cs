@@ -54,18 +54,20 @@ public static class TiffImage
         using var errors = new LibTiffErrors();
         try
         {
+            // The chain of pages and every declared size, checked before LibTiff allocates for them.
+            TiffLayout.Read(stream.SafeFileHandle, path);
             using var tiff = Tiff.ClientOpen(path, "r", stream, new TiffStream())
                 ?? throw errors.Failure(path, StartsLikeTiff(stream)
                     ? "is truncated or corrupt: LibTiff cannot open it"
                     : "is not a TIFF file");
-            var image = ReadFirstPage(tiff, path, errors);
+            var image = ReadFirstPage(tiff, stream.SafeFileHandle, path, errors);
             // LibTiff reports some damage, such as tag values cut off by the end of the file, as an error yet goes on.
             errors.ThrowIfAny(path, "is truncated or corrupt");
             return image;
         }
         catch (Exception e) when (IsLibTiffFailure(e))
         {
-            throw errors.Failure(path, $"is corrupt: LibTiff failed with {e.GetType().Name} ({e.Message})", e);
+            throw errors.Failure(path, $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
         }
     }
 
@@ -152,11 +154,11 @@ public static class TiffImage
         }
         catch (Exception e) when (IsLibTiffFailure(e))
         {
-            throw errors.Failure(path, $"could not be written: LibTiff failed with {e.GetType().Name} ({e.Message})", e);
+            throw errors.Failure(path, $"could not be written: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
         }
     }
 
-    private static GrayImage<float> ReadFirstPage(Tiff tiff, string path, LibTiffErrors errors)
+    private static GrayImage<float> ReadFirstPage(Tiff tiff, Microsoft.Win32.SafeHandles.SafeFileHandle file, string path, LibTiffErrors errors)
     {
         int width = Tag(tiff, TiffTag.IMAGEWIDTH, path);
         int height = Tag(tiff, TiffTag.IMAGELENGTH, path);
@@ -177,7 +179,19 @@ public static class TiffImage
             throw new NotSupportedException($"{path} is {width}×{height} pixels; a .NET array holds at most {Array.MaxLength}.");
 
         var pixels = new float[count];
-        if (tiff.IsTiled())
+        bool tiled = tiff.IsTiled();
+        // Deflate, LZW and PackBits are decoded and verified (exact lengths, Deflate's Adler-32) by the volume
+        // reader's decoder: LibTiff.NET's stop when the block is full and check nothing after, so flipped bytes
+        // read as wrong pixels.
+        var compression = (Compression)tiff.GetFieldDefaulted(TiffTag.COMPRESSION)[0].ToInt();
+        int predictor = tiff.GetField(TiffTag.PREDICTOR) is [var p, ..] ? p.ToInt() : 1;
+        Engine.Volumes.CompressedBlocks? blocks = Engine.Volumes.CompressedBlocks.For(compression, predictor) is { } codec
+            ? new Engine.Volumes.CompressedBlocks(path, file,
+                tiff.GetField(tiled ? TiffTag.TILEOFFSETS : TiffTag.STRIPOFFSETS)[0].TolongArray(),
+                tiff.GetField(tiled ? TiffTag.TILEBYTECOUNTS : TiffTag.STRIPBYTECOUNTS)[0].TolongArray(),
+                codec, sampleBytes, tiff.IsByteSwapped(), predictor, tiled ? Tag(tiff, TiffTag.TILEWIDTH, path) : width)
+            : null;
+        if (tiled)
         {
             int tileWidth = Tag(tiff, TiffTag.TILEWIDTH, path);
             int tileHeight = Tag(tiff, TiffTag.TILELENGTH, path);
@@ -186,13 +200,27 @@ public static class TiffImage
             {
                 for (int x = 0; x < width; x += tileWidth)
                 {
-                    if (tiff.ReadEncodedTile(tiff.ComputeTile(x, y, 0, 0), tile, 0, tile.Length) < tile.Length)
+                    bool decoded = blocks?.Decode(tiff.ComputeTile(x, y, 0, 0), tile, $"the tile at x={x}, y={y}") == true;
+                    if (!decoded && tiff.ReadEncodedTile(tiff.ComputeTile(x, y, 0, 0), tile, 0, tile.Length) < tile.Length)
                         throw errors.Failure(path, $"is truncated or corrupt: the tile at x={x}, y={y} cannot be read");
                     // Edge tiles are padded to the full tile size; only their part inside the image is kept.
                     int w = Math.Min(tileWidth, width - x);
                     for (int row = 0; row < Math.Min(tileHeight, height - y); row++)
                         Convert(tile.AsSpan(row * tileWidth * sampleBytes, w * sampleBytes), pixels.AsSpan((y + row) * width + x, w), sampleBytes);
                 }
+            }
+        }
+        else if (blocks is not null && IsNewStyle(tiff, compression))
+        {
+            int rowBytes = width * sampleBytes;
+            int perStrip = Math.Min(tiff.GetFieldDefaulted(TiffTag.ROWSPERSTRIP)[0].ToInt() is > 0 and var r ? r : height, height);
+            var strip = new byte[(long)perStrip * rowBytes];
+            for (int index = 0, y = 0; y < height; index++, y += perStrip)
+            {
+                int rows = Math.Min(perStrip, height - y);
+                if (!blocks.Decode(index, strip.AsSpan(0, rows * rowBytes), $"strip {index} (rows {y}..{y + rows - 1})", (perStrip - rows) * rowBytes))
+                    throw new InvalidDataException($"{path} is corrupt: strip {index} is old-style LZW, strip 0 is not.");
+                Convert(strip.AsSpan(0, rows * rowBytes), pixels.AsSpan(y * width, rows * width), sampleBytes);
             }
         }
         else
@@ -207,6 +235,15 @@ public static class TiffImage
             }
         }
         return new GrayImage<float>(width, height, pixels);
+    }
+
+    /// <summary>Whether the page is not old-style (LSB-first) LZW, which is left to LibTiff's scanline reader.</summary>
+    private static bool IsNewStyle(Tiff tiff, Compression compression)
+    {
+        if (compression != Compression.LZW)
+            return true;
+        var raw = new byte[2];
+        return tiff.ReadRawStrip(0, raw, 0, 2) < 2 || !(raw[0] == 0 && (raw[1] & 1) != 0);
     }
 
     /// <summary>Whether the file starts with a TIFF or BigTIFF signature in either byte order.</summary>

@@ -41,7 +41,7 @@ internal sealed class TiffSlice : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly long[]? _rawOffsets;
     private readonly int _rawRowsPerStrip;
-    private readonly DeflateBlocks? _deflate;
+    private readonly CompressedBlocks? _blocks;
     private readonly int _sampleBytes;
     private byte[]? _block;
 
@@ -75,12 +75,12 @@ internal sealed class TiffSlice : IDisposable
             tiff.GetField(TiffTag.PREDICTOR) is [var predictor, ..] ? predictor.ToInt() : 1, tiled, BlockWidth, BlockHeight,
             tiled ? tiff.NumberOfTiles() : tiff.NumberOfStrips(), IsBigTiff(_handle));
 
-        if (DeflateBlocks.Handles(compression, Info.Predictor))
+        if (CompressedBlocks.For(compression, Info.Predictor) is { } codec)
         {
             var offsets = tiff.GetField(tiled ? TiffTag.TILEOFFSETS : TiffTag.STRIPOFFSETS)[0].TolongArray();
             var counts = tiff.GetField(tiled ? TiffTag.TILEBYTECOUNTS : TiffTag.STRIPBYTECOUNTS)[0].TolongArray();
-            _deflate = new DeflateBlocks(Where(path, page), _handle, offsets, counts, _sampleBytes, tiff.IsByteSwapped(),
-                Info.Predictor == 2, BlockWidth);
+            _blocks = new CompressedBlocks(Where(path, page), _handle, offsets, counts, codec, _sampleBytes, tiff.IsByteSwapped(),
+                Info.Predictor, BlockWidth);
         }
 
         // Uncompressed strips are read straight from the file, rows at a time: a band never reads a whole strip it
@@ -121,19 +121,26 @@ internal sealed class TiffSlice : IDisposable
     public TiffSliceInfo Info { get; }
 
     /// <summary>Opens page <paramref name="page"/> of <paramref name="path"/>.</summary>
-    public static TiffSlice Open(string path, int page)
+    /// <param name="path">The file.</param>
+    /// <param name="page">The page, from 0.</param>
+    /// <param name="pages">The file's pages as <see cref="TiffLayout.Read"/> checked them, when the caller has; null checks them here.</param>
+    /// <exception cref="InvalidDataException">The file is not a TIFF, its chain of pages or the page's sizes are damaged, or LibTiff cannot read the page; the message names the file and the page.</exception>
+    public static TiffSlice Open(string path, int page, IReadOnlyList<TiffPage>? pages = null)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         using var errors = new LibTiffErrors();
         Tiff? tiff = null;
         try
         {
+            // Every size LibTiff would allocate for is checked first, and the whole chain of pages with it.
+            pages ??= TiffLayout.Read(stream.SafeFileHandle, path);
+            if (page >= pages.Count)
+                throw new InvalidDataException($"{path} has {pages.Count} pages; page {page} does not exist.");
             tiff = Tiff.ClientOpen(path, "r", stream, new TiffStream())
-                ?? throw errors.Failure(path, TiffImage.StartsLikeTiff(stream)
-                    ? "is truncated or corrupt: LibTiff cannot open it"
-                    : "is not a TIFF file");
-            if (page > 0 && !tiff.SetDirectory((short)page))
-                throw errors.Failure(path, $"is truncated or corrupt: page {page} cannot be read");
+                ?? throw errors.Failure(path, "is truncated or corrupt: LibTiff cannot open it");
+            // Straight to the page's directory, checked above, rather than LibTiff walking the chain again.
+            if (page > 0 && !tiff.SetSubDirectory(pages[page].Offset))
+                throw errors.Failure(Where(path, page), "is truncated or corrupt: LibTiff cannot read its directory");
             var slice = new TiffSlice(path, page, stream, tiff);
             errors.ThrowIfAny(Where(path, page), "is truncated or corrupt");
             return slice;
@@ -143,13 +150,17 @@ internal sealed class TiffSlice : IDisposable
             tiff?.Dispose();
             stream.Dispose();
             if (TiffImage.IsLibTiffFailure(e))
-                throw errors.Failure(path, $"is corrupt: LibTiff failed with {e.GetType().Name} ({e.Message})", e);
+                throw errors.Failure(Where(path, page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
             throw;
         }
     }
 
-    /// <summary>Pages in this slice's file.</summary>
-    public int PageCount() => _tiff.NumberOfDirectories();
+    /// <summary>Reads and checks the chain of pages of <paramref name="path"/> (<see cref="TiffLayout.Read"/>).</summary>
+    public static IReadOnlyList<TiffPage> Pages(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        return TiffLayout.Read(stream.SafeFileHandle, path);
+    }
 
     /// <summary>
     /// Copies rows [<paramref name="y0"/>, <paramref name="y1"/>) × columns [<paramref name="x0"/>,
@@ -170,7 +181,7 @@ internal sealed class TiffSlice : IDisposable
         }
         catch (Exception e) when (TiffImage.IsLibTiffFailure(e))
         {
-            throw errors.Failure(Where(Path, Info.Page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({e.Message})", e);
+            throw errors.Failure(Where(Path, Info.Page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
         }
     }
 
@@ -188,7 +199,7 @@ internal sealed class TiffSlice : IDisposable
             if (RandomAccess.Read(_handle, part, offset) < part.Length)
                 throw new InvalidDataException($"{Where(Path, Info.Page)} is truncated: row {y + rows - 1} ends past the end of the file.");
             if (_tiff.IsByteSwapped())
-                DeflateBlocks.Swap(part, _sampleBytes);
+                CompressedBlocks.Swap(part, _sampleBytes);
             y += rows;
         }
     }
@@ -202,9 +213,8 @@ internal sealed class TiffSlice : IDisposable
         {
             int top = strip * BlockHeight;
             int rows = Math.Min(BlockHeight, Height - top);
-            if (_deflate is not null)
-                _deflate.Decode(strip, _block.AsSpan(0, rows * rowBytes));
-            else if (_tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
+            bool decoded = _blocks?.Decode(strip, _block.AsSpan(0, rows * rowBytes), $"strip {strip} (rows {top}..{top + rows - 1})", (BlockHeight - rows) * rowBytes) == true;
+            if (!decoded && _tiff.ReadEncodedStrip(strip, _block, 0, rows * rowBytes) < rows * rowBytes)
                 throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: strip {strip} (rows {top}..{top + rows - 1}) cannot be read");
             for (int y = Math.Max(y0, top); y < Math.Min(y1, top + rows); y++)
                 _block.AsSpan((y - top) * rowBytes + x0 * _sampleBytes, outRow).CopyTo(destination.Slice((y - y0) * outRow));
@@ -221,9 +231,8 @@ internal sealed class TiffSlice : IDisposable
             for (int left = x0 / BlockWidth * BlockWidth; left < x1; left += BlockWidth)
             {
                 int index = _tiff.ComputeTile(left, top, 0, 0);
-                if (_deflate is not null)
-                    _deflate.Decode(index, _block);
-                else if (_tiff.ReadEncodedTile(index, _block, 0, _block.Length) < _block.Length)
+                bool decoded = _blocks?.Decode(index, _block, $"tile {index} (x={left}, y={top})") == true;
+                if (!decoded && _tiff.ReadEncodedTile(index, _block, 0, _block.Length) < _block.Length)
                     throw errors.Failure(Where(Path, Info.Page), $"is truncated or corrupt: the tile at x={left}, y={top} cannot be read");
                 // Edge tiles are padded to the full tile size; only their part inside the rectangle is kept.
                 int from = Math.Max(x0, left), to = Math.Min(x1, left + BlockWidth);
@@ -244,11 +253,12 @@ internal sealed class TiffSlice : IDisposable
     }
 
     /// <summary>The file, and the page when it is not the first, for messages.</summary>
-    internal static string Where(string path, int page) => page == 0 ? path : $"{path} (page {page})";
+    internal static string Where(string path, int page) => TiffLayout.Where(path, page);
 
     public void Dispose()
     {
-        _tiff.Dispose();
+        using (new LibTiffErrors())
+            _tiff.Dispose();
         _stream.Dispose();
     }
 }

@@ -92,11 +92,11 @@ public sealed class TiffVolume : IDisposable
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path} is neither a directory of TIFF slices nor a TIFF file.", path);
 
-        int pages;
-        using (var first = TiffSlice.Open(path, 0))
-            pages = first.PageCount();
-        var pageRange = Select(range, pages, path);
-        return Build(path, multiPage: true, pages, pageRange, i => TiffSlice.Open(path, i));
+        // The whole chain of pages is checked once: one cut short, looping or pointing at garbage is an error
+        // naming the page, never a volume of fewer slices.
+        var pages = TiffSlice.Pages(path);
+        var pageRange = Select(range, pages.Count, path);
+        return Build(path, multiPage: true, pages.Count, pageRange, i => TiffSlice.Open(path, i, pages));
     }
 
     private static TiffVolume Build(string path, bool multiPage, int total, SliceRange range, Func<int, TiffSlice> open)

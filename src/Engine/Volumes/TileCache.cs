@@ -12,7 +12,11 @@ namespace Engine.Volumes;
 /// <remarks>
 /// The folder holds <c>chunks.bin</c> (chunk rows top to bottom, chunks left to right, each (z, row, column), the
 /// edge chunks zero-padded) and <c>chunks.json</c> (the volume's size, sample type, slice range and the length and
-/// time of every slice file, so a cache built from other files or from files since changed is refused).
+/// time of every slice file, so a cache built from other files or from files since changed is refused, and the
+/// Adler-32 of every chunk row). A cache whose header is missing is a miss and is rebuilt (the header is written
+/// last, so a build cut short leaves none); one whose header is damaged, whose data file has another length, or
+/// whose chunk row does not match its checksum (checked the first time a read touches that row) is an
+/// <see cref="InvalidDataException"/> that names the file and says to delete the folder — never a wrong value.
 /// </remarks>
 public sealed class TileCache : IDisposable
 {
@@ -25,6 +29,7 @@ public sealed class TileCache : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly unsafe byte* _data;
+    private readonly bool[] _verified;
 
     private unsafe TileCache(string directory, CacheHeader header)
     {
@@ -39,6 +44,7 @@ public sealed class TileCache : IDisposable
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         _data = pointer + _view.PointerOffset;
+        _verified = new bool[header.ChunkRows];
     }
 
     /// <summary>The cache folder.</summary>
@@ -62,12 +68,14 @@ public sealed class TileCache : IDisposable
         try
         {
             header = JsonSerializer.Deserialize<CacheHeader>(File.ReadAllText(headerPath))
-                ?? throw new InvalidDataException($"{headerPath} is empty.");
+                ?? throw new InvalidDataException($"{headerPath} is empty. Delete the cache folder to rebuild it.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{headerPath} is not a tile-cache header ({e.Message}). Delete the cache folder to rebuild it.", e);
+            throw new InvalidDataException($"{headerPath} is not a tile-cache header ({Engine.IO.LibTiffErrors.Printable(e.Message)}). Delete the cache folder to rebuild it.", e);
         }
+        if (!header.IsWellFormed())
+            throw new InvalidDataException($"{headerPath} is damaged or from an older Engine (fields missing or out of range). Delete the cache folder to rebuild it.");
         var wanted = CacheHeader.Of(volume);
         if (!header.Matches(wanted, out string difference))
             throw new InvalidDataException($"The tile cache in {directory} holds {difference}. Delete it or choose another cache folder.");
@@ -90,6 +98,7 @@ public sealed class TileCache : IDisposable
         long chunkBytes = (long)slices * Chunk * Chunk * bytes;
         var band = new byte[(long)slices * Chunk * width * bytes];
         var chunk = new byte[chunkBytes * header.ChunkColumns];
+        var sums = new uint[header.ChunkRows];
         using (var file = new FileStream(Path.Combine(directory, DataFile), FileMode.Create, FileAccess.Write, FileShare.None))
         {
             for (int cy = 0; cy < header.ChunkRows; cy++)
@@ -111,9 +120,11 @@ public sealed class TileCache : IDisposable
                     }
                 }
                 file.Write(chunk);
+                sums[cy] = CompressedBlocks.Adler32(chunk);
                 progress?.Report(y0 + rows);
             }
         }
+        header = header with { Checksums = sums };
         File.WriteAllText(Path.Combine(directory, HeaderFile), JsonSerializer.Serialize(header));
         return new TileCache(directory, header);
     }
@@ -140,6 +151,7 @@ public sealed class TileCache : IDisposable
             throw new ArgumentException($"The destination holds {destination.Length} bytes; the band needs {needed}.", nameof(destination));
         for (int cy = y0 / Chunk; cy * Chunk < y1; cy++)
         {
+            Verify(cy);
             for (int cx = x0 / Chunk; cx * Chunk < x1; cx++)
             {
                 byte* chunk = _data + ((long)cy * Header.ChunkColumns + cx) * ChunkBytes;
@@ -158,6 +170,21 @@ public sealed class TileCache : IDisposable
         }
     }
 
+    /// <summary>Checks chunk row <paramref name="cy"/> against its checksum the first time it is read.</summary>
+    private unsafe void Verify(int cy)
+    {
+        if (Volatile.Read(ref _verified[cy]))
+            return;
+        long rowBytes = Header.ChunkColumns * ChunkBytes;
+        uint sum = 1;
+        // Adler-32 over spans of at most 1 GiB chained as one stream: the same value Build computed over the row.
+        for (long done = 0; done < rowBytes; done += 1 << 30)
+            sum = CompressedBlocks.Adler32(new ReadOnlySpan<byte>(_data + cy * rowBytes + done, (int)Math.Min(1 << 30, rowBytes - done)), sum);
+        if (sum != Header.Checksums![cy])
+            throw new InvalidDataException($"{Path.Combine(Directory, DataFile)} is corrupt: chunk row {cy} (rows {cy * Chunk}..{Math.Min(Header.Height, (cy + 1) * Chunk) - 1}) does not match its checksum; the file was altered since it was built. Delete the cache folder to rebuild it.");
+        Volatile.Write(ref _verified[cy], true);
+    }
+
     /// <summary>Unmaps the file.</summary>
     public void Dispose()
     {
@@ -169,8 +196,15 @@ public sealed class TileCache : IDisposable
 
 /// <summary>What a tile cache holds, as written to <c>chunks.json</c>.</summary>
 internal sealed record CacheHeader(int Width, int Height, string SampleType, int BytesPerSample, int First, int Slices,
-    string[] Files, long[] Lengths, long[] Ticks)
+    string[] Files, long[] Lengths, long[] Ticks, uint[]? Checksums = null)
 {
+    /// <summary>Every field present and in range, and one checksum per chunk row: what a header Build wrote.</summary>
+    public bool IsWellFormed() =>
+        Width > 0 && Height > 0 && Slices > 0 && First >= 0 && BytesPerSample is 1 or 2 or 4 && SampleType is not null
+        && Files is not null && Lengths is not null && Ticks is not null && Files.All(f => f is not null)
+        && Lengths.Length == Files.Length && Ticks.Length == Files.Length
+        && Checksums is not null && Checksums.Length == ChunkRows;
+
     public int ChunkRows => (Height + TileCache.Chunk - 1) / TileCache.Chunk;
 
     public int ChunkColumns => (Width + TileCache.Chunk - 1) / TileCache.Chunk;
@@ -185,7 +219,7 @@ internal sealed record CacheHeader(int Width, int Height, string SampleType, int
 
     public bool Matches(CacheHeader other, out string difference)
     {
-        difference = (Width, Height, SampleType) != (other.Width, other.Height, other.SampleType)
+        difference = (Width, Height, SampleType, BytesPerSample) != (other.Width, other.Height, other.SampleType, other.BytesPerSample)
             ? $"{Width}×{Height} {SampleType} slices, not the volume's {other.Width}×{other.Height} {other.SampleType}"
             : (First, Slices) != (other.First, other.Slices)
                 ? $"slices {First}..{First + Slices - 1}, not {other.First}..{other.First + other.Slices - 1}"

@@ -45,10 +45,10 @@ public class TiffImageTests
     }
 
     [Fact]
-    public void A_file_that_is_not_a_TIFF_quotes_LibTiff()
+    public void A_file_that_is_not_a_TIFF_is_named()
     {
         string path = IoData.PathOf("png_gray8.png");
-        IoData.AssertFails<InvalidDataException>(() => TiffImage.Read(path), path, "is not a TIFF file", "LibTiff says", "bad magic number");
+        IoData.AssertFails<InvalidDataException>(() => TiffImage.Read(path), path, "is not a TIFF file");
     }
 
     [Theory]
@@ -57,7 +57,7 @@ public class TiffImageTests
     {
         using var temp = new TempFolder();
         string path = IoData.Truncated(temp, name, IoData.Bytes(name).Length / 2);
-        IoData.AssertFails<InvalidDataException>(() => TiffImage.Read(path), path, "is truncated or corrupt", "LibTiff says");
+        IoData.AssertFails<InvalidDataException>(() => TiffImage.Read(path), path, "is truncated or corrupt");
     }
 
     [Fact]

@@ -79,4 +79,41 @@ public class TileCacheTests
         File.WriteAllText(Path.Combine(folder.Path, "chunks.json"), "{ not json");
         Assert.Contains("not a tile-cache header", Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path)).Message);
     }
+
+    [Fact]
+    public void An_altered_cache_fails_on_the_first_read_of_that_row_never_reading_wrong_values()
+    {
+        using var folder = new TempFolder();
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tiffcp_lzw"));
+        TileCache.Build(volume, folder.Path).Dispose();
+        string data = Path.Combine(folder.Path, "chunks.bin");
+        byte[] bytes = File.ReadAllBytes(data);
+        bytes[^10] ^= 0x01; // in the last chunk row
+        File.WriteAllBytes(data, bytes);
+        File.SetLastWriteTimeUtc(data, DateTime.UtcNow);
+        using var cache = TileCache.Open(volume, folder.Path)!;
+        var band = new byte[volume.SliceCount * 32 * volume.Width * volume.BytesPerSample];
+        cache.ReadBand(0, 32, 0, volume.Width, band); // the first row is intact
+        var e = Assert.Throws<InvalidDataException>(() => cache.ReadBand(32, volume.Height, 0, volume.Width, band));
+        Assert.Contains(data, e.Message);
+        Assert.Contains("chunk row 1", e.Message);
+        Assert.DoesNotContain(e.Message, char.IsControl);
+    }
+
+    [Theory]
+    [InlineData("null", "is empty")]
+    [InlineData("{\"Width\": 70}", "damaged or from an older Engine")]
+    [InlineData("{\"Width\": 70, \"Height\": 45, \"SampleType\": \"UInt16\", \"BytesPerSample\": 2, \"First\": 0, \"Slices\": 3, \"Files\": null, \"Lengths\": [], \"Ticks\": []}", "damaged or from an older Engine")]
+    [InlineData("{\"Width\": \"\u000c\"}", "not a tile-cache header")]
+    public void A_damaged_header_is_named(string json, string phrase)
+    {
+        using var folder = new TempFolder();
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tiffcp_lzw"));
+        TileCache.Build(volume, folder.Path).Dispose();
+        File.WriteAllText(Path.Combine(folder.Path, "chunks.json"), json);
+        var e = Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path));
+        Assert.Contains(phrase, e.Message);
+        Assert.Contains("chunks.json", e.Message);
+        Assert.DoesNotContain(e.Message, char.IsControl);
+    }
 }
