@@ -33,9 +33,17 @@ internal static class QuantileCommand
                 throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var q = parse.GetValue(qs)!;
-            var results = values.Doubles is { } doubles
-                ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
-                : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+            double[] results;
+            try
+            {
+                results = values.Doubles is { } doubles
+                    ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
+                    : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+            }
+            catch (QuantileNaNException e)
+            {
+                throw InputErrors.NaN(e, parse.GetValue(input)!.FullName, 0, "--ignore-nan");
+            }
             if (parse.GetValue(json))
                 CommandLine.WriteJson(stdout, new { q, quantiles = results, values = length, dtype = values.Doubles is null ? "float32" : "float64" });
             else

@@ -67,6 +67,8 @@ internal static class StitchCommand
 
             var clock = Stopwatch.StartNew();
             string tilesPath = parse.GetValue(tiles)!.FullName, coordsPath = parse.GetValue(coords)!.FullName;
+            if (parse.GetValue(mask) is { } declared && MapFile.ReadSize(declared.FullName) is { } maskSize && maskSize != (width, height))
+                throw new ArgumentException($"{declared.FullName} is {maskSize.Height} × {maskSize.Width} (height × width) but --size is {height},{width}; they must match.");
             var predictions = NpyFile.ReadFloat32(tilesPath);
             var (n, tileHeight, tileWidth) = TileShape(predictions.Shape, tilesPath);
             var origins = ReadOrigins(coordsPath, n, tilesPath);
