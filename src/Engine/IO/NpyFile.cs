@@ -186,13 +186,15 @@ public static class NpyFile
                 $"{path} holds {Descr(header.Dtype)} data; NpyFile.{reader} reads only {string.Join(", ", taken)}, as it never narrows or rounds.");
         }
         long count = header.ElementCount;
-        if (count > Array.MaxLength)
-            throw new NotSupportedException($"{path} holds {count} elements; a .NET array holds at most {Array.MaxLength}.");
+        // The file's length is checked first: a header promising more than the file holds is corrupt, whatever
+        // its size, and nothing is allocated for it.
         long promised = count * ElementSize(header.Dtype);
         long held = stream.Length - stream.Position;
         if (held != promised)
             throw new InvalidDataException(
                 $"{path} holds {held} bytes of data, its header promises {promised} (shape {ShapeText(header.Shape)}, {Descr(header.Dtype)}).");
+        if (count > Array.MaxLength)
+            throw new NotSupportedException($"{path} holds {count} elements; a .NET array holds at most {Array.MaxLength}.");
 
         var data = new T[count];
         switch (header.Dtype)
@@ -399,20 +401,20 @@ public static class NpyFile
             throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}; numpy requires a tuple of integers.");
         if (items.Count > MaxDimensions)
             throw new InvalidDataException($"{path} has a malformed .npy header: shape {shapeText} has {items.Count} dimensions; numpy allows at most {MaxDimensions}.");
-        var dims = new int[items.Count];
         double product = 1;
-        for (int i = 0; i < dims.Length; i++)
-        {
-            if (items[i].Value is not long dim)
-                throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}; numpy requires a tuple of integers.");
-            if (dim > int.MaxValue)
-                throw new NotSupportedException($"{path} has shape {shapeText}; Engine reads dimensions up to {int.MaxValue}.");
-            dims[i] = (int)dim;
-            product *= dim;
-        }
+        foreach (var item in items)
+            product *= item.Value is long dim ? dim : throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}; numpy requires a tuple of integers.");
         // Checked here so that ElementCount × element size can never wrap around: no file holds that many bytes.
         if (product > long.MaxValue / 8)
             throw new InvalidDataException($"{path} has a malformed .npy header: shape {shapeText} has more elements than any file can hold.");
+        var dims = new int[items.Count];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            long dim = (long)items[i].Value!;
+            if (dim > int.MaxValue)
+                throw new NotSupportedException($"{path} has shape {shapeText}; Engine reads dimensions up to {int.MaxValue}.");
+            dims[i] = (int)dim;
+        }
         return new NpyHeader(dtype, dims);
     }
 

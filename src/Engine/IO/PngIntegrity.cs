@@ -208,8 +208,9 @@ internal static class PngIntegrity
         catch (InvalidDataException e) when (e.Message.IndexOf(path, StringComparison.Ordinal) < 0)
         {
             // .NET says "unsupported compression method" for any inflate error, bad Adler-32 included.
-            throw new InvalidDataException(
-                $"{path} is a corrupt PNG: its IDAT data fails to inflate after {inflated:N0} bytes (a bad deflate block or Adler-32 checksum).", e);
+            throw new InvalidDataException(inflated == expected
+                ? $"{path} is a corrupt PNG: its IDAT data inflates to the {expected:N0} bytes IHDR implies, but the zlib stream's Adler-32 checksum does not match them (or its last deflate block is corrupt)."
+                : $"{path} is a corrupt PNG: its IDAT data fails to inflate after {inflated:N0} of {expected:N0} bytes (a corrupt deflate block).", e);
         }
         finally
         {
