@@ -37,7 +37,9 @@ public static class PngImage
         // The declared size is checked against the limits before the whole file is read.
         ReadSize(path);
         byte[] file = File.ReadAllBytes(path);
-        PngIntegrity.Check(file, path);
+        var header = PngIntegrity.Check(file, path, out byte[]? pixels);
+        if (pixels is not null)
+            return new GrayImage<byte>(header.Width, header.Height, pixels);
         using var stream = new MemoryStream(file, writable: false);
 
         ImageResult image;

@@ -46,11 +46,14 @@ public readonly record struct PngHeader(int Width, int Height, int BitDepth, int
 /// (Adler-32 included) ends exactly where the IDAT data ends.
 /// </summary>
 /// <remarks>
-/// Why a check in front of stb_image rather than a decoder of our own: stb ignores CRCs and Adler-32, but its
-/// unfiltering and its conversions (1/2/4-bit scaling, 16-bit high byte, palettes, tRNS, Adam7) are what
-/// <see cref="PngImage.Read"/> documents and what the golden tests pin; keeping stb for the pixels keeps every
-/// valid file's result unchanged by construction. The price is a second inflate of the image data, streamed
-/// through a small buffer (no image-sized allocation), measured in docs/cli.md.
+/// <para>Why a check in front of stb_image rather than a whole decoder of our own: stb ignores CRCs and Adler-32,
+/// but its conversions (1/2/4-bit scaling, 16-bit high byte, palettes, tRNS, Adam7) are what
+/// <see cref="PngImage.Read"/> documents and the golden tests pin; keeping stb for those files keeps their
+/// result unchanged by construction, at the price of a second inflate (streamed through a small buffer).</para>
+/// <para>The files Engine sees most — masks and previews, 8- or 1-bit gray, not interlaced — are decoded here
+/// instead, during the one inflate the check needs (the five filters, 1-bit samples scaled to 0/255 as stb does),
+/// so they cost no more than before: .NET's zlib inflates faster than stb's port. The tests compare both paths
+/// with stb on files using every filter.</para>
 /// </remarks>
 internal static class PngIntegrity
 {
@@ -58,6 +61,9 @@ internal static class PngIntegrity
 
     /// <summary>The most pixels a PNG may declare (32,768 × 32,768): 1 GiB as 8-bit gray.</summary>
     public const long MaxPixels = 1L << 30;
+
+    // stb_image's STBI_MAX_DIMENSIONS: it refuses a wider or taller image, so the fast path does too.
+    private const int StbMaxSide = 1 << 24;
 
     // A deflate stream cannot expand by more than 1032:1 (a 258-byte match costs at least 2 bits); a header
     // promising more than this from its IDAT bytes is a lie that is caught before inflating anything.
@@ -115,8 +121,19 @@ internal static class PngIntegrity
     }
 
     /// <summary>Checks the whole file (see the class remarks) and returns its header.</summary>
-    public static PngHeader Check(byte[] file, string path)
+    public static PngHeader Check(byte[] file, string path) => Check(file, path, out _);
+
+    /// <summary>
+    /// Checks the whole file (see the class remarks) and returns its header; for the plain kind of file that masks
+    /// and previews are (8- or 1-bit gray, not interlaced, no PLTE, tRNS or unknown critical chunk) also the
+    /// decoded pixels, exactly as stb_image gives them (1-bit scaled to 0 and 255), from the same single inflate.
+    /// </summary>
+    /// <param name="file">The whole file.</param>
+    /// <param name="path">Its name, for messages.</param>
+    /// <param name="pixels">The 8-bit gray pixels, or null when stb_image is to decode the (checked) file.</param>
+    public static PngHeader Check(byte[] file, string path, out byte[]? pixels)
     {
+        bool plain = true;
         var header = ReadHeader(file, file.Length, path);
         long at = 33;
         int idatChunks = 0;
@@ -154,6 +171,10 @@ internal static class PngIntegrity
             else
             {
                 idatEnded |= idatChunks > 0;
+                // stb_image reads PLTE and tRNS even in gray images (and checks their lengths) and refuses unknown
+                // critical chunks: files that have them are left to stb, so that it accepts and refuses as before.
+                bool critical = (typeBytes[0] & 0x20) == 0;
+                plain &= !typeBytes.SequenceEqual("tRNS"u8) && !(critical && !typeBytes.SequenceEqual("IEND"u8));
                 if (typeBytes.SequenceEqual("IHDR"u8))
                     throw new InvalidDataException($"{path} is a corrupt PNG: a second IHDR chunk at offset {at}.");
                 if (typeBytes.SequenceEqual("IEND"u8))
@@ -168,7 +189,9 @@ internal static class PngIntegrity
         if (expected > MaxDeflateRatio * idatBytes + 1024)
             throw new InvalidDataException(
                 $"{path} is a corrupt PNG: IHDR declares {header.Width} × {header.Height} pixels ({expected:N0} bytes of rows), more than its {idatBytes:N0} bytes of IDAT data can hold.");
-        CheckZlib(file, idat, idatBytes, expected, path);
+        plain &= header is { ColorType: 0, Interlaced: false, BitDepth: 8 or 1 } && header.Width <= StbMaxSide && header.Height <= StbMaxSide;
+        pixels = plain ? new byte[(long)header.Width * header.Height] : null;
+        CheckZlib(file, idat, idatBytes, header, expected, path, pixels);
         return header;
     }
 
@@ -180,7 +203,7 @@ internal static class PngIntegrity
                 $"{path} is a corrupt PNG: the CRC of its {type} chunk at offset {at} is 0x{stored:X8}, but its bytes give 0x{actual:X8}.");
     }
 
-    private static void CheckZlib(byte[] file, List<(int Offset, int Length)> idat, long idatBytes, long expected, string path)
+    private static void CheckZlib(byte[] file, List<(int Offset, int Length)> idat, long idatBytes, PngHeader header, long expected, string path, byte[]? pixels)
     {
         var stream = new IdatStream(file, idat, idatBytes);
         Span<byte> zlibHeader = stackalloc byte[2];
@@ -196,6 +219,8 @@ internal static class PngIntegrity
         try
         {
             using var zlib = new ZLibStream(stream, CompressionMode.Decompress);
+            if (pixels is not null)
+                inflated = DecodeRows(zlib, header, pixels, path);
             int n;
             while ((n = zlib.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -222,6 +247,84 @@ internal static class PngIntegrity
         if (stream.Position < idatBytes)
             throw new InvalidDataException(
                 $"{path} is a corrupt PNG: its zlib stream ends {idatBytes - stream.Position:N0} bytes before the end of its IDAT data.");
+    }
+
+    /// <summary>
+    /// Reads the rows of an 8- or 1-bit gray, non-interlaced image from the inflater and unfilters them into
+    /// <paramref name="pixels"/> (1-bit samples become 0 or 255, as stb_image scales them); stops early, returning
+    /// the bytes read, if the stream ends first (the caller reports that).
+    /// </summary>
+    private static long DecodeRows(Stream zlib, PngHeader header, byte[] pixels, string path)
+    {
+        int width = header.Width, rowBytes = (int)(((long)width * header.BitDepth + 7) / 8);
+        byte[] previous = ArrayPool<byte>.Shared.Rent(rowBytes + 1), current = ArrayPool<byte>.Shared.Rent(rowBytes + 1);
+        try
+        {
+            // The row above the first is all zeros, which turns Up into None and Paeth into Sub as PNG specifies.
+            Array.Clear(previous, 0, rowBytes + 1);
+            long inflated = 0;
+            for (int y = 0; y < header.Height; y++)
+            {
+                var row = current.AsSpan(0, rowBytes + 1);
+                int got = zlib.ReadAtLeast(row, row.Length, throwOnEndOfStream: false);
+                inflated += got;
+                if (got < row.Length)
+                    return inflated;
+                var line = row[1..];
+                Unfilter(row[0], line, previous.AsSpan(1, rowBytes), path, y);
+                var target = pixels.AsSpan((int)((long)y * width), width);
+                if (header.BitDepth == 8)
+                    line.CopyTo(target);
+                else
+                {
+                    for (int x = 0; x < width; x++)
+                        target[x] = (byte)(((line[x >> 3] >> (7 - (x & 7))) & 1) * 255);
+                }
+                (previous, current) = (current, previous);
+            }
+            return inflated;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(previous);
+            ArrayPool<byte>.Shared.Return(current);
+        }
+    }
+
+    /// <summary>Undoes a row's filter in place (one byte per pixel for both depths handled here, as PNG rounds up).</summary>
+    private static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> above, string path, int y)
+    {
+        switch (filter)
+        {
+            case 0:
+                break;
+            case 1:
+                for (int i = 1; i < line.Length; i++)
+                    line[i] += line[i - 1];
+                break;
+            case 2:
+                for (int i = 0; i < line.Length; i++)
+                    line[i] += above[i];
+                break;
+            case 3:
+                line[0] += (byte)(above[0] >> 1);
+                for (int i = 1; i < line.Length; i++)
+                    line[i] += (byte)((line[i - 1] + above[i]) >> 1);
+                break;
+            case 4:
+                line[0] += above[0];
+                for (int i = 1; i < line.Length; i++)
+                    line[i] += Paeth(line[i - 1], above[i], above[i - 1]);
+                break;
+            default:
+                throw new InvalidDataException($"{path} is a corrupt PNG: row {y} has filter type {filter}; PNG defines 0 to 4.");
+        }
+    }
+
+    private static byte Paeth(byte a, byte b, byte c)
+    {
+        int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public class HostileInputTests
     [InlineData("idat_not_consecutive.png", "not consecutive")]
     [InlineData("zlib_preset_dictionary.png", "valid zlib header (0x78 0xBB)")]
     [InlineData("chunk_length_huge.png", "declares 4294967280 bytes")]
-    [InlineData("idat_empty_chunk.png", "stb_image says \"outofdata\"")] // valid PNG; StbImageSharp refuses a zero-length IDAT
+    [InlineData("row_filter_5.png", "row 3 has filter type 5")]
     public void Corrupt_PNGs_are_InvalidDataExceptions_naming_the_file(string name, params string[] phrases)
     {
         string path = PathOf("png", name);
@@ -82,13 +82,46 @@ public class HostileInputTests
 
     [Theory]
     [InlineData("valid_interlaced.png")]   // Adam7: stb de-interlaces, the check counts the seven passes' rows
-    [InlineData("valid_split_idat.png")]   // IDAT in four chunks, one empty
+    [InlineData("valid_split_idat.png")]   // IDAT in three chunks
+    [InlineData("valid_idat_empty_chunk.png")] // StbImageSharp refused a zero-length IDAT; Engine's gray decoder reads it
     public void Valid_variants_read_as_the_plain_file(string name)
     {
         var plain = PngImage.Read(PathOf("png", "valid_gray8.png"));
         var image = PngImage.Read(PathOf("png", name));
         Assert.Equal((plain.Width, plain.Height), (image.Width, image.Height));
         Assert.Equal(plain.Pixels, image.Pixels);
+    }
+
+    [Theory]
+    [InlineData("valid_gray8.png")]
+    [InlineData("valid_split_idat.png")]
+    [InlineData("valid_filters_gray8.png")] // rows filtered None, Sub, Up, Average, Paeth in turn
+    [InlineData("valid_filters_gray1.png")]
+    public void Plain_gray_files_decode_as_stb_decodes_them(string name)
+    {
+        // These take Engine's own row decoder; stb_image is the independent reference.
+        byte[] file = File.ReadAllBytes(PathOf("png", name));
+        var reference = StbImageSharp.ImageResult.FromMemory(file, StbImageSharp.ColorComponents.Grey);
+        var image = PngImage.Read(PathOf("png", name));
+        Assert.Equal((reference.Width, reference.Height), (image.Width, image.Height));
+        Assert.Equal(reference.Data, image.Pixels);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 700)]
+    [InlineData(1001, 2)]
+    [InlineData(257, 129)]
+    public void Random_gray_images_decode_as_stb_decodes_them(int width, int height)
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("random.png");
+        var pixels = new byte[width * height];
+        new Random(width + height).NextBytes(pixels);
+        PngImage.Write(path, pixels, width, height);
+        var reference = StbImageSharp.ImageResult.FromMemory(File.ReadAllBytes(path), StbImageSharp.ColorComponents.Grey);
+        Assert.Equal(reference.Data, PngImage.Read(path).Pixels);
+        Assert.Equal(pixels, reference.Data);
     }
 
     [Fact]

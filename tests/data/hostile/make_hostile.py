@@ -10,8 +10,9 @@ Writes beside itself, deterministically (no timestamps, no randomness):
                 over a few bytes of data; a chunk type holding control bytes; IHDR lies (bit depth, colour
                 type, zero width, interlace method, CRC); zlib streams with extra bytes, without the Adler-32
                 trailer, inflating to too much or too little; no IDAT; IDAT chunks split by another chunk; a
-                preset-dictionary zlib header; a zero-length IDAT chunk (valid, but stb refuses it); and valid
-                files Engine must still read (Adam7 interlaced, IDAT split into three chunks) holding the same pixels as valid_gray8.png.
+                preset-dictionary zlib header; and valid files Engine must
+                still read (Adam7 interlaced, IDAT split into three chunks, a zero-length IDAT chunk, rows using
+                every filter type at 8 and 1 bits) holding the same pixels as valid_gray8.png or stb's decode holding the same pixels as valid_gray8.png.
   npy/*.npy     a repeated 'shape' key, an extra key, a missing key, shape larger than the data, a huge
                 shape, bad and escaped descrs, odd fortran_order values, a list or an int as shape, a
                 negative dimension, text after the dict, NUL padding, a header length of 4 GiB, a header
@@ -108,8 +109,8 @@ def make_png():
     write("png", "valid_gray8.png", valid)
     write("png", "valid_interlaced.png", png(adam7(PIXELS), interlace=1))
     write("png", "valid_split_idat.png", png(raw, idat_chunks=[z[:10], z[10:100], z[100:]]))
-    # Valid PNG, but StbImageSharp reads a zero-length IDAT chunk as running out of data: a clean error.
-    write("png", "idat_empty_chunk.png", png(raw, idat_chunks=[z[:10], b"", z[10:]]))
+    # Valid PNG; StbImageSharp reads a zero-length IDAT chunk as running out of data, Engine's gray decoder reads it.
+    write("png", "valid_idat_empty_chunk.png", png(raw, idat_chunks=[z[:10], b"", z[10:]]))
 
     write("png", "idat_flip_stale_crc.png", flipped(valid, b"IDAT", len(z) // 2, fix=False))
     write("png", "idat_flip_crc_fixed.png", flipped(valid, b"IDAT", len(z) // 2, fix=True))
@@ -278,3 +279,50 @@ make_png()
 make_npy()
 make_fvecs()
 make_json()
+
+
+# ---------------------------------------------------------------- every PNG filter, for the fast path vs stb
+
+def filtered(rows, depth):
+    """Rows packed at `depth` bits, each with filter type y % 5 (None, Sub, Up, Average, Paeth)."""
+    def pack(r):
+        if depth == 8:
+            return bytes(r)
+        out = bytearray((len(r) + 7) // 8)
+        for x, v in enumerate(r):
+            out[x >> 3] |= (1 if v else 0) << (7 - (x & 7))
+        return bytes(out)
+    prior, out = None, b""
+    for y, r in enumerate(rows):
+        line = pack(r)
+        up = prior or bytes(len(line))
+        f = y % 5
+        enc = bytearray(len(line))
+        for i, v in enumerate(line):
+            a = line[i - 1] if i else 0
+            b = up[i]
+            c = up[i - 1] if i else 0
+            if f == 0: p = 0
+            elif f == 1: p = a
+            elif f == 2: p = b
+            elif f == 3: p = (a + b) >> 1
+            else:
+                q = a + b - c
+                pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
+                p = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            enc[i] = (v - p) & 0xFF
+        out += bytes([f]) + bytes(enc)
+        prior = line
+    return out
+
+
+def make_filters():
+    noisy = [[(x * 7919 + y * 104729 + (x * y) % 251) % 256 for x in range(37)] for y in range(23)]
+    write("png", "valid_filters_gray8.png", png(filtered(noisy, 8), width=37, height=23))
+    write("png", "valid_filters_gray1.png", png(filtered(noisy, 1), width=37, height=23, depth=1))
+    bad = bytearray(filtered(noisy, 8))
+    bad[3 * 38] = 5  # row 3's filter type: PNG has 0 to 4 (zlib data and CRC are valid)
+    write("png", "row_filter_5.png", png(bytes(bad), width=37, height=23))
+
+
+make_filters()
