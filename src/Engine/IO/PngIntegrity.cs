@@ -111,9 +111,9 @@ internal static class PngIntegrity
         if (pixels > MaxPixels)
             throw new InvalidDataException(
                 $"{path} declares {width} × {height} pixels ({pixels:N0}); Engine reads PNGs of at most {MaxPixels:N0} pixels (e.g. 32,768 × 32,768).");
-        // stb_image decodes in one buffer of at most int.MaxValue bytes: the raw rows, then up to 4 samples of up
-        // to 2 bytes per pixel (a palette expands to RGBA, tRNS adds an alpha channel).
-        long stbBytes = Math.Max(header.InflatedBytes, pixels * Math.Min(header.Channels + 1, 4) * (depth == 16 ? 2 : 1));
+        // stb_image decodes in buffers of at most int.MaxValue bytes: the raw rows, then the samples of up to 2
+        // bytes each (a palette expands to RGBA).
+        long stbBytes = Math.Max(header.InflatedBytes, pixels * (color == 3 ? 4 : header.Channels) * (depth == 16 ? 2 : 1));
         if (stbBytes > int.MaxValue)
             throw new InvalidDataException(
                 $"{path} declares {width} × {height} pixels of {depth}-bit colour type {color}, which needs {stbBytes:N0} bytes to decode; at most {int.MaxValue:N0} are supported.");

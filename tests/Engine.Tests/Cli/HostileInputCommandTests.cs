@@ -151,6 +151,11 @@ public sealed class HostileInputCommandTests : IDisposable
 
         result = CliRunner.Run("best-percentile", "--probs", truth, "--truth", truth, "--mask", huge);
         AssertOneErrorLine(result, huge, "30000 × 30000");
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        result = CliRunner.Run("quantile", "--input", truth, "--mask", huge, "-q", "0.5");
+        AssertOneErrorLine(result, huge, "has 900000000 pixels but", "has 5120 values");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20);
     }
 
     [Fact]
