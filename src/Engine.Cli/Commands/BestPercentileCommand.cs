@@ -27,6 +27,7 @@ internal static class BestPercentileCommand
         {
             var candidates = Candidates(parse.GetValue(from), parse.GetValue(to), parse.GetValue(step));
             string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
+            MapFile.RequireSameDeclaredSize(mapPath, truthPath, parse.GetValue(mask)?.FullName);
             var map = MapFile.ReadProbabilities(mapPath);
             var labels = MapFile.ReadMask(truthPath);
             MapFile.RequireSameSize(map, mapPath, labels, truthPath);
@@ -34,7 +35,15 @@ internal static class BestPercentileCommand
             if (region is not null)
                 MapFile.RequireSameSize(map, mapPath, region, parse.GetValue(mask)!.FullName);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
-            var sweep = BestPercentile.Find(map.Pixels, labels.Pixels, candidates, region?.Pixels, parse.GetValue(beta), compute);
+            PercentileSweep sweep;
+            try
+            {
+                sweep = BestPercentile.Find(map.Pixels, labels.Pixels, candidates, region?.Pixels, parse.GetValue(beta), compute);
+            }
+            catch (QuantileNaNException e)
+            {
+                throw InputErrors.NaN(e, mapPath, map.Width, flag: null);
+            }
             if (parse.GetValue(json))
             {
                 CommandLine.WriteJson(stdout, new

@@ -25,6 +25,7 @@ internal static class FBetaCommand
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
+            MapFile.RequireSameDeclaredSize(predictedPath, truthPath, parse.GetValue(mask)?.FullName);
             var prediction = MapFile.ReadMask(predictedPath);
             var labels = MapFile.ReadMask(truthPath);
             MapFile.RequireSameSize(prediction, predictedPath, labels, truthPath);

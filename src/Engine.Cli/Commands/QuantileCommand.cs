@@ -26,16 +26,34 @@ internal static class QuantileCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            var values = MapFile.ReadValues(parse.GetValue(input)!.FullName);
+            string inputPath = parse.GetValue(input)!.FullName;
+            if (parse.GetValue(mask) is { } declaredMask && MapFile.ReadSize(declaredMask.FullName) is { } maskSize)
+            {
+                // Compared from the headers before either file is decoded; values are read flat, so counts are compared.
+                long? count = Path.GetExtension(inputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase)
+                    ? NpyFile.ReadHeader(inputPath).ElementCount
+                    : MapFile.ReadSize(inputPath) is { } size ? (long)size.Width * size.Height : null;
+                if (count is { } n && n != (long)maskSize.Width * maskSize.Height)
+                    throw new ArgumentException($"{declaredMask.FullName} has {(long)maskSize.Width * maskSize.Height} pixels but {inputPath} has {n} values; they must match.");
+            }
+            var values = MapFile.ReadValues(inputPath);
             var selection = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
             int length = values.Floats?.Length ?? values.Doubles!.Length;
             if (selection is not null && selection.Pixels.Length != length)
                 throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var q = parse.GetValue(qs)!;
-            var results = values.Doubles is { } doubles
-                ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
-                : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+            double[] results;
+            try
+            {
+                results = values.Doubles is { } doubles
+                    ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
+                    : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+            }
+            catch (QuantileNaNException e)
+            {
+                throw InputErrors.NaN(e, parse.GetValue(input)!.FullName, 0, "--ignore-nan");
+            }
             if (parse.GetValue(json))
                 CommandLine.WriteJson(stdout, new { q, quantiles = results, values = length, dtype = values.Doubles is null ? "float32" : "float64" });
             else

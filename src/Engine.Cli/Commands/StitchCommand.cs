@@ -67,6 +67,8 @@ internal static class StitchCommand
 
             var clock = Stopwatch.StartNew();
             string tilesPath = parse.GetValue(tiles)!.FullName, coordsPath = parse.GetValue(coords)!.FullName;
+            if (parse.GetValue(mask) is { } declared && MapFile.ReadSize(declared.FullName) is { } maskSize && maskSize != (width, height))
+                throw new ArgumentException($"{declared.FullName} is {maskSize.Height} × {maskSize.Width} (height × width) but --size is {height},{width}; they must match.");
             var predictions = NpyFile.ReadFloat32(tilesPath);
             var (n, tileHeight, tileWidth) = TileShape(predictions.Shape, tilesPath);
             var origins = ReadOrigins(coordsPath, n, tilesPath);
@@ -91,14 +93,14 @@ internal static class StitchCommand
                 var fragmentPixels = fragment?.Pixels;
                 using var banded = new BandedSlidingWindowStitcher(outPath, height, width, tileHeight, tileWidth, (long)budgetMiB.Value << 20, options,
                     fragmentPixels is null ? null : (first, rows) => fragmentPixels.AsSpan(first * width, rows.Length).CopyTo(rows), compute);
-                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, banded.Add);
+                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, banded.Add, tilesPath, tileWidth);
                 banded.Complete();
             }
             GrayImage<float>? map = null;
             if (budgetMiB is null)
             {
                 var stitcher = new SlidingWindowStitcher(height, width, tileHeight, tileWidth, options, compute);
-                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, stitcher.Add);
+                AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, stitcher.Add, tilesPath, tileWidth);
                 map = new GrayImage<float>(width, height, stitcher.Finish(fragment?.Pixels));
             }
             double stitchSeconds = clock.Elapsed.TotalSeconds;
@@ -148,15 +150,36 @@ internal static class StitchCommand
     private delegate void AddBatch(ReadOnlySpan<float> predictions, ReadOnlySpan<int> origins);
 
     /// <summary>Feeds every window in batches, advancing the progress bar.</summary>
-    private static void AddAll(ParseResult parse, float[] predictions, int[] origins, int n, int tileLength, AddBatch add)
+    private static void AddAll(ParseResult parse, float[] predictions, int[] origins, int n, int tileLength, AddBatch add,
+        string tilesPath, int tileWidth)
     {
         using var bar = ProgressBar.Start(parse, "Stitching", n);
         for (int k = 0; k < n; k += Batch)
         {
             int count = Math.Min(Batch, n - k);
-            add(predictions.AsSpan(k * tileLength, count * tileLength), origins.AsSpan(2 * k, 2 * count));
+            var batch = predictions.AsSpan(k * tileLength, count * tileLength);
+            try
+            {
+                add(batch, origins.AsSpan(2 * k, 2 * count));
+            }
+            catch (ArgumentException e) when (e.ParamName == "predictions" && FirstNaN(batch) is int nan and >= 0)
+            {
+                // The stitcher counts windows within the batch and knows no file: name both as the user sees them.
+                throw new InvalidDataException(
+                    $"{tilesPath}: window {k + nan / tileLength} is NaN at row {nan % tileLength / tileWidth}, column {nan % tileWidth}; the model produced a non-finite value.", e);
+            }
             bar.Advance(count);
         }
+    }
+
+    private static int FirstNaN(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (float.IsNaN(values[i]))
+                return i;
+        }
+        return -1;
     }
 
     private static (int Height, int Width) ParseSize(string text)

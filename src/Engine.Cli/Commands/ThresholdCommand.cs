@@ -32,6 +32,7 @@ internal static class ThresholdCommand
                 throw new ArgumentException($"--percentile {p} is outside [0, 1]; give a fraction, e.g. 0.93 for the 93rd percentile.");
             var clock = Stopwatch.StartNew();
             string inputPath = parse.GetValue(input)!.FullName;
+            MapFile.RequireSameDeclaredSize(inputPath, parse.GetValue(mask)?.FullName);
             var probabilities = MapFile.ReadProbabilities(inputPath);
             var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
             if (fragment is not null)
@@ -40,7 +41,15 @@ internal static class ThresholdCommand
 
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             clock.Restart();
-            double threshold = Quantile.Compute(probabilities.Pixels, p, fragment?.Pixels, parse.GetValue(ignoreNaN), compute);
+            double threshold;
+            try
+            {
+                threshold = Quantile.Compute(probabilities.Pixels, p, fragment?.Pixels, parse.GetValue(ignoreNaN), compute);
+            }
+            catch (QuantileNaNException e)
+            {
+                throw InputErrors.NaN(e, inputPath, probabilities.Width, "--ignore-nan");
+            }
             double quantileSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
             var ink = new byte[probabilities.Pixels.Length];

@@ -100,6 +100,8 @@ internal static class VolumeCommand
             var clock = Stopwatch.StartNew();
             using var volume = Open(parse.GetValue(source)!, parse.GetValue(slices));
             string maskPath = parse.GetValue(mask)!.FullName;
+            if (MapFile.ReadSize(maskPath) is { } declared && declared != (volume.Width, volume.Height))
+                throw new InvalidDataException($"{maskPath} is {declared.Width}×{declared.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
             var fragment = MapFile.ReadMask(maskPath);
             if (fragment.Width != volume.Width || fragment.Height != volume.Height)
                 throw new InvalidDataException($"{maskPath} is {fragment.Width}×{fragment.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");

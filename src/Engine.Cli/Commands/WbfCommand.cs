@@ -58,7 +58,16 @@ internal static class WbfCommand
                     images[i] = images[i] with { Weights = defaultWeights };
                 }
             }
-            var batch = new DetectionBatch(images);
+            DetectionBatch batch;
+            try
+            {
+                batch = new DetectionBatch(images);
+            }
+            catch (ArgumentException e)
+            {
+                // The batch's checks name the image, model and box but not the file.
+                throw new InvalidDataException($"{inputPath}: {CommandLine.UserMessage(e)}", e);
+            }
             double readSeconds = clock.Elapsed.TotalSeconds;
 
             var warnings = new System.Collections.Concurrent.ConcurrentQueue<DetectionWarning>();

@@ -10,6 +10,14 @@ namespace Engine.Detection;
 /// </summary>
 public static class DetectionJson
 {
+    /// <summary>
+    /// The largest magnitude a coordinate, score or weight may have (10^15): far beyond any confidence or pixel
+    /// coordinate, and small enough that what fusion forms stays finite. Like ensemble-boxes, fusion keeps
+    /// weighted scores and the running sums of score × weight × coordinate (coordinates clipped to [0, 1]) in
+    /// float32, whose largest value is 3.4e38: 10^15 × 10^15 × 2^24 boxes ≈ 1.7e37 stays below it.
+    /// </summary>
+    public const double MaxMagnitude = 1e15;
+
     /// <summary>Reads every image of a JSON array or a sequence of JSON objects (JSON Lines).</summary>
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
@@ -42,7 +50,7 @@ public static class DetectionJson
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: malformed JSON near image {images.Count} (line {e.LineNumber + 1}): {e.Message}", e);
+            throw new InvalidDataException($"{source}: malformed JSON near image {images.Count} (line {e.LineNumber + 1}): {Engine.IO.PrintableText.Escape(e.Message, 300)}", e);
         }
         return images;
     }
@@ -74,11 +82,14 @@ public static class DetectionJson
                     throw new InvalidDataException($"{at}, box {b}: expected [x1, y1, x2, y2].");
                 int c = 0;
                 foreach (var v in box.EnumerateArray())
-                    flat[4 * b + c++] = Number(v, $"{at}, box {b}");
+                {
+                    flat[4 * b + c] = Number(v, $"{at}, box {b}, {Corner[c]}");
+                    c++;
+                }
                 b++;
             }
-            var scores = Numbers(Array(model, "scores", at), $"{at}, scores");
-            var labelValues = Numbers(Array(model, "labels", at), $"{at}, labels");
+            var scores = Numbers(Array(model, "scores", at), $"{at}, score");
+            var labelValues = Numbers(Array(model, "labels", at), $"{at}, label");
             var labels = new int[labelValues.Length];
             for (int i = 0; i < labels.Length; i++)
             {
@@ -96,7 +107,12 @@ public static class DetectionJson
         {
             if (w.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException($"{where}: \"weights\" is not an array.");
-            weights = Numbers(w, $"{where}, weights");
+            weights = Numbers(w, $"{where}, weight");
+            for (int m = 0; m < weights.Length; m++)
+            {
+                if (!(weights[m] > 0))
+                    throw new InvalidDataException($"{where}, weight {m} is {Text(weights[m])}; weights must be positive.");
+            }
         }
         return new ImagePredictions(models, weights);
     }
@@ -105,23 +121,42 @@ public static class DetectionJson
         model.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Array ? e
             : throw new InvalidDataException($"{at} has no \"{name}\" array.");
 
+    private static readonly string[] Corner = ["x1", "y1", "x2", "y2"];
+
+    private static string Text(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
     private static double[] Numbers(JsonElement array, string at)
     {
         var values = new double[array.GetArrayLength()];
         int i = 0;
         foreach (var v in array.EnumerateArray())
-            values[i++] = Number(v, at);
+        {
+            values[i] = Number(v, $"{at} {i}");
+            i++;
+        }
         return values;
     }
 
-    // NaN and ±Infinity written as strings (Python's json writes them bare, which JSON forbids) still parse,
-    // so that the batch's checks can name the box rather than fail on the syntax.
-    private static double Number(JsonElement v, string at) => v.ValueKind switch
+    /// <summary>A finite number of magnitude at most <see cref="MaxMagnitude"/>, or an error naming where it is.</summary>
+    /// <remarks>
+    /// NaN and ±Infinity (as the strings "NaN", "Infinity", which Python's json writes bare and .NET reads quoted)
+    /// and numbers beyond double's range are refused here, with the file, image, model and box, rather than
+    /// later by the batch (which knows no file) or by the JSON writer (which names nothing).
+    /// </remarks>
+    private static double Number(JsonElement v, string at)
     {
-        JsonValueKind.Number => v.GetDouble(),
-        JsonValueKind.String when v.GetString() is "NaN" or "Infinity" or "-Infinity" => double.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-        _ => throw new InvalidDataException($"{at}: {v.GetRawText()} is not a number."),
-    };
+        if (v.ValueKind == JsonValueKind.Number)
+        {
+            if (!v.TryGetDouble(out double value) || !double.IsFinite(value))
+                throw new InvalidDataException($"{at} is {Engine.IO.PrintableText.Escape(v.GetRawText(), 60)}, beyond the range of a double.");
+            if (Math.Abs(value) > MaxMagnitude)
+                throw new InvalidDataException($"{at} is {Text(value)}; Engine accepts magnitudes up to 1e15, so that fused sums stay finite.");
+            return value;
+        }
+        if (v.ValueKind == JsonValueKind.String && v.GetString() is "NaN" or "Infinity" or "-Infinity")
+            throw new InvalidDataException($"{at} is {v.GetString()}; values must be finite numbers.");
+        throw new InvalidDataException($"{at} is {Engine.IO.PrintableText.Escape(v.GetRawText(), 60)}, not a number.");
+    }
 
     /// <summary>Writes each image's boxes as <c>{"boxes":…,"scores":…,"labels":…}</c>, as a JSON array or one object a line.</summary>
     /// <param name="output">Where to write (UTF-8).</param>
@@ -136,6 +171,19 @@ public static class DetectionJson
             output.Write("["u8);
         for (int i = 0; i < result.ImageCount; i++)
         {
+            // Finite inputs within MaxMagnitude cannot fuse to a non-finite value; a non-finite one here is a bug,
+            // reported with the image rather than as the JSON writer's complaint about infinity.
+            foreach (double s in result.ImageScores(i))
+            {
+                if (!double.IsFinite(s))
+                    throw new InvalidOperationException($"Image {i}: a fused score is {Text(s)}; Engine produced a non-finite value from finite inputs.");
+            }
+            var imageBoxes = result.ImageBoxes(i);
+            foreach (double c in imageBoxes)
+            {
+                if (!double.IsFinite(c * scaleX) || !double.IsFinite(c * scaleY))
+                    throw new InvalidOperationException($"Image {i}: a fused coordinate is {Text(c)} (× {Text(scaleX)}, {Text(scaleY)}); Engine produced a non-finite value from finite inputs.");
+            }
             if (asArray && i > 0)
                 output.Write(","u8);
             if (asArray)

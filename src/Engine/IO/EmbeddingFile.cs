@@ -33,33 +33,64 @@ public static class EmbeddingFile
         return new EmbeddingMatrix(array.Data, array.Shape[0], array.Shape[1]);
     }
 
+    /// <summary>The largest dimension an .fvecs record may declare (2^20 floats); a larger one is taken as corruption.</summary>
+    public const int MaxFvecsDimension = 1 << 20;
+
     /// <summary>Reads an .fvecs file.</summary>
+    /// <remarks>
+    /// Every record must declare the first record's dimension, from 1 to <see cref="MaxFvecsDimension"/>, and the
+    /// file must hold whole records; all of this is checked from the file's length and the dimension fields
+    /// before the values are allocated.
+    /// </remarks>
     /// <inheritdoc cref="Read(string)"/>
     public static EmbeddingMatrix ReadFvecs(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length == 0)
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        long length = stream.Length;
+        if (length == 0)
             return new EmbeddingMatrix([], 0, 0);
-        if (bytes.Length < 4)
-            throw new InvalidDataException($"{path} is truncated: {bytes.Length} bytes, not even one vector's dimension.");
-        int dimension = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-        if (dimension < 1)
-            throw new InvalidDataException($"{path}: the first vector's dimension is {dimension}; it must be positive.");
+        Span<byte> word = stackalloc byte[4];
+        if (stream.ReadAtLeast(word, 4, throwOnEndOfStream: false) < 4)
+            throw new InvalidDataException($"{path} is truncated: {length} bytes, not even one vector's dimension.");
+        int dimension = BinaryPrimitives.ReadInt32LittleEndian(word);
+        if (dimension < 1 || dimension > MaxFvecsDimension)
+            throw new InvalidDataException(
+                $"{path}: the first vector's dimension is {dimension}; Engine reads dimensions from 1 to {MaxFvecsDimension:N0}, so the file is corrupt or not .fvecs.");
         long record = 4 + 4L * dimension;
-        if (bytes.Length % record != 0)
-            throw new InvalidDataException($"{path} is {bytes.Length} bytes, not a whole number of {dimension}-dimensional vectors ({record} bytes each); the file is truncated or mixes dimensions.");
-        int rows = (int)(bytes.Length / record);
-        var data = new float[(long)rows * dimension];
-        for (int r = 0; r < rows; r++)
+        if (length < record)
+            throw new InvalidDataException($"{path} is truncated: its first {dimension}-dimensional vector needs {record} bytes, the file has {length}.");
+        long rows = length / record;
+        if (length % record != 0)
         {
-            int at = (int)(r * record);
-            int d = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
+            // Name the first record whose dimension field disagrees, if any, rather than just the length.
+            for (long r = 1; r <= rows; r++)
+            {
+                stream.Position = r * record;
+                if (stream.ReadAtLeast(word, 4, throwOnEndOfStream: false) < 4)
+                    break;
+                int d = BinaryPrimitives.ReadInt32LittleEndian(word);
+                if (d != dimension)
+                    throw new InvalidDataException($"{path}: vector {r} has dimension {d}, but the first has {dimension}.");
+            }
+            throw new InvalidDataException(
+                $"{path} is {length} bytes, not a whole number of {dimension}-dimensional vectors ({record} bytes each): it is truncated after {rows} vectors.");
+        }
+        if (rows * dimension > Array.MaxLength)
+            throw new NotSupportedException($"{path} holds {rows:N0} × {dimension} values; a .NET array holds at most {Array.MaxLength:N0}.");
+
+        stream.Position = 0;
+        var data = new float[rows * dimension];
+        var bytes = new byte[record];
+        for (long r = 0; r < rows; r++)
+        {
+            stream.ReadExactly(bytes);
+            int d = BinaryPrimitives.ReadInt32LittleEndian(bytes);
             if (d != dimension)
                 throw new InvalidDataException($"{path}: vector {r} has dimension {d}, but the first has {dimension}.");
             for (int i = 0; i < dimension; i++)
-                data[(long)r * dimension + i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 4 + 4 * i));
+                data[r * dimension + i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 + 4 * i));
         }
-        return new EmbeddingMatrix(data, rows, dimension);
+        return new EmbeddingMatrix(data, (int)rows, dimension);
     }
 
     /// <summary>Writes an .fvecs file (for tests and for handing data to FAISS's tools).</summary>

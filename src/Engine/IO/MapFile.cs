@@ -116,6 +116,62 @@ public static class MapFile
         }
     }
 
+    /// <summary>
+    /// The size a map file declares, read from its header only (a PNG's IHDR, an .npy header), so that commands
+    /// can compare their inputs before decoding any of them; null for TIFF, whose reader checks its own sizes.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>Width and height as <see cref="ReadProbabilities"/> and <see cref="ReadMask"/> would return them, or null.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png, or the array is not 2D.</exception>
+    /// <exception cref="InvalidDataException">The header is malformed or declares a size over the reader's limits.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static (int Width, int Height)? ReadSize(string path)
+    {
+        switch (Extension(path))
+        {
+            case ".png":
+                return PngImage.ReadSize(path);
+            case ".npy":
+                var shape = NpyFile.ReadHeader(path).Shape;
+                return shape switch
+                {
+                    [var h, var w] => (w, h),
+                    [1, var h, var w] => (w, h),
+                    [var w] => (w, 1),
+                    _ => throw new NotSupportedException($"{path} holds an array of shape ({string.Join(", ", shape)}); a map is 2D (height, width)."),
+                };
+            case ".tif" or ".tiff":
+                return null;
+            default:
+                throw Unsupported(path);
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every file that declares its size in a header (<see cref="ReadSize"/>) declares the same one
+    /// as the first, before anything is decoded; null paths (options not given) are skipped.
+    /// </summary>
+    /// <param name="paths">The files, the reference first.</param>
+    /// <exception cref="ArgumentException">Two sizes differ; the message names both files.</exception>
+    /// <inheritdoc cref="ReadSize" path="/exception"/>
+    public static void RequireSameDeclaredSize(params string?[] paths)
+    {
+        (int Width, int Height)? first = null;
+        string? firstPath = null;
+        foreach (string? path in paths)
+        {
+            if (path is null || ReadSize(path) is not { } size)
+                continue;
+            if (first is not { } f)
+            {
+                (first, firstPath) = (size, path);
+                continue;
+            }
+            if (size != f)
+                throw new ArgumentException($"{path} is {size.Height} × {size.Width} (height × width) but {firstPath} is {f.Height} × {f.Width}; they must be the same size.");
+        }
+    }
+
     /// <summary>Throws unless two maps read from files have the same size, naming both files.</summary>
     /// <param name="map">One map.</param>
     /// <param name="mapPath">The file it came from.</param>

@@ -82,6 +82,9 @@ public static class NpyFile
     // array, and must not make us allocate gigabytes.
     private const int MaxHeaderBytes = 1 << 20;
 
+    // numpy.lib.format's default max_header_size: a longer header is refused by numpy.load unless allow_pickle.
+    private const int NumpyMaxHeaderLength = 10_000;
+
     // numpy 2's NPY_MAXDIMS (numpy 1 allowed 32).
     private const int MaxDimensions = 64;
 
@@ -183,13 +186,15 @@ public static class NpyFile
                 $"{path} holds {Descr(header.Dtype)} data; NpyFile.{reader} reads only {string.Join(", ", taken)}, as it never narrows or rounds.");
         }
         long count = header.ElementCount;
-        if (count > Array.MaxLength)
-            throw new NotSupportedException($"{path} holds {count} elements; a .NET array holds at most {Array.MaxLength}.");
+        // The file's length is checked first: a header promising more than the file holds is corrupt, whatever
+        // its size, and nothing is allocated for it.
         long promised = count * ElementSize(header.Dtype);
         long held = stream.Length - stream.Position;
         if (held != promised)
             throw new InvalidDataException(
                 $"{path} holds {held} bytes of data, its header promises {promised} (shape {ShapeText(header.Shape)}, {Descr(header.Dtype)}).");
+        if (count > Array.MaxLength)
+            throw new NotSupportedException($"{path} holds {count} elements; a .NET array holds at most {Array.MaxLength}.");
 
         var data = new T[count];
         switch (header.Dtype)
@@ -324,22 +329,48 @@ public static class NpyFile
         if (stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) < bytes.Length)
             throw new InvalidDataException($"{path} is truncated: its .npy header promises {length} bytes but the file ends first.");
         string text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes);
-        return ParseHeader(text, path);
+        return ParseHeader(text, path, pythonTwoLongs: major <= 2);
     }
 
     /// <summary>
-    /// Reads the three keys of the Python dict literal numpy writes, e.g.
+    /// Parses the header: the Python dict literal numpy writes, e.g.
     /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }</c>.
     /// </summary>
-    private static NpyHeader ParseHeader(string text, string path)
+    /// <remarks>
+    /// numpy reads the header with <c>ast.literal_eval</c> and then demands exactly the keys descr, fortran_order
+    /// and shape, a bool fortran_order and a tuple of ints as shape. Everything numpy accepts in the form numpy
+    /// writes is read the same here; whatever this parser does not understand, or numpy would read differently
+    /// from a simple reading (a key given twice, where Python keeps the last), is refused with a message rather
+    /// than guessed at.
+    /// </remarks>
+    private static NpyHeader ParseHeader(string text, string path, bool pythonTwoLongs)
     {
-        string descr = ValueOf(text, "descr", path);
-        string fortran = ValueOf(text, "fortran_order", path);
-        string shapeText = ValueOf(text, "shape", path);
+        if (text.Length > NumpyMaxHeaderLength)
+            throw new InvalidDataException(
+                $"{path} has a {text.Length}-character .npy header; numpy refuses headers over {NumpyMaxHeaderLength} characters as unsafe, so Engine does too.");
+        var entries = new HeaderParser(text, path, pythonTwoLongs).ParseDict();
+        var seen = new Dictionary<string, HeaderValue>(StringComparer.Ordinal);
+        foreach (var (key, value) in entries)
+        {
+            if (key is not ("descr" or "fortran_order" or "shape"))
+                throw new InvalidDataException(
+                    $"{path} has a malformed .npy header: it has the key '{PrintableText.Escape(key)}'; numpy accepts only 'descr', 'fortran_order' and 'shape'.");
+            if (!seen.TryAdd(key, value))
+                throw new InvalidDataException(
+                    $"{path} has a malformed .npy header: it gives '{key}' twice ({PrintableText.Escape(seen[key].Raw)}, then {PrintableText.Escape(value.Raw)}); numpy would silently take the last, so Engine refuses the file.");
+        }
+        foreach (string key in (string[])["descr", "fortran_order", "shape"])
+        {
+            if (!seen.ContainsKey(key))
+                throw new InvalidDataException($"{path} has a malformed .npy header: it lacks '{key}'.");
+        }
 
-        if (descr.Length < 2 || descr[0] is not ('\'' or '"'))
-            throw new NotSupportedException($"{path} holds the structured dtype {descr}; Engine reads the plain dtypes {Supported}.");
-        descr = descr[1..^1];
+        var descrValue = seen["descr"];
+        if (descrValue.Value is List<HeaderValue> { } && descrValue.Raw.StartsWith('['))
+            throw new NotSupportedException(
+                $"{path} holds the structured dtype {PrintableText.Escape(descrValue.Raw)}; Engine reads the plain dtypes {Supported}.");
+        if (descrValue.Value is not string descr)
+            throw new InvalidDataException($"{path} has a malformed .npy header: descr is {PrintableText.Escape(descrValue.Raw)}, not a string.");
         // A leading byte-order character is optional; '|' (not applicable) is what numpy writes for 1-byte types.
         string kind = descr.Length > 0 && descr[0] is '<' or '>' or '|' or '=' ? descr[1..] : descr;
         NpyDtype dtype = kind switch
@@ -352,77 +383,199 @@ public static class NpyFile
             "b1" => NpyDtype.Bool,
             "u2" => NpyDtype.UInt16,
             "f2" => NpyDtype.Float16,
-            _ => throw new NotSupportedException($"{path} holds dtype '{descr}'; Engine reads {Supported}."),
+            _ => throw new NotSupportedException($"{path} holds dtype '{PrintableText.Escape(descr)}'; Engine reads {Supported}."),
         };
         if (descr[0] == '>' && ElementSize(dtype) > 1)
             throw new NotSupportedException($"{path} is big-endian ('{descr}'); save it with a.astype('<{kind}') first.");
 
-        if (fortran == "True")
+        var fortran = seen["fortran_order"];
+        if (fortran.Value is true)
             throw new NotSupportedException($"{path} is in Fortran order; save it with numpy.ascontiguousarray first.");
-        if (fortran != "False")
-            throw new InvalidDataException($"{path} has a malformed .npy header: fortran_order is {fortran}.");
+        if (fortran.Value is not false)
+            throw new InvalidDataException(
+                $"{path} has a malformed .npy header: fortran_order is {PrintableText.Escape(fortran.Raw)}; numpy requires True or False.");
 
-        if (shapeText.Length < 2 || shapeText[0] != '(' || shapeText[^1] != ')')
-            throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}.");
-        var dims = new List<int>();
-        foreach (string part in shapeText[1..^1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            // Python 2 wrote long integers with an L suffix, e.g. (3L, 4L).
-            if (!long.TryParse(part.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out long dim))
-                throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}.");
-            if (dim > int.MaxValue)
-                throw new NotSupportedException($"{path} has shape {shapeText}; Engine reads dimensions up to {int.MaxValue}.");
-            dims.Add((int)dim);
-        }
-        // Checked here so that ElementCount × element size can never wrap around: no file holds that many bytes.
+        var shape = seen["shape"];
+        string shapeText = PrintableText.Escape(shape.Raw);
+        if (shape.Value is not List<HeaderValue> items || !shape.IsTuple)
+            throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}; numpy requires a tuple of integers.");
+        if (items.Count > MaxDimensions)
+            throw new InvalidDataException($"{path} has a malformed .npy header: shape {shapeText} has {items.Count} dimensions; numpy allows at most {MaxDimensions}.");
         double product = 1;
-        foreach (int dim in dims)
-            product *= dim;
+        foreach (var item in items)
+            product *= item.Value is long dim ? dim : throw new InvalidDataException($"{path} has a malformed .npy header: shape is {shapeText}; numpy requires a tuple of integers.");
+        // Checked here so that ElementCount × element size can never wrap around: no file holds that many bytes.
         if (product > long.MaxValue / 8)
             throw new InvalidDataException($"{path} has a malformed .npy header: shape {shapeText} has more elements than any file can hold.");
-        return new NpyHeader(dtype, [.. dims]);
+        var dims = new int[items.Count];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            long dim = (long)items[i].Value!;
+            if (dim > int.MaxValue)
+                throw new NotSupportedException($"{path} has shape {shapeText}; Engine reads dimensions up to {int.MaxValue}.");
+            dims[i] = (int)dim;
+        }
+        return new NpyHeader(dtype, dims);
     }
 
-    /// <summary>The raw text of a key's value in the header dict: a quoted string, a bracketed group or a bare word.</summary>
-    private static string ValueOf(string text, string key, string path)
-    {
-        int at = text.IndexOf($"'{key}'", StringComparison.Ordinal);
-        if (at < 0)
-            at = text.IndexOf($"\"{key}\"", StringComparison.Ordinal);
-        int colon = at < 0 ? -1 : text.IndexOf(':', at + key.Length + 2);
-        if (colon < 0)
-            throw new InvalidDataException($"{path} has a malformed .npy header: it lacks '{key}'.");
+    /// <summary>A parsed Python literal: a string, a bool, a long (or <see cref="ulong.MaxValue"/>-sized: see <see cref="HeaderParser"/>), a list of values, or null for anything else; and its source text.</summary>
+    private sealed record HeaderValue(object? Value, string Raw, bool IsTuple = false);
 
-        int start = colon + 1;
-        while (start < text.Length && char.IsWhiteSpace(text[start]))
-            start++;
-        int end = start;
-        if (end < text.Length && text[end] is '\'' or '"')
+    /// <summary>
+    /// A parser for the small part of Python's literal syntax numpy headers use: a dict with string keys, string
+    /// values without escapes, True/False, non-negative decimal integers and tuples or lists of them.
+    /// </summary>
+    private sealed class HeaderParser(string text, string path, bool pythonTwoLongs)
+    {
+        private int at;
+
+        public List<(string Key, HeaderValue Value)> ParseDict()
         {
-            end = text.IndexOf(text[start], start + 1);
-            if (end < 0)
-                throw new InvalidDataException($"{path} has a malformed .npy header: the value of '{key}' is unterminated.");
-            end++;
-        }
-        else if (end < text.Length && text[end] is '(' or '[')
-        {
-            for (int depth = 0; end < text.Length; end++)
+            SkipSpace();
+            if (at >= text.Length || text[at] != '{')
+                throw Malformed($"it is not a Python dict literal (it starts with '{Snippet(at)}')");
+            at++;
+            var entries = new List<(string, HeaderValue)>();
+            while (true)
             {
-                if (text[end] is '(' or '[')
-                    depth++;
-                else if (text[end] is ')' or ']' && --depth == 0)
+                SkipSpace();
+                if (at >= text.Length)
+                    throw Malformed("the dict is unterminated");
+                if (text[at] == '}')
+                {
+                    at++;
                     break;
+                }
+                var key = ParseValue("a key");
+                if (key.Value is not string name)
+                    throw Malformed($"the key {PrintableText.Escape(key.Raw)} is not a string");
+                SkipSpace();
+                if (at >= text.Length)
+                    throw Malformed($"the entry '{PrintableText.Escape(name)}' is unterminated");
+                if (text[at] != ':')
+                    throw Malformed($"'{Snippet(at)}' where a ':' should follow the key '{PrintableText.Escape(name)}'");
+                at++;
+                SkipSpace();
+                entries.Add((name, ParseValue($"the value of '{PrintableText.Escape(name)}'")));
+                SkipSpace();
+                if (at >= text.Length)
+                    throw Malformed("the dict is unterminated");
+                if (text[at] == ',')
+                    at++;
+                else if (text[at] != '}')
+                    throw Malformed($"'{Snippet(at)}' after the value of '{PrintableText.Escape(name)}', where a ',' or '}}' should be");
             }
-            if (end == text.Length)
-                throw new InvalidDataException($"{path} has a malformed .npy header: the value of '{key}' is unterminated.");
-            end++;
+            SkipSpace();
+            if (at < text.Length)
+                throw Malformed($"'{Snippet(at)}' follows the dict; only spaces and a newline may");
+            return entries;
         }
-        else
+
+        private HeaderValue ParseValue(string what)
         {
-            while (end < text.Length && text[end] is not (',' or '}'))
-                end++;
+            if (at >= text.Length)
+                throw Malformed($"{what} is unterminated");
+            int start = at;
+            char c = text[at];
+            if (c is '\'' or '"')
+            {
+                int end = at + 1;
+                while (end < text.Length && text[end] != c && text[end] is not ('\\' or '\n' or '\r'))
+                    end++;
+                if (end >= text.Length || text[end] != c)
+                    throw Malformed(end < text.Length && text[end] == '\\'
+                        ? $"{what} holds a backslash escape, which Engine does not read"
+                        : $"{what} is an unterminated string");
+                at = end + 1;
+                return new HeaderValue(text[(start + 1)..end], text[start..at]);
+            }
+            if (c is '(' or '[')
+            {
+                char close = c == '(' ? ')' : ']';
+                at++;
+                var items = new List<HeaderValue>();
+                bool comma = false;
+                while (true)
+                {
+                    SkipSpace();
+                    if (at >= text.Length)
+                        throw Malformed($"{what} is unterminated");
+                    if (text[at] == close)
+                    {
+                        at++;
+                        break;
+                    }
+                    items.Add(ParseValue(what));
+                    SkipSpace();
+                    if (at >= text.Length)
+                        throw Malformed($"{what} is unterminated");
+                    if (text[at] == ',')
+                    {
+                        at++;
+                        comma = true;
+                    }
+                    else if (text[at] != close)
+                    {
+                        // Not a literal this parser knows: report the whole value as written.
+                        int end = text.IndexOf(close, at);
+                        throw Malformed($"{what} is {PrintableText.Escape(end < 0 ? text[start..] : text[start..(end + 1)])}");
+                    }
+                }
+                string raw = text[start..at];
+                // In Python "(3)" is the integer 3, not a tuple; "(3,)" and "()" are tuples.
+                if (c == '(' && items.Count == 1 && !comma)
+                    return items[0] with { Raw = raw };
+                return new HeaderValue(items, raw, IsTuple: c == '(');
+            }
+            if (char.IsAsciiDigit(c))
+            {
+                int end = at;
+                while (end < text.Length && char.IsAsciiDigit(text[end]))
+                    end++;
+                string digits = text[at..end];
+                // Python 2 wrote long integers as 3L; numpy strips the L from headers of versions 1.0 and 2.0.
+                if (pythonTwoLongs && end < text.Length && text[end] is 'L' or 'l')
+                    end++;
+                if (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] is '_' or '.'))
+                    return Other(start);
+                at = end;
+                // Python 3 forbids leading zeros ("007" is a syntax error).
+                if (digits.Length > 1 && digits[0] == '0')
+                    return new HeaderValue(null, text[start..end]);
+                // Past 18 digits the value cannot be a dimension anyway: keep it as "huge".
+                long value = digits.Length > 18 ? long.MaxValue : long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+                return new HeaderValue(value, text[start..end]);
+            }
+            var other = Other(start);
+            return other.Raw switch
+            {
+                "True" => other with { Value = true },
+                "False" => other with { Value = false },
+                _ => other,
+            };
         }
-        return text[start..end].Trim();
+
+        /// <summary>An unknown token: everything up to the next delimiter, kept as text for the message.</summary>
+        private HeaderValue Other(int start)
+        {
+            int end = start;
+            while (end < text.Length && text[end] is not (',' or '}' or ')' or ']' or ':' or ' ' or '\t' or '\n' or '\r' or '\f'))
+                end++;
+            if (end == start)
+                end++;
+            at = end;
+            return new HeaderValue(null, text[start..end]);
+        }
+
+        private void SkipSpace()
+        {
+            while (at < text.Length && text[at] is ' ' or '\t' or '\n' or '\r' or '\f')
+                at++;
+        }
+
+        private string Snippet(int from) => PrintableText.Escape(text[from..Math.Min(text.Length, from + 20)]);
+
+        private InvalidDataException Malformed(string why) => new($"{path} has a malformed .npy header: {why}.");
     }
 
     private static int ElementSize(NpyDtype dtype) => dtype switch

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using StbImageSharp;
 using ReadComponents = StbImageSharp.ColorComponents;
 
@@ -11,8 +9,6 @@ namespace Engine.IO;
 /// </summary>
 public static class PngImage
 {
-    private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
     /// <summary>Reads a PNG as 8-bit grayscale.</summary>
     /// <remarks>
     /// <para>What each kind of PNG becomes (stb_image's conversions):</para>
@@ -27,15 +23,23 @@ public static class PngImage
     /// <item>RGB, RGBA and palette images: accepted only if every pixel has R = G = B, then that value; alpha is
     /// dropped.</item>
     /// </list>
+    /// <para>Before decoding, the whole file is checked (see docs/cli.md, "Input limits and errors"): every chunk's
+    /// CRC-32, IHDR's fields, the zlib header, that the image data inflates to exactly the bytes IHDR implies and
+    /// that the zlib stream with its Adler-32 ends exactly at the end of the IDAT data. At most
+    /// <see cref="MaxPixels"/> pixels are read.</para>
     /// </remarks>
     /// <param name="path">The PNG file.</param>
     /// <returns>The image, one byte per pixel, row-major.</returns>
-    /// <exception cref="InvalidDataException">The file is not a PNG, is truncated or corrupt, or is a colour image.</exception>
+    /// <exception cref="InvalidDataException">The file is not a PNG, is truncated or corrupt, declares more than <see cref="MaxPixels"/> pixels, or is a colour image.</exception>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     public static GrayImage<byte> Read(string path)
     {
+        // The declared size is checked against the limits before the whole file is read.
+        ReadSize(path);
         byte[] file = File.ReadAllBytes(path);
-        CheckChunks(file, path);
+        var header = PngIntegrity.Check(file, path, out byte[]? pixels);
+        if (pixels is not null)
+            return new GrayImage<byte>(header.Width, header.Height, pixels);
         using var stream = new MemoryStream(file, writable: false);
 
         ImageResult image;
@@ -52,9 +56,34 @@ public static class PngImage
         {
             // stb reports bad data as InvalidOperationException with its own short reason ("bad zlib header",
             // "invalid filter", …); anything else it throws on a malformed file is turned into the same error.
-            throw new InvalidDataException($"{path} is a corrupt PNG: stb_image says \"{e.Message}\".", e);
+            throw new InvalidDataException($"{path} is a corrupt PNG: stb_image says \"{PrintableText.Escape(e.Message)}\".", e);
         }
         return new GrayImage<byte>(image.Width, image.Height, gray ? image.Data : GrayFromRgb(image, path));
+    }
+
+    /// <summary>The most pixels <see cref="Read"/> accepts: 2^30 (e.g. 32,768 × 32,768), 1 GiB as 8-bit gray.</summary>
+    public const long MaxPixels = PngIntegrity.MaxPixels;
+
+    /// <summary>Reads only the signature and IHDR chunk (33 bytes): the declared size, checked against the limits.</summary>
+    /// <remarks>Commands compare their inputs' sizes with this before decoding any of them.</remarks>
+    /// <param name="path">The PNG file.</param>
+    /// <returns>The declared header.</returns>
+    /// <exception cref="InvalidDataException">The file is not a PNG, its IHDR is corrupt (CRC included) or declares a size over the limits.</exception>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public static PngHeader ReadHeader(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        Span<byte> start = stackalloc byte[33];
+        int got = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        return PngIntegrity.ReadHeader(start[..got], stream.Length, path);
+    }
+
+    /// <summary>The declared width and height (<see cref="ReadHeader"/>).</summary>
+    /// <inheritdoc cref="ReadHeader"/>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        var header = ReadHeader(path);
+        return (header.Width, header.Height);
     }
 
     /// <summary>Writes 8-bit grayscale pixels as a PNG, replacing any existing file.</summary>
@@ -101,31 +130,6 @@ public static class PngImage
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         if (length != (long)width * height)
             throw new ArgumentException($"A {width}×{height} image for {path} needs {(long)width * height} values, not {length}.", paramName);
-    }
-
-    /// <summary>
-    /// Walks the chunk list (length, type, data, CRC) up to IEND: stb_image reads past the end of a truncated file
-    /// as zeros and then fails with a message like "\0\0\0\0", or not at all.
-    /// </summary>
-    private static void CheckChunks(ReadOnlySpan<byte> file, string path)
-    {
-        if (file.Length < Signature.Length || !file[..Signature.Length].SequenceEqual(Signature))
-            throw new InvalidDataException($"{path} is not a PNG file: it does not start with the PNG signature.");
-        long at = Signature.Length;
-        while (true)
-        {
-            if (at + 8 > file.Length)
-                throw new InvalidDataException($"{path} is truncated: its {file.Length} bytes end before the IEND chunk.");
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(file[(int)at..]);
-            string type = Encoding.ASCII.GetString(file.Slice((int)at + 4, 4));
-            long end = at + 12 + length;
-            if (end > file.Length)
-                throw new InvalidDataException(
-                    $"{path} is truncated: its {type} chunk needs {end - at} bytes from offset {at}, but the file ends after {file.Length}.");
-            if (type == "IEND")
-                return;
-            at = end;
-        }
     }
 
     /// <summary>The R channel of RGB pixels, provided every pixel has R = G = B.</summary>

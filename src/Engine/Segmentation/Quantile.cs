@@ -26,7 +26,7 @@ public static class Quantile
     /// <param name="compute">Where to run; null runs the CPU SIMD path.</param>
     /// <returns>The quantile, as numpy computes it, in float64.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="q"/> is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">The mask's length differs from the values', no value is selected, or a selected value is NaN and <paramref name="ignoreNaN"/> is false.</exception>
+    /// <exception cref="ArgumentException">The mask's length differs from the values', no value is selected, or a selected value is NaN and <paramref name="ignoreNaN"/> is false (then a <see cref="QuantileNaNException"/>).</exception>
     public static double Compute(ReadOnlySpan<float> values, double q, ReadOnlySpan<byte> mask = default,
         bool ignoreNaN = false, ComputeContext? compute = null)
     {
@@ -52,7 +52,7 @@ public static class Quantile
     /// <param name="ignoreNaN">Skip NaNs like <c>numpy.nanquantile</c>; otherwise a NaN is an error.</param>
     /// <param name="compute">Where to run; null runs the CPU SIMD path.</param>
     /// <exception cref="ArgumentOutOfRangeException">A q is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">Lengths disagree, no value is selected, or a selected value is NaN and <paramref name="ignoreNaN"/> is false.</exception>
+    /// <exception cref="ArgumentException">Lengths disagree, no value is selected, or a selected value is NaN and <paramref name="ignoreNaN"/> is false (then a <see cref="QuantileNaNException"/>).</exception>
     public static void Compute(ReadOnlySpan<float> values, ReadOnlySpan<double> qs, Span<double> results,
         ReadOnlySpan<byte> mask = default, bool ignoreNaN = false, ComputeContext? compute = null)
         => Run(values, qs, results, mask, ignoreNaN, compute);
@@ -127,7 +127,7 @@ public static class Quantile
         foreach (long c in topCounts)
             selected += c;
         if (nanCount > 0 && !ignoreNaN)
-            throw new ArgumentException($"values[{FirstNaN(values, mask)}] is NaN ({nanCount} selected values are): numpy.quantile would return NaN. Pass ignoreNaN: true to skip NaNs like numpy.nanquantile.", nameof(values));
+            throw new QuantileNaNException(FirstNaN(values, mask), nanCount, nameof(values));
         long n = selected - nanCount;
         if (n == 0)
         {

@@ -152,7 +152,10 @@ public sealed class SegmentationCommandTests : IDisposable
         NpyFile.Write(path, probs, [Height, Width]);
         var result = CliRunner.Run("threshold", "--input", path, "--percentile", "0.9", "--out", _folder.File("ink.png"));
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("values[1234] is NaN", result.Error);
+        // The file, the pixel and the CLI's flag, not the library's parameter name.
+        Assert.Contains($"{path}: value 1234 (row {1234 / Width}, column {1234 % Width}) is NaN", result.Error);
+        Assert.Contains("Pass --ignore-nan to skip NaNs", result.Error);
+        Assert.DoesNotContain("ignoreNaN", result.Error);
         var skipped = CliRunner.Run("threshold", "--input", path, "--percentile", "0.9", "--out", _folder.File("ink.png"), "--ignore-nan");
         Assert.Equal(0, skipped.ExitCode);
     }

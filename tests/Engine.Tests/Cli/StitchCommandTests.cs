@@ -114,6 +114,6 @@ public sealed class StitchCommandTests : IDisposable
         Fails("window predictions must be (N, h, w) or (N, 1, h, w)", Args(c, npy).Select(a => a == Data(c.Name, "preds") ? tiles : a).ToArray());
         predictions[9 * 5 + 4] = float.NaN;
         NpyFile.Write(tiles, predictions, [c.Origins.Length / 2, 3, 3]);
-        Fails("prediction 5 is NaN at row 1, column 1", Args(c, npy).Select(a => a == Data(c.Name, "preds") ? tiles : a).ToArray());
+        Fails($"{tiles}: window 5 is NaN at row 1, column 1", Args(c, npy).Select(a => a == Data(c.Name, "preds") ? tiles : a).ToArray());
     }
 }

@@ -126,8 +126,8 @@ public sealed class WbfCommandTests : IDisposable
 
     [Theory]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9,0.8],"labels":[0]}]}""", new string[0], "image 0, model 0: 1 boxes, 2 scores and 1 labels")]
-    [InlineData("""{"models":[{"boxes":[],"scores":[],"labels":[]}]}""" + "\n" + """{"models":[{"boxes":[],"scores":[],"labels":[]},{"boxes":[[0.1,0.1,"NaN",0.4]],"scores":[0.9],"labels":[0]}]}""", new string[0], "Image 1, model 1, box 0: x2 is NaN")]
-    [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":["Infinity"],"labels":[0]}]}""", new string[0], "model 0, box 0: score is Infinity")]
+    [InlineData("""{"models":[{"boxes":[],"scores":[],"labels":[]}]}""" + "\n" + """{"models":[{"boxes":[],"scores":[],"labels":[]},{"boxes":[[0.1,0.1,"NaN",0.4]],"scores":[0.9],"labels":[0]}]}""", new string[0], "image 1, model 1, box 0, x2 is NaN")]
+    [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":["Infinity"],"labels":[0]}]}""", new string[0], "model 0, score 0 is Infinity")]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0]}],"weights":[1,2]}""", new string[0], "Image 0 has 2 weights for 1 models")]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0]}]}""", new[] { "--weights", "1,2" }, "--weights has 2 weights but image 0 has 1 models")]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0]}]}""", new[] { "--conf-type", "mean" }, "Unknown conf type 'mean'")]

@@ -43,7 +43,7 @@ public class BestPercentileTests
         Assert.Contains("0 candidates given", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[2], [])).Message);
         Assert.Contains("256 candidates given", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[2], new double[256])).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => BestPercentile.Find(values, new byte[2], [1.5]));
-        Assert.Contains("values[0] is NaN", Assert.Throws<ArgumentException>(() => BestPercentile.Find([float.NaN, 1f], new byte[2], [0.5])).Message);
+        Assert.Contains("values[0] is NaN", Assert.Throws<QuantileNaNException>(() => BestPercentile.Find([float.NaN, 1f], new byte[2], [0.5])).Message);
         Assert.Contains("mask has 3 elements but values has 2", Assert.Throws<ArgumentException>(() => BestPercentile.Find(values, new byte[2], [0.5], new byte[3])).Message);
         Assert.Contains("beta must be positive", Assert.Throws<ArgumentOutOfRangeException>(() => BestPercentile.Find(values, new byte[2], [0.5], beta: -1)).Message);
     }

@@ -140,9 +140,11 @@ public class QuantileTests
     public void A_NaN_is_an_error_naming_its_index()
     {
         var values = new[] { 1f, 2f, float.NaN, 3f, float.NaN };
-        var error = Assert.Throws<ArgumentException>(() => Quantile.Compute(values, 0.5));
+        var error = Assert.Throws<QuantileNaNException>(() => Quantile.Compute(values, 0.5));
         Assert.Contains("values[2] is NaN", error.Message);
         Assert.Contains("ignoreNaN", error.Message);
+        Assert.Equal((2, 2), (error.Index, error.Count));
+        Assert.Equal("values", error.ParamName);
     }
 
     [Fact]
@@ -210,7 +212,7 @@ public class QuantileKernelTests(IlgpuCpuFixture fixture)
     [Fact]
     public void A_NaN_is_the_same_error_on_the_kernel_path()
     {
-        var error = Assert.Throws<ArgumentException>(() => Quantile.Compute(new[] { 1f, float.NaN }, 0.5, compute: fixture.Compute));
+        var error = Assert.Throws<QuantileNaNException>(() => Quantile.Compute(new[] { 1f, float.NaN }, 0.5, compute: fixture.Compute));
         Assert.Contains("values[1] is NaN", error.Message);
     }
 }
