@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Engine.Tests.Fuzzing;
+
+/// <summary>A valid input to mutate, with the structured fields its format names.</summary>
+internal sealed record FuzzSeed(string Name, byte[] Bytes, IReadOnlyList<Field> Fields);
+
+/// <summary>One input that broke the property: what class of failure and the detail (message or differing value).</summary>
+internal sealed record Finding(string Class, string Detail);
+
+/// <summary>
+/// Runs one reader's mutations deterministically (iteration i uses <c>new Random(seed ^ i·φ)</c>), checks each
+/// input with the reader's property, and fails once at the end with every distinct failure: its class, how many
+/// inputs hit it, and the first input's seed file, iteration and mutation, so it reproduces with
+/// <c>ENGINE_FUZZ_ITERATION=i</c>.
+/// </summary>
+internal sealed partial class FuzzCampaign : IDisposable
+{
+    private readonly string _reader;
+    private readonly int _seed;
+    private readonly string _extension;
+    private readonly TempFolder _folder = new();
+    private readonly Dictionary<string, (int Count, string Example, Mutant Input, string Seed, int Iteration)> _failures = [];
+    private int _inputs;
+
+    public FuzzCampaign(string reader, int seed, string extension)
+    {
+        _reader = reader;
+        _seed = seed;
+        _extension = extension;
+    }
+
+    public string Folder => _folder.Path;
+
+    /// <summary>The random source of one iteration: the same for the same reader seed and iteration, on every machine.</summary>
+    public Random RandomFor(int iteration) => new(unchecked(_seed ^ (int)(iteration * 0x9E3779B9u)));
+
+    /// <summary>
+    /// Mutates the seeds <paramref name="ciIterations"/> times (or ENGINE_FUZZ_ITERATIONS) and checks each input
+    /// with <paramref name="check"/>, which gets the input's path and returns the findings (none when it passed).
+    /// </summary>
+    public void Run(int ciIterations, IReadOnlyList<FuzzSeed> seeds, Func<string, Mutant, IEnumerable<Finding>> check,
+        IReadOnlyList<Func<byte[], Random, Mutant?>>? formatMutations = null, Func<FuzzSeed, Random, Mutant?>? special = null)
+    {
+        int iterations = FuzzSettings.Iterations(ciIterations);
+        foreach (int i in Enumerable.Range(0, iterations))
+        {
+            if (FuzzSettings.OnlyIteration is int only && only != i)
+                continue;
+            var rng = RandomFor(i);
+            var seed = seeds[rng.Next(seeds.Count)];
+            // One in eight inputs comes from the reader's own hostile cases (huge declared sizes, mismatched pairs).
+            var mutant = (special is not null && rng.Next(8) == 0 ? special(seed, rng) : null)
+                ?? Mutator.Mutate(seed.Bytes, seed.Fields, rng, formatMutations);
+            string path = Path.Combine(_folder.Path, $"{_reader}-{i:D5}{_extension}");
+            File.WriteAllBytes(path, mutant.Bytes);
+            CheckOne(path, mutant, seed.Name, i, () => check(path, mutant));
+            TryDelete(path);
+        }
+    }
+
+    /// <summary>Checks one input made by the caller (a folder, a pair of files) under the same bookkeeping.</summary>
+    public void CheckOne(string path, Mutant mutant, string seedName, int iteration, Func<IEnumerable<Finding>> check)
+    {
+        _inputs++;
+        List<Finding> findings;
+        long before = GC.GetTotalAllocatedBytes();
+        var task = Task.Run(() => check().ToList());
+        if (!task.Wait(FuzzSettings.HangTimeout))
+        {
+            // The check is abandoned, still running: a hang is reported, not waited for.
+            findings = [new Finding("hang", $"no answer after {FuzzSettings.HangTimeout.TotalSeconds:0} s")];
+        }
+        else if (task.IsFaulted)
+        {
+            var e = task.Exception!.InnerException!;
+            findings = [new Finding($"the check itself failed with {e.GetType().Name}", OneLine(e.Message))];
+        }
+        else
+        {
+            findings = task.Result;
+        }
+        long allocated = GC.GetTotalAllocatedBytes() - before;
+        if (allocated > FuzzSettings.AllocationLimit && mutant.Bytes.Length < (1 << 20))
+            findings.Add(new Finding("memory before validation", $"allocated {allocated >> 20} MB for a {mutant.Bytes.Length}-byte input"));
+        foreach (var f in findings)
+            Record(f, mutant, seedName, iteration, path);
+    }
+
+    private void Record(Finding f, Mutant mutant, string seedName, int iteration, string path)
+    {
+        string key = $"{f.Class}: {Template(f.Detail, path)}";
+        if (_failures.TryGetValue(key, out var known))
+        {
+            _failures[key] = known with { Count = known.Count + 1 };
+            return;
+        }
+        _failures[key] = (1, f.Detail, mutant, seedName, iteration);
+    }
+
+    /// <summary>The message with the file's name, numbers and quoted text blanked, so one kind of failure groups as one.</summary>
+    private static string Template(string detail, string path)
+    {
+        string text = detail.Replace(path, "<file>").Replace(Path.GetFileName(path), "<file>");
+        text = Quoted().Replace(text, "\"…\"");
+        text = Numbers().Replace(text, "#");
+        return text.Length > 90 ? text[..90] : text;
+    }
+
+    [GeneratedRegex("\"[^\"]*\"")]
+    private static partial Regex Quoted();
+
+    [GeneratedRegex(@"-?\d+(\.\d+)?([eE][-+]?\d+)?")]
+    private static partial Regex Numbers();
+
+    /// <summary>Fails with every distinct failure when there were any; saves their inputs to ENGINE_FUZZ_FINDINGS.</summary>
+    public void AssertClean()
+    {
+        if (_failures.Count == 0)
+            return;
+        SaveFindings();
+        var text = new StringBuilder();
+        int failed = _failures.Values.Sum(v => v.Count);
+        text.AppendLine($"{_reader}: {failed} failures in {_inputs} inputs, {_failures.Count} distinct (reader seed 0x{_seed:X8}; reproduce one with ENGINE_FUZZ_ITERATION=<iteration>):");
+        foreach (var (key, v) in _failures.OrderByDescending(p => p.Value.Count))
+        {
+            string cls = key[..key.IndexOf(':')];
+            text.AppendLine($"  [{cls}] ×{v.Count}: iteration {v.Iteration}, seed {v.Seed}, mutation \"{v.Input.Description}\": {v.Example}");
+        }
+        Assert.Fail(text.ToString());
+    }
+
+    private void SaveFindings()
+    {
+        if (FuzzSettings.FindingsDirectory is not { } root)
+            return;
+        string folder = Path.Combine(root, _reader);
+        Directory.CreateDirectory(folder);
+        var index = new StringBuilder();
+        int n = 0;
+        foreach (var (key, v) in _failures.OrderByDescending(p => p.Value.Count))
+        {
+            string name = $"{_reader}-{n++:D3}-iter{v.Iteration}{_extension}";
+            File.WriteAllBytes(Path.Combine(folder, name), v.Input.Bytes);
+            index.AppendLine($"{name}\t[{key[..key.IndexOf(':')]}] x{v.Count}; seed {v.Seed}; mutation: {v.Input.Description}; {OneLine(v.Example)}");
+        }
+        File.WriteAllText(Path.Combine(folder, "INDEX.txt"), index.ToString());
+    }
+
+    public static string OneLine(string s) => s.ReplaceLineEndings(" \\n ");
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // A hung check may still hold it open; the folder goes at the end.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _folder.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
