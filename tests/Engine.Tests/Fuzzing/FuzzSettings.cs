@@ -23,7 +23,7 @@ internal static class FuzzSettings
     public const int CliIterationsPerCommand = 12;
 
     /// <summary>An input whose check takes longer than this is reported as a hang (the check is abandoned).</summary>
-    public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Managed bytes a check may allocate on an input of a few KB before it counts as "memory before validation".</summary>
     public const long AllocationLimit = 256L << 20;
