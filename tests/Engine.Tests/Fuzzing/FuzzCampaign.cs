@@ -90,7 +90,17 @@ internal sealed partial class FuzzCampaign : IDisposable
         Excluded.Value = excluded;
         long before = GC.GetTotalAllocatedBytes();
         long baseline = Environment.WorkingSet, peak = baseline;
-        var task = Task.Run(() => check().ToList());
+        var task = Task.Run(() =>
+        {
+            try
+            {
+                return (Findings: check().ToList(), Error: (Exception?)null);
+            }
+            catch (Exception e)
+            {
+                return (Findings: new List<Finding>(), Error: e);
+            }
+        });
         // Native buffers (stb_image's, LibTiff's) are invisible to the GC's count: the resident set is sampled instead.
         var clock = Stopwatch.StartNew();
         while (!task.Wait(2) && clock.Elapsed < FuzzSettings.HangTimeout)
@@ -100,14 +110,13 @@ internal sealed partial class FuzzCampaign : IDisposable
             // The check is abandoned, still running: a hang is reported, not waited for.
             findings = [new Finding("hang", $"no answer after {FuzzSettings.HangTimeout.TotalSeconds:0} s")];
         }
-        else if (task.IsFaulted)
+        else if (task.Result.Error is { } e)
         {
-            var e = task.Exception!.InnerException!;
             findings = [new Finding($"the check itself failed with {e.GetType().Name}", OneLine(e.Message))];
         }
         else
         {
-            findings = task.Result;
+            findings = task.Result.Findings;
         }
         long allocated = GC.GetTotalAllocatedBytes() - before - Interlocked.Read(ref excluded.Value);
         if (allocated > FuzzSettings.AllocationLimit && mutant.Bytes.Length < (1 << 20))

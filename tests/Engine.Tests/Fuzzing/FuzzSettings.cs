@@ -11,8 +11,8 @@ internal static class FuzzSettings
     // Per-reader mutation counts for one CI run, sized so that each reader takes a few seconds on 2 cores.
     public const int NpyIterations = 600;
     public const int PngIterations = 500;
-    public const int TiffSliceIterations = 500;
-    public const int TiffMultiPageIterations = 300;
+    public const int TiffSliceIterations = 300;
+    public const int TiffMultiPageIterations = 200;
     public const int FvecsIterations = 400;
     public const int JsonIterations = 500;
     public const int CosineIndexIterations = 300;

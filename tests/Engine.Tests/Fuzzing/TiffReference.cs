@@ -170,18 +170,13 @@ internal static partial class TiffReference
     private static int Required(Tiff tiff, TiffTag tag) =>
         tiff.GetField(tag) is [var v, ..] ? v.ToInt() : throw new FormatException($"no {tag}");
 
-    /// <summary>
-    /// LibTiff's diagnostics on this thread while a reference decode runs. Messages that arrive on a thread outside
-    /// a capture are remembered as <see cref="Escaped"/>: Engine should have captured them (else they reach stderr).
-    /// </summary>
+    /// <summary>LibTiff's diagnostics on this thread while a reference decode runs; all others pass on unchanged.</summary>
     internal sealed partial class Capture : IDisposable
     {
         [ThreadStatic]
         private static List<string>? current;
 
         private readonly List<string> _messages = [];
-
-        public static ConcurrentQueue<string> Escaped { get; } = new();
 
         public static Capture Begin()
         {
@@ -231,7 +226,6 @@ internal static partial class TiffReference
                     messages.Add(text);
                     return true;
                 }
-                Escaped.Enqueue(text);
                 return false;
             }
 
