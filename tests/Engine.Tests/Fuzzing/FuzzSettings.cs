@@ -20,7 +20,7 @@ internal static class FuzzSettings
     public const int MismatchedPairIterations = 60;
 
     // CLI runs go through command parsing, output writing and the progress machinery: tens of ms each.
-    public const int CliIterationsPerCommand = 12;
+    public const int CliIterationsPerCommand = 30;
 
     /// <summary>An input whose check takes longer than this is reported as a hang (the check is abandoned).</summary>
     public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(5);
