@@ -22,6 +22,19 @@ public sealed class NpyFuzzTests
         campaign.AssertClean();
     }
 
+    [Fact]
+    public void Fuzz_npy_seeds_pass_unmutated()
+    {
+        // The oracle agrees with the reader on every valid seed: a failure above is the mutation's doing.
+        using var folder = new TempFolder();
+        foreach (var seed in Seeds(folder.Path))
+        {
+            string path = Path.Combine(folder.Path, "unmutated-" + seed.Name);
+            File.WriteAllBytes(path, seed.Bytes);
+            Assert.Empty(Check(path, new Mutant(seed.Bytes, "none")));
+        }
+    }
+
     internal static List<FuzzSeed> Seeds(string folder)
     {
         var seeds = new List<FuzzSeed>();

@@ -22,6 +22,18 @@ public sealed class PngFuzzTests
     }
 
     [Fact]
+    public void Fuzz_png_seeds_pass_unmutated()
+    {
+        using var folder = new TempFolder();
+        foreach (var seed in Seeds(folder.Path))
+        {
+            string path = Path.Combine(folder.Path, "unmutated-" + seed.Name);
+            File.WriteAllBytes(path, seed.Bytes);
+            Assert.Empty(Check(path, new Mutant(seed.Bytes, "none")));
+        }
+    }
+
+    [Fact]
     public void Fuzz_reference_refuses_a_corrupt_zlib_stream_with_fixed_crcs()
     {
         // The oracle itself: a flipped byte inside IDAT with the chunk's CRC recomputed must still be refused.
