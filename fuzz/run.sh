@@ -49,6 +49,9 @@ mkdir -p "$here/runs/$reader"
 # .NET is not an AFL-instrumented binary (the coverage map is written by the instrumented IL): skip that check;
 # -m none as the runtime reserves far more address space than AFL's default limit; -t 5000 ms for hangs
 # (start-up of a persistent .NET process is slow, a read of a small file is not).
+# A heap limit turns a reader that allocates gigabytes for a small hostile file into an OutOfMemoryException (a
+# crash AFL++ keeps) instead of a process the kernel kills, which AFL++ cannot tell apart from a broken fork server.
+DOTNET_GCHeapHardLimit=${DOTNET_GCHeapHardLimit:-0x20000000} \
 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
   nice -n 19 afl-fuzz -i "$here/corpus/$reader" -o "$here/runs/$reader" -t 5000 -m none -V $((minutes * 60)) \
   -- dotnet "$out/Engine.Fuzz.dll" "$reader"
