@@ -22,9 +22,11 @@ for kind in crashes hangs; do
       line="no answer in 20 s (hang)"
     else
       line=$(echo "$output" | grep -a -m1 -E 'Exception|FuzzFinding|no failure' | cat -v || true)
+      # The runtime's own fatal errors ("Out of memory." under the heap limit) are one bare line.
+      [[ -z "$line" ]] && line="$(echo "$output" | head -1 | cat -v) (exit $rc)"
     fi
     line=${line//$f/<file>}
-    key=$(echo "$line" | sed -E 's/[0-9]+/#/g; s/\\u[0-9A-F#]{4}/~/g' | cut -c1-110)
+    key=x$(echo "$line" | sed -E 's/[0-9]+/#/g; s/\\u[0-9A-F#]{4}/~/g' | cut -c1-110)
     [[ -n "${seen[$key]:-}" ]] && continue
     seen[$key]=1
     name="afl-$reader-$(printf %03d $n)"
