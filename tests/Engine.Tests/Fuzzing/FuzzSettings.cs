@@ -11,7 +11,7 @@ internal static class FuzzSettings
     // Per-reader mutation counts for one CI run, sized so that each reader takes a few seconds on 2 cores.
     public const int NpyIterations = 600;
     public const int PngIterations = 500;
-    public const int TiffSliceIterations = 300;
+    public const int TiffSliceIterations = 250;
     public const int TiffMultiPageIterations = 200;
     public const int FvecsIterations = 400;
     public const int JsonIterations = 500;
@@ -22,8 +22,8 @@ internal static class FuzzSettings
     // CLI runs go through command parsing, output writing and the progress machinery: tens of ms each.
     public const int CliIterationsPerCommand = 30;
 
-    /// <summary>An input whose check takes longer than this is reported as a hang (the check is abandoned).</summary>
-    public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>An input whose check takes longer than this is reported as a hang (the check is abandoned); a valid seed takes milliseconds.</summary>
+    public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Managed bytes a check may allocate on an input of a few KB before it counts as "memory before validation".</summary>
     public const long AllocationLimit = 256L << 20;
