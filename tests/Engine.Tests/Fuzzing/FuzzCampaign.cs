@@ -23,7 +23,7 @@ internal sealed partial class FuzzCampaign : IDisposable
     private readonly int _seed;
     private readonly string _extension;
     private readonly TempFolder _folder = new();
-    private readonly Dictionary<string, (int Count, string Example, Mutant Input, string Seed, int Iteration)> _failures = [];
+    private readonly Dictionary<string, (int Count, string Example, Mutant Input, string Seed, int Iteration, string Extension)> _failures = [];
     private int _inputs;
     private TimeSpan _passing, _failing;
 
@@ -157,7 +157,7 @@ internal sealed partial class FuzzCampaign : IDisposable
             _failures[key] = known with { Count = known.Count + 1 };
             return;
         }
-        _failures[key] = (1, f.Detail, mutant, seedName, iteration);
+        _failures[key] = (1, f.Detail, mutant, seedName, iteration, Path.GetExtension(path));
     }
 
     /// <summary>The message with the file's name, numbers and quoted text blanked, so one kind of failure groups as one.</summary>
@@ -213,7 +213,7 @@ internal sealed partial class FuzzCampaign : IDisposable
         int n = 0;
         foreach (var (key, v) in _failures.OrderByDescending(p => p.Value.Count))
         {
-            string name = $"{_reader}-{n++:D3}-iter{v.Iteration}{_extension}";
+            string name = $"{_reader}-{n++:D3}-iter{v.Iteration}{(_extension.Length > 0 ? _extension : v.Extension)}";
             File.WriteAllBytes(Path.Combine(folder, name), v.Input.Bytes);
             index.AppendLine($"{name}\t[{key[..key.IndexOf(':')]}] x{v.Count}; seed {v.Seed}; mutation: {v.Input.Description}; {OneLine(v.Example)}");
         }
