@@ -37,6 +37,7 @@ public static class Program
             return 0;
         }
         string path = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"engine-fuzz-{Environment.ProcessId}{extension}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         Fuzzer.Run(stream =>
         {
             using (var file = File.Create(path))
