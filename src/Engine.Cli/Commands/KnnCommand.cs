@@ -96,12 +96,17 @@ internal static class KnnCommand
             }
             double searchSeconds = clock.Elapsed.TotalSeconds;
 
-            if (parse.GetValue(outIds) is { } idFile)
-                NpyFile.Write(idFile.FullName, ids, [q.Rows, count]);
-            if (parse.GetValue(outScores) is { } scoreFile)
-                NpyFile.Write(scoreFile.FullName, scores, [q.Rows, count]);
-            if (parse.GetValue(outCsv) is { } csvFile)
-                WriteCsv(csvFile.FullName, predictions);
+            // Written under temporary names and renamed together: a failed write leaves neither file.
+            using (var outputs = new AtomicFileSet())
+            {
+                if (parse.GetValue(outIds) is { } idFile)
+                    NpyFile.Write(outputs.Stage(idFile.FullName), ids, [q.Rows, count]);
+                if (parse.GetValue(outScores) is { } scoreFile)
+                    NpyFile.Write(outputs.Stage(scoreFile.FullName), scores, [q.Rows, count]);
+                if (parse.GetValue(outCsv) is { } csvFile)
+                    WriteCsv(outputs.Stage(csvFile.FullName), predictions);
+                outputs.Commit();
+            }
 
             double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
             if (parse.GetValue(json))
@@ -167,9 +172,13 @@ internal static class KnnCommand
 
     private static void WriteCsv(string path, string[][] predictions)
     {
-        using var writer = new StreamWriter(path);
-        writer.WriteLine("query,predictions");
-        for (int i = 0; i < predictions.Length; i++)
-            writer.WriteLine($"{i},{string.Join(' ', predictions[i])}");
+        using var file = AtomicFile.Create(path, 1 << 16);
+        using (var writer = new StreamWriter(file.Stream, leaveOpen: true))
+        {
+            writer.WriteLine("query,predictions");
+            for (int i = 0; i < predictions.Length; i++)
+                writer.WriteLine($"{i},{string.Join(' ', predictions[i])}");
+        }
+        file.Commit();
     }
 }

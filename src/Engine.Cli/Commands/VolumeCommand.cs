@@ -135,8 +135,12 @@ internal static class VolumeCommand
             int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
             int total = Math.Min(grid.Count, max ?? int.MaxValue);
 
-            using var tilesFile = parse.GetValue(output) is { } o ? new NpyWriter<float>(o.FullName, [volume.SliceCount, side, side]) : null;
-            using var coordsFile = parse.GetValue(coords) is { } c ? new NpyWriter<int>(c.FullName, [2]) : null;
+            // Both arrays are written under temporary names and renamed together at the end: a slice that fails to
+            // decode halfway leaves neither (nor a header-only .npy), and files already at --out/--coords stay.
+            using var outputs = new AtomicFileSet();
+            string? tilesPath = parse.GetValue(output)?.FullName, coordsPath = parse.GetValue(coords)?.FullName;
+            using var tilesFile = tilesPath is null ? null : new NpyWriter<float>(outputs.Stage(tilesPath), [volume.SliceCount, side, side]);
+            using var coordsFile = coordsPath is null ? null : new NpyWriter<int>(outputs.Stage(coordsPath), [2]);
             long tiles = 0;
             using (var bar = ProgressBar.Start(parse, "Tiling", total))
             {
@@ -150,6 +154,9 @@ internal static class VolumeCommand
                     }
                 }
             }
+            tilesFile?.Complete();
+            coordsFile?.Complete();
+            outputs.Commit();
             double seconds = clock.Elapsed.TotalSeconds;
             var result = new
             {
@@ -172,8 +179,8 @@ internal static class VolumeCommand
                 tilesPerSecond = tiles / seconds,
                 readMBPerSecond = tiler.BytesRead / 1e6 / seconds,
                 cache = chunks?.Directory,
-                output = tilesFile?.Path,
-                coords = coordsFile?.Path,
+                output = tilesPath,
+                coords = coordsPath,
             };
             if (parse.GetValue(json))
             {
@@ -183,10 +190,10 @@ internal static class VolumeCommand
             stdout.WriteLine($"{CommandLine.Count(tiles)} tiles of {volume.SliceCount} × {side} × {side} ({CommandLine.Count(grid.Count)} in the grid over the mask) in {seconds.ToString("F2", CultureInfo.InvariantCulture)} s: " +
                 $"{(tiles / seconds).ToString("F1", CultureInfo.InvariantCulture)} tiles/s, {(tiler.BytesRead / 1e6 / seconds).ToString("F0", CultureInfo.InvariantCulture)} MB/s read");
             stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes + held)} bytes (mask, grid, band, batches) of a {CommandLine.Count(memory)}-byte budget");
-            if (tilesFile is not null)
-                stdout.WriteLine($"tiles: {tilesFile.Path}");
-            if (coordsFile is not null)
-                stdout.WriteLine($"origins: {coordsFile.Path}");
+            if (tilesPath is not null)
+                stdout.WriteLine($"tiles: {tilesPath}");
+            if (coordsPath is not null)
+                stdout.WriteLine($"origins: {coordsPath}");
             return 0;
         }));
         return command;

@@ -78,8 +78,12 @@ internal static class WbfCommand
             double fuseSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;
-            using (var file = File.Create(outPath))
-                DetectionJson.Write(file, result, isArray, width, height);
+            // Written under a temporary name and renamed when whole: a score the JSON writer refuses halfway leaves no partial file.
+            using (var file = Engine.IO.AtomicFile.Create(outPath, 1 << 16))
+            {
+                DetectionJson.Write(file.Stream, result, isArray, width, height);
+                file.Commit();
+            }
 
             var error = parse.InvocationConfiguration.Error;
             foreach (var warning in warnings.OrderBy(x => (x.Image, x.Model, x.Box)).Take(WarningsShown))
