@@ -34,6 +34,8 @@ internal static class KnnCommand
             if (count < 1 || count > CosineIndex.MaxK)
                 throw new ArgumentException($"-k {count} is out of range; it must be in [1, {CosineIndex.MaxK}].");
             var newIndividualThreshold = parse.GetValue(threshold);
+            if (newIndividualThreshold is { } limit && !double.IsFinite(limit))
+                throw new ArgumentException($"--new-individual-threshold {limit.ToString(CultureInfo.InvariantCulture)} is not a finite score.");
             if (newIndividualThreshold is not null && parse.GetValue(labels) is null)
                 throw new ArgumentException("--new-individual-threshold needs --labels (the identities it ranks against).");
             if (parse.GetValue(outCsv) is not null && (parse.GetValue(outIds) is not null || parse.GetValue(outScores) is not null))

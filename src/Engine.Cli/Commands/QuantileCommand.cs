@@ -26,6 +26,8 @@ internal static class QuantileCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            foreach (double fraction in parse.GetValue(qs)!)
+                CommandLine.Fraction(fraction, "-q", "give quantiles as fractions, e.g. -q 0.5 for the median");
             var values = MapFile.ReadValues(parse.GetValue(input)!.FullName);
             var selection = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
             int length = values.Floats?.Length ?? values.Doubles!.Length;

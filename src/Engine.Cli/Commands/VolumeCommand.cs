@@ -97,13 +97,17 @@ internal static class VolumeCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            // Every number is checked before a byte of the volume is read.
+            int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
+            int batchSize = Positive(parse.GetValue(batch), "--batch");
+            int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
+            long memory = Bytes(parse.GetValue(budget)!);
             var clock = Stopwatch.StartNew();
             using var volume = Open(parse.GetValue(source)!, parse.GetValue(slices));
             string maskPath = parse.GetValue(mask)!.FullName;
             var fragment = MapFile.ReadMask(maskPath);
             if (fragment.Width != volume.Width || fragment.Height != volume.Height)
                 throw new InvalidDataException($"{maskPath} is {fragment.Width}×{fragment.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
-            int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
             var keep = parse.GetValue(rule) switch
             {
                 "any" => TileKeepRule.AnyMasked,
@@ -113,12 +117,13 @@ internal static class VolumeCommand
             var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             using var chunks = parse.GetValue(cache) is { } folder ? OpenCache(parse, volume, folder.FullName) : null;
-            long memory = Bytes(parse.GetValue(budget)!);
             // The budget covers everything the command holds, not only the tiler's buffers: the mask and the grid too.
             long held = fragment.Pixels.Length + (long)grid.Count * 2 * sizeof(int);
+            if (held >= memory)
+                throw new ArgumentException($"--memory {parse.GetValue(budget)} is too small: the mask and the tile grid alone take {CommandLine.Count(held)} bytes.");
             var options = new VolumeTilerOptions
             {
-                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                BatchSize = batchSize,
                 Scale = parse.GetValue(scale) switch
                 {
                     "raw" => TileScale.Raw,
@@ -131,8 +136,16 @@ internal static class VolumeCommand
                 Compute = compute,
                 Cache = chunks,
             };
-            var tiler = new VolumeTiler(volume, grid, options);
-            int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
+            VolumeTiler tiler;
+            try
+            {
+                tiler = new VolumeTiler(volume, grid, options);
+            }
+            catch (ArgumentException e)
+            {
+                // The tiler's message gives the bytes; the flags are what the user can change.
+                throw new ArgumentException($"--memory {parse.GetValue(budget)}, --tile {side}, --batch {batchSize}: {CommandLine.UserMessage(e)}", e);
+            }
             int total = Math.Min(grid.Count, max ?? int.MaxValue);
 
             // Both arrays are written under temporary names and renamed together at the end: a slice that fails to

@@ -40,7 +40,11 @@ internal static class WbfCommand
             if (!Methods.Contains(name))
                 throw new ArgumentException($"--method {name} is not one of {string.Join(", ", Methods)}.");
             var conf = WbfConfTypeNames.Parse(parse.GetValue(confType)!);
-            double iouThreshold = parse.GetValue(iou) ?? (name is "wbf" or "nmw" ? 0.55 : 0.5);
+            double iouThreshold = CommandLine.Fraction(parse.GetValue(iou) ?? (name is "wbf" or "nmw" ? 0.55 : 0.5), "--iou-thr", "an IoU is in [0, 1]");
+            CommandLine.Fraction(parse.GetValue(skip), "--skip-box-thr", "scores below it are skipped");
+            CommandLine.Fraction(parse.GetValue(thresh), "--thresh", "soft-NMS keeps scores above it");
+            if (parse.GetValue(sigma) is var s && !(s > 0 && double.IsFinite(s)))
+                throw new ArgumentException($"--sigma {s.ToString(CultureInfo.InvariantCulture)} must be a positive number.");
             var defaultWeights = parse.GetValue(weights) is { } w ? ParseList(w, "--weights") : null;
             var (width, height) = parse.GetValue(imageSize) is { } size ? ParseSize(size) : (1.0, 1.0);
 
@@ -128,7 +132,7 @@ internal static class WbfCommand
         var values = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
                 throw new ArgumentException($"{option} {text}: '{parts[i]}' is not a number.");
         }
         return values;
