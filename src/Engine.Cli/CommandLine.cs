@@ -65,7 +65,7 @@ internal static class CommandLine
     internal static string OneLine(string message)
     {
         var text = new System.Text.StringBuilder(message.Length);
-        foreach (char c in message.TrimEnd())
+        foreach (char c in message.TrimEnd().Replace("\r\n", "\n", StringComparison.Ordinal))
         {
             if (c is '\r' or '\n')
                 text.Append(' ');

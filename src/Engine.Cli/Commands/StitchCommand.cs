@@ -135,6 +135,11 @@ internal static class StitchCommand
                 long needed = 5L * sizeof(float) * width * 3 * windowHeight;
                 if (((long)budgetMiB.Value << 20) < needed)
                     throw new ArgumentException($"--budget-mb {budgetMiB} cannot hold bands of one window ({windowHeight} rows) over the {width} columns of --size {sizeText}; give at least --budget-mb {(needed + (1 << 20) - 1) >> 20}.");
+                // The map goes to disk whole: refuse one the disk cannot hold rather than fill it and fail at the end.
+                long fileBytes = (long)height * width * sizeof(float);
+                long free = new DriveInfo(Path.GetPathRoot(outPath)!).AvailableFreeSpace;
+                if (fileBytes > free)
+                    throw new ArgumentException($"--size {sizeText} makes a {CommandLine.Bytes(fileBytes)} --out {outPath}, but its disk has {CommandLine.Bytes(free)} free.");
                 var fragmentPixels = fragment?.Pixels;
                 using var banded = new BandedSlidingWindowStitcher(stagedOut, height, width, tileHeight, tileWidth, (long)budgetMiB.Value << 20, options,
                     fragmentPixels is null ? null : (first, rows) => fragmentPixels.AsSpan(first * width, rows.Length).CopyTo(rows), compute);
