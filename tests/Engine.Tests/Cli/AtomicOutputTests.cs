@@ -1,4 +1,3 @@
-using System.Globalization;
 using Engine.IO;
 using Engine.Search;
 
@@ -173,7 +172,7 @@ public sealed class AtomicOutputTests : IDisposable
         using (var loaded = CosineIndex.Load(path))
             Assert.Equal(index.Search(new float[] { 1, 0, 0, 0 }, 3).Ids, loaded.Search(new float[] { 1, 0, 0, 0 }, 3).Ids);
 
-        foreach (var (name, bytes, expected) in IndexFileVariants.Hostile(File.ReadAllBytes(path)))
+        foreach (var (name, bytes, expected) in Engine.Tests.Search.CosineIndexFileTests.Hostile(File.ReadAllBytes(path)))
         {
             string variant = _folder.File(name);
             File.WriteAllBytes(variant, bytes);
@@ -181,38 +180,5 @@ public sealed class AtomicOutputTests : IDisposable
             Assert.Contains(variant, e.Message);
             Assert.Contains(expected, e.Message);
         }
-    }
-}
-
-/// <summary>
-/// Hostile variants of a valid CosineIndex file, generated from it at test time (the files are a few hundred bytes,
-/// but a checked-in copy would have to be regenerated with every format change; tests/data/hostile/index/README.md
-/// says so). Each comes with a phrase its error must contain.
-/// </summary>
-internal static class IndexFileVariants
-{
-    public static IEnumerable<(string Name, byte[] Bytes, string Expected)> Hostile(byte[] valid)
-    {
-        byte[] With(Action<byte[]> change)
-        {
-            var copy = valid.ToArray();
-            change(copy);
-            return copy;
-        }
-        yield return ("truncated.index", valid[..(valid.Length - 7)], "truncated or corrupt");
-        yield return ("header-only.index", valid[..64], "truncated or corrupt");
-        yield return ("flipped-row.index", With(b => b[64 + 5] ^= 0x10), "checksum");
-        yield return ("flipped-id.index", With(b => b[^3] ^= 0x01), "checksum");
-        yield return ("flipped-normalize-flag.index", With(b => b[36] ^= 1), "checksum");
-        yield return ("absurd-rows.index", With(b => BitConverter.TryWriteBytes(b.AsSpan(28), long.MaxValue)), "row count");
-        yield return ("absurd-dimension.index", With(b => BitConverter.TryWriteBytes(b.AsSpan(24), int.MaxValue)), "dimension");
-        yield return ("negative-dimension.index", With(b => BitConverter.TryWriteBytes(b.AsSpan(24), -4)), "dimension");
-        yield return ("rows-doubled.index", With(b => BitConverter.TryWriteBytes(b.AsSpan(28), 20L)), "truncated or corrupt");
-        yield return ("unknown-flag.index", With(b => b[36] |= 8), "flags");
-        yield return ("reserved-bytes.index", With(b => b[60] = 1), "reserved");
-        yield return ("future-version.index", With(b => b[20] = 9), "format version 9");
-        yield return ("not-an-index.index", "hello"u8.ToArray(), "not a CosineIndex file");
-        yield return ("empty.index", [], "not a CosineIndex file");
-        _ = CultureInfo.InvariantCulture;
     }
 }
