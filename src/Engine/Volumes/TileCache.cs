@@ -1,6 +1,5 @@
 using System.IO.MemoryMappedFiles;
 using System.Text.Json;
-using Engine.IO;
 
 namespace Engine.Volumes;
 
@@ -84,20 +83,15 @@ public sealed class TileCache : IDisposable
     /// <exception cref="IOException">The cache cannot be written.</exception>
     public static TileCache Build(TiffVolume volume, string directory, IProgress<long>? progress = null)
     {
-        bool created = !System.IO.Directory.Exists(directory);
         System.IO.Directory.CreateDirectory(directory);
         var header = CacheHeader.Of(volume);
+        File.Delete(Path.Combine(directory, HeaderFile));
         int bytes = volume.BytesPerSample, width = volume.Width, slices = volume.SliceCount;
         long chunkBytes = (long)slices * Chunk * Chunk * bytes;
         var band = new byte[(long)slices * Chunk * width * bytes];
         var chunk = new byte[chunkBytes * header.ChunkColumns];
-        // The chunks and the header are written under temporary names and renamed only when all is read: a slice
-        // that fails to decode leaves the folder as it was (an older cache whole, or nothing new).
-        using var data = AtomicFile.Create(Path.Combine(directory, DataFile));
-        using var headerFile = AtomicFile.Create(Path.Combine(directory, HeaderFile));
-        try
+        using (var file = new FileStream(Path.Combine(directory, DataFile), FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            var file = data.Stream;
             for (int cy = 0; cy < header.ChunkRows; cy++)
             {
                 int y0 = cy * Chunk, rows = Math.Min(Chunk, volume.Height - y0);
@@ -119,20 +113,8 @@ public sealed class TileCache : IDisposable
                 file.Write(chunk);
                 progress?.Report(y0 + rows);
             }
-            headerFile.Stream.Write(JsonSerializer.SerializeToUtf8Bytes(header));
         }
-        catch
-        {
-            data.Dispose();
-            headerFile.Dispose();
-            if (created && !System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
-                System.IO.Directory.Delete(directory);
-            throw;
-        }
-        // No header while the chunks are swapped: an older header must never describe the new chunks.
-        File.Delete(Path.Combine(directory, HeaderFile));
-        data.Commit();
-        headerFile.Commit();
+        File.WriteAllText(Path.Combine(directory, HeaderFile), JsonSerializer.Serialize(header));
         return new TileCache(directory, header);
     }
 
