@@ -57,6 +57,8 @@ internal static class KnnCommand
                 throw new ArgumentException($"{queryPath} has no rows.");
             if (q.Dimension != db.Dimension)
                 throw new ArgumentException($"{queryPath} has dimension {q.Dimension} but {dbPath} has {db.Dimension}; they must match.");
+            // The results: a float32 score and an int64 id per query and rank, and as much again for the printed predictions.
+            CommandLine.RequireMemory(2L * q.Rows * count * (sizeof(float) + sizeof(long)), $"-k {count} for the {CommandLine.Count(q.Rows)} queries of {queryPath}");
             string[]? names = parse.GetValue(labels) is { } labelFile ? ReadLabels(labelFile.FullName, db.Rows) : null;
             double readSeconds = clock.Elapsed.TotalSeconds;
 
