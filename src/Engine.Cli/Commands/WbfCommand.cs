@@ -82,6 +82,7 @@ internal static class WbfCommand
             double fuseSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;
+            RequireFinite(result, inputPath, width, height);
             // Written under a temporary name and renamed when whole: a score the JSON writer refuses halfway leaves no partial file.
             using (var file = Engine.IO.AtomicFile.Create(outPath, 1 << 16))
             {
@@ -111,6 +112,27 @@ internal static class WbfCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// JSON has no infinity or NaN: a fused score or box that overflowed (scores near 1e308 times the weights) is
+    /// named here, with its image, rather than by the JSON writer halfway through the file.
+    /// </summary>
+    private static void RequireFinite(DetectionResult result, string inputPath, double width, double height)
+    {
+        for (int image = 0; image < result.ImageCount; image++)
+        {
+            var scores = result.ImageScores(image);
+            var boxes = result.ImageBoxes(image);
+            for (int b = 0; b < scores.Length; b++)
+            {
+                bool finite = double.IsFinite(scores[b]);
+                for (int c = 0; c < 4 && finite; c++)
+                    finite = double.IsFinite(boxes[4 * b + c] * (c % 2 == 0 ? width : height));
+                if (!finite)
+                    throw new InvalidDataException($"{inputPath}: image {image}'s fused box {b} has score {scores[b].ToString(CultureInfo.InvariantCulture)} and box [{string.Join(", ", boxes.Slice(4 * b, 4).ToArray().Select(v => v.ToString(CultureInfo.InvariantCulture)))}], which JSON cannot hold: the input's scores, boxes or weights are too large.");
+            }
+        }
     }
 
     private static void Normalize(double[] boxes, double width, double height)
