@@ -26,13 +26,13 @@ internal static class QuantileCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            foreach (double fraction in parse.GetValue(qs)!)
-                CommandLine.Fraction(fraction, "-q", "give quantiles as fractions, e.g. -q 0.5 for the median");
             var values = MapFile.ReadValues(parse.GetValue(input)!.FullName);
             var selection = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
             int length = values.Floats?.Length ?? values.Doubles!.Length;
             if (selection is not null && selection.Pixels.Length != length)
                 throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
+            foreach (double fraction in parse.GetValue(qs)!)
+                CommandLine.Fraction(fraction, "-q", "give quantiles as fractions, e.g. -q 0.5 for the median");
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var q = parse.GetValue(qs)!;
             var results = values.Doubles is { } doubles
