@@ -47,10 +47,75 @@ internal static class CommandLine
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException
             or Engine.Torch.Ink.InkNonFiniteException)
         {
-            parse.InvocationConfiguration.Error.WriteLine($"engine: error: {UserMessage(e)}");
+            parse.InvocationConfiguration.Error.WriteLine($"engine: error: {OneLine(UserMessage(e))}");
+            return 1;
+        }
+        // Sizes are checked against the memory there is before it is spent (RequireMemory), but the machine's other
+        // processes can take it meanwhile; running out is then the inputs' size, not a bug, and its trace helps nobody.
+        // (An OverflowException stays a bug: every option's range is checked, so one means a check is missing.)
+        catch (OutOfMemoryException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine(
+                $"engine: error: out of memory ({Bytes(AvailableMemory)} available); the inputs or the options (--memory, --budget-mb, --batch, --size) ask for more.");
             return 1;
         }
     }
+
+    /// <summary>A message on one line: line breaks become spaces, other control characters are shown as \xNN.</summary>
+    internal static string OneLine(string message)
+    {
+        var text = new System.Text.StringBuilder(message.Length);
+        foreach (char c in message.TrimEnd().Replace("\r\n", "\n", StringComparison.Ordinal))
+        {
+            if (c is '\r' or '\n')
+                text.Append(' ');
+            else if (char.IsControl(c))
+                text.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            else
+                text.Append(c);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Bytes this process may still allocate: the machine's (or the container's) memory less what is in use.</summary>
+    public static long AvailableMemory
+    {
+        get
+        {
+            var info = GC.GetGCMemoryInfo();
+            return Math.Max(info.TotalAvailableMemoryBytes - info.MemoryLoadBytes, 0);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="bytes"/> (what the options ask to hold at once) fit in the memory there is.</summary>
+    /// <param name="bytes">The estimate; <see cref="long.MaxValue"/> stands for "more than a long holds".</param>
+    /// <param name="what">What needs it, in the CLI's terms, e.g. "--size 100000,100000 (in memory)".</param>
+    public static void RequireMemory(long bytes, string what)
+    {
+        long available = AvailableMemory;
+        if (bytes > available)
+            throw new ArgumentException($"{what} needs {Bytes(bytes)} of memory but {Bytes(available)} is available.");
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is in [<paramref name="min"/>, <paramref name="max"/>], naming the option.</summary>
+    public static int InRange(int value, string option, int min, int max, string? why = null) =>
+        value >= min && value <= max ? value
+            : throw new ArgumentException(max == int.MaxValue
+                ? $"{option} {value} must be at least {min}{why}."
+                : $"{option} {value} is outside {min} … {max}{why}.");
+
+    /// <summary>Throws unless <paramref name="value"/> is a fraction in [0, 1], naming the option.</summary>
+    public static double Fraction(double value, string option, string example) =>
+        value is >= 0 and <= 1 ? value
+            : throw new ArgumentException($"{option} {value.ToString(CultureInfo.InvariantCulture)} is not a fraction in [0, 1]; {example}.");
+
+    /// <summary>A byte count as a person reads it: "1.5 GiB", "300 MiB", "12,345 B".</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB",
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB",
+        _ => Count(bytes) + " B",
+    };
 
     /// <summary>
     /// The message a user sees: an <see cref="ArgumentException"/>'s message without the " (Parameter 'name')" that

@@ -26,6 +26,7 @@ internal static class BestPercentileCommand
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             var candidates = Candidates(parse.GetValue(from), parse.GetValue(to), parse.GetValue(step));
+            FBetaCommand.Beta(parse.GetValue(beta));
             string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(mapPath, truthPath, parse.GetValue(mask)?.FullName);
             var map = MapFile.ReadProbabilities(mapPath);
@@ -80,7 +81,11 @@ internal static class BestPercentileCommand
     {
         if (!(step > 0) || !(from >= 0) || !(to <= 1) || from > to)
             throw new ArgumentException($"--from {from.ToString(CultureInfo.InvariantCulture)} --to {to.ToString(CultureInfo.InvariantCulture)} --step {step.ToString(CultureInfo.InvariantCulture)} does not describe candidates in [0, 1] (need 0 ≤ from ≤ to ≤ 1 and step > 0).");
-        int count = (int)Math.Floor((to - from) / step + 1e-9) + 1;
+        // Each candidate is a selection over the whole map; 10,001 is a step of 0.0001 over [0, 1], finer than any map needs.
+        double candidates = Math.Floor((to - from) / step + 1e-9) + 1;
+        if (candidates > 10_001)
+            throw new ArgumentException($"--step {step.ToString(CultureInfo.InvariantCulture)} makes {candidates:G3} candidates from --from {from.ToString(CultureInfo.InvariantCulture)} to --to {to.ToString(CultureInfo.InvariantCulture)}; at most 10,001 (a step of 0.0001 over [0, 1]).");
+        int count = (int)candidates;
         return Enumerable.Range(0, count).Select(i => Math.Round(from + i * step, 10)).ToArray();
     }
 }

@@ -38,7 +38,7 @@ internal static class DemoCommand
             int side = parse.GetValue(size);
             if (side < 256 || side > 16_384)
                 throw new ArgumentException($"--size {side} is outside 256 … 16384 (the model's tiles are {preset.Input.Tile} px and a quarter is held out).");
-            var options = preset with { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
+            var options = preset with { Epochs = CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000), Seed = parse.GetValue(seed) };
             options.Validate(); // before minutes of writing slices
             var folder = parse.GetValue(output)!;
             folder.Create();

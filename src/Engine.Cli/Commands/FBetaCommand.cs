@@ -24,6 +24,7 @@ internal static class FBetaCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            Beta(parse.GetValue(beta));
             string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(predictedPath, truthPath, parse.GetValue(mask)?.FullName);
             var prediction = MapFile.ReadMask(predictedPath);
@@ -58,4 +59,8 @@ internal static class FBetaCommand
         }));
         return command;
     }
+
+    /// <summary>Throws unless β is a positive, finite number.</summary>
+    internal static double Beta(double beta) => beta > 0 && double.IsFinite(beta) ? beta
+        : throw new ArgumentException($"--beta {beta.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive number (0.5 weighs precision higher, 1 is F1).");
 }

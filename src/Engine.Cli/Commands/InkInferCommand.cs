@@ -34,11 +34,11 @@ internal static class InkInferCommand
                     "distributed" => InkTta.Distributed,
                     var other => throw new ArgumentException($"--tta {other} is not one of none, flips, distributed."),
                 },
-                Stride = parse.GetValue(stride) is { } s ? (s >= 1 ? s : throw new ArgumentException($"--stride {s} must be at least 1.")) : null,
+                Stride = parse.GetValue(stride) is { } s ? CommandLine.InRange(s, "--stride", 1, 65_536) : null,
                 Percentile = parse.GetValue(percentile) is var p && p is >= 0 and <= 1 ? p
                     : throw new ArgumentException($"--percentile {p} is not a quantile in [0, 1] (0.93 marks the top 7 % of the fragment as ink)."),
-                Inner = parse.GetValue(inner),
-                BatchSize = parse.GetValue(batch) is var b && b >= 1 ? b : throw new ArgumentException($"--batch {b} must be at least 1."),
+                Inner = parse.GetValue(inner) is { } i ? CommandLine.InRange(i, "--inner", 1, 65_536) : null,
+                BatchSize = CommandLine.InRange(parse.GetValue(batch), "--batch", 1, 65_536),
                 MemoryBudget = VolumeCommand.Bytes(parse.GetValue(budget)!),
             };
             string fragmentPath = parse.GetValue(fragment)!.FullName;
@@ -107,7 +107,14 @@ internal static class InkInferCommand
     internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
     {
         using var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragment, models[0], options));
-        return InkInference.Run(fragment, models, output, options, bar);
+        try
+        {
+            return InkInference.Run(fragment, models, output, options, bar);
+        }
+        catch (ArgumentException e) when (e.Message.StartsWith("A memory budget of", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"--memory: {CommandLine.UserMessage(e)}", e);
+        }
     }
 
     /// <summary>The bar's total: the windows the grid will hold (a quick pass over the mask; errors are left to the run, which names them).</summary>

@@ -38,7 +38,24 @@ internal static class InkTrainCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            // The trainer checks its options too, in its own field names; these say the flag a user typed.
+            CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000);
+            if (parse.GetValue(steps) is { } stepCount)
+                CommandLine.InRange(stepCount, "--steps-per-epoch", 1, 10_000_000);
+            CommandLine.InRange(parse.GetValue(batch), "--batch", 1, 65_536);
+            CommandLine.InRange(parse.GetValue(stride), "--stride", 1, 65_536);
+            int tileSide = CommandLine.InRange(parse.GetValue(tile), "--tile", 32, 8192, ", a multiple of 32");
+            if (tileSide % 32 != 0)
+                throw new ArgumentException($"--tile {tileSide} is not a multiple of 32 (the model's output stride).");
+            if (parse.GetValue(learningRate) is var lr && !(lr > 0 && lr <= 10))
+                throw new ArgumentException($"--lr {lr.ToString(CultureInfo.InvariantCulture)} is not a learning rate in (0, 10].");
+            int foldCount = CommandLine.InRange(parse.GetValue(folds), "--folds", 1, 1000);
+            if (foldCount > 1)
+                CommandLine.InRange(parse.GetValue(fold), "--fold", 0, foldCount - 1, $" (--folds {foldCount})");
+            // 4 bytes a value of one batch of tiles, for the input alone: refuse what no memory here holds before reading a slice.
             var range = SliceRange.Parse(parse.GetValue(slices)!);
+            CommandLine.RequireMemory((long)parse.GetValue(batch) * range.Count * tileSide * tileSide * sizeof(float),
+                $"--batch {parse.GetValue(batch)} of {range.Count} slices × --tile {tileSide}");
             int depthGroups = Groups(range, parse.GetValue(groups));
             var options = preset with
             {

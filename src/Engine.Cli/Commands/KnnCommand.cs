@@ -34,6 +34,8 @@ internal static class KnnCommand
             if (count < 1 || count > CosineIndex.MaxK)
                 throw new ArgumentException($"-k {count} is out of range; it must be in [1, {CosineIndex.MaxK}].");
             var newIndividualThreshold = parse.GetValue(threshold);
+            if (newIndividualThreshold is { } limit && !double.IsFinite(limit))
+                throw new ArgumentException($"--new-individual-threshold {limit.ToString(CultureInfo.InvariantCulture)} is not a finite score.");
             if (newIndividualThreshold is not null && parse.GetValue(labels) is null)
                 throw new ArgumentException("--new-individual-threshold needs --labels (the identities it ranks against).");
             if (parse.GetValue(outCsv) is not null && (parse.GetValue(outIds) is not null || parse.GetValue(outScores) is not null))
@@ -55,6 +57,8 @@ internal static class KnnCommand
                 throw new ArgumentException($"{queryPath} has no rows.");
             if (q.Dimension != db.Dimension)
                 throw new ArgumentException($"{queryPath} has dimension {q.Dimension} but {dbPath} has {db.Dimension}; they must match.");
+            // The results: a float32 score and an int64 id per query and rank, and as much again for the printed predictions.
+            CommandLine.RequireMemory(2L * q.Rows * count * (sizeof(float) + sizeof(long)), $"-k {count} for the {CommandLine.Count(q.Rows)} queries of {queryPath}");
             string[]? names = parse.GetValue(labels) is { } labelFile ? ReadLabels(labelFile.FullName, db.Rows) : null;
             double readSeconds = clock.Elapsed.TotalSeconds;
 
@@ -96,12 +100,17 @@ internal static class KnnCommand
             }
             double searchSeconds = clock.Elapsed.TotalSeconds;
 
-            if (parse.GetValue(outIds) is { } idFile)
-                NpyFile.Write(idFile.FullName, ids, [q.Rows, count]);
-            if (parse.GetValue(outScores) is { } scoreFile)
-                NpyFile.Write(scoreFile.FullName, scores, [q.Rows, count]);
-            if (parse.GetValue(outCsv) is { } csvFile)
-                WriteCsv(csvFile.FullName, predictions);
+            // Written under temporary names and renamed together: a failed write leaves neither file.
+            using (var outputs = new AtomicFileSet())
+            {
+                if (parse.GetValue(outIds) is { } idFile)
+                    NpyFile.Write(outputs.Stage(idFile.FullName), ids, [q.Rows, count]);
+                if (parse.GetValue(outScores) is { } scoreFile)
+                    NpyFile.Write(outputs.Stage(scoreFile.FullName), scores, [q.Rows, count]);
+                if (parse.GetValue(outCsv) is { } csvFile)
+                    WriteCsv(outputs.Stage(csvFile.FullName), predictions);
+                outputs.Commit();
+            }
 
             double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
             if (parse.GetValue(json))
@@ -167,9 +176,13 @@ internal static class KnnCommand
 
     private static void WriteCsv(string path, string[][] predictions)
     {
-        using var writer = new StreamWriter(path);
-        writer.WriteLine("query,predictions");
-        for (int i = 0; i < predictions.Length; i++)
-            writer.WriteLine($"{i},{string.Join(' ', predictions[i])}");
+        using var file = AtomicFile.Create(path, 1 << 16);
+        using (var writer = new StreamWriter(file.Stream, leaveOpen: true))
+        {
+            writer.WriteLine("query,predictions");
+            for (int i = 0; i < predictions.Length; i++)
+                writer.WriteLine($"{i},{string.Join(' ', predictions[i])}");
+        }
+        file.Commit();
     }
 }

@@ -41,6 +41,8 @@ internal static class QuantileCommand
             int length = values.Floats?.Length ?? values.Doubles!.Length;
             if (selection is not null && selection.Pixels.Length != length)
                 throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
+            foreach (double fraction in parse.GetValue(qs)!)
+                CommandLine.Fraction(fraction, "-q", "give quantiles as fractions, e.g. -q 0.5 for the median");
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var q = parse.GetValue(qs)!;
             double[] results;

@@ -12,6 +12,19 @@ internal static class StitchCommand
     /// <summary>Windows per <see cref="SlidingWindowStitcher.Add"/> call: enough rows for every core, a small slice of the input.</summary>
     private const int Batch = 4096;
 
+    /// <summary>
+    /// The longest side an upsampled window (tile × --factor) may have: 65,536 px, 64 × the largest windows of the
+    /// ink-detection solutions (1,024 px); anything longer is a mistyped --factor, and the per-tile mode holds an
+    /// upsampled window per core.
+    /// </summary>
+    private const int MaxWindowSide = 1 << 16;
+
+    /// <summary>Bytes the in-memory stitcher holds per map pixel: two float32 accumulators and the float32 map.</summary>
+    private const long InMemoryBytesPerPixel = 3 * sizeof(float);
+
+    /// <summary>Bytes per map pixel that --png and --overlay add: the 8-bit preview, the ink mask and the RGB overlay with its compressed copy.</summary>
+    private const long PreviewBytesPerPixel = 1 + 1 + 2 * 3;
+
     public static Command Create()
     {
         var tiles = CommandLine.FileOption("--tiles", "Window predictions: .npy float32 (N, h, w) or (N, 1, h, w), already activated (probabilities), or logits with --activation.", required: true);
@@ -43,16 +56,18 @@ internal static class StitchCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            var (height, width) = ParseSize(parse.GetValue(size)!);
+            string sizeText = parse.GetValue(size)!;
+            var (height, width) = ParseSize(sizeText);
             var options = new StitchOptions
             {
-                Factor = parse.GetValue(factor) is var f && f >= 1 ? f : throw new ArgumentException($"--factor {f} must be a positive integer."),
+                Factor = CommandLine.InRange(parse.GetValue(factor), "--factor", 1, MaxWindowSide, " (the upsampling factor of the predictions)"),
                 UpsampleMode = Choose(parse.GetValue(upsample)!, "--upsample", ("per-tile", StitchUpsampleMode.PerTile), ("fast", StitchUpsampleMode.Fast)),
                 Upsampling = Choose(parse.GetValue(upsampling)!, "--upsampling", ("bilinear", StitchUpsampling.Bilinear), ("nearest", StitchUpsampling.Nearest)),
                 AlignCorners = Choose(parse.GetValue(alignCorners)!, "--align-corners", ("true", true), ("false", false)),
                 Weighting = Choose(parse.GetValue(weights)!, "--weights", ("constant", StitchWeighting.Constant), ("gaussian", StitchWeighting.Gaussian)),
-                SigmaScale = parse.GetValue(sigmaScale),
-                Inner = parse.GetValue(inner),
+                SigmaScale = parse.GetValue(sigmaScale) is var sigma && sigma > 0 && double.IsFinite(sigma) ? sigma
+                    : throw new ArgumentException($"--sigma-scale {sigma.ToString(CultureInfo.InvariantCulture)} must be a positive number (MONAI's default is 0.125)."),
+                Inner = parse.GetValue(inner) is { } innerSide ? CommandLine.InRange(innerSide, "--inner", 1, MaxWindowSide) : null,
                 KeepEdges = parse.GetValue(keepEdges),
                 Activation = Choose(parse.GetValue(activation)!, "--activation", ("none", StitchActivation.None),
                     ("sigmoid-before", StitchActivation.SigmoidBeforeUpsample), ("sigmoid-after", StitchActivation.SigmoidAfterStitch)),
@@ -60,6 +75,23 @@ internal static class StitchCommand
             };
             if (options.KeepEdges && options.Inner is null)
                 throw new ArgumentException("--keep-edges needs --inner.");
+            double overlayAt = parse.GetValue(overlayThreshold) is var at && at is >= 0 and <= 1 ? at
+                : throw new ArgumentException($"--overlay-threshold {at.ToString(CultureInfo.InvariantCulture)} is not a probability in [0, 1].");
+            int? budgetMiB = parse.GetValue(budget);
+            if (budgetMiB is not null)
+            {
+                CommandLine.InRange(budgetMiB.Value, "--budget-mb", 1, int.MaxValue);
+                CommandLine.RequireMemory((long)budgetMiB.Value << 20, $"--budget-mb {budgetMiB}");
+            }
+            else
+            {
+                // The whole map is held: refuse before reading a byte what no .NET array or no machine here holds.
+                long pixels = (long)height * width;
+                if (pixels > Array.MaxLength)
+                    throw new ArgumentException($"--size {sizeText} is {CommandLine.Count(pixels)} pixels; a map held in memory has at most {CommandLine.Count(Array.MaxLength)}: add --budget-mb to stitch it in bands to a .npy --out.");
+                bool previews = parse.GetValue(png) is not null || parse.GetValue(overlay) is not null;
+                CommandLine.RequireMemory(pixels * (InMemoryBytesPerPixel + (previews ? PreviewBytesPerPixel : 0)), $"--size {sizeText} (held in memory)");
+            }
             string outPath = parse.GetValue(output)!.FullName;
             string outExtension = Path.GetExtension(outPath).ToLowerInvariant();
             if (outExtension is not (".npy" or ".tif" or ".tiff"))
@@ -71,6 +103,13 @@ internal static class StitchCommand
                 throw new ArgumentException($"{declared.FullName} is {maskSize.Height} × {maskSize.Width} (height × width) but --size is {height},{width}; they must match.");
             var predictions = NpyFile.ReadFloat32(tilesPath);
             var (n, tileHeight, tileWidth) = TileShape(predictions.Shape, tilesPath);
+            long windowHeight = (long)tileHeight * options.Factor, windowWidth = (long)tileWidth * options.Factor;
+            if (windowHeight > MaxWindowSide || windowWidth > MaxWindowSide)
+                throw new ArgumentException($"--factor {options.Factor} makes the {tileHeight} × {tileWidth} windows of {tilesPath} {windowHeight} × {windowWidth} px; a window's side is at most {MaxWindowSide}.");
+            if (options.Inner is { } side && (side > windowHeight || side > windowWidth))
+                throw new ArgumentException($"--inner {side} is larger than the {windowHeight} × {windowWidth} windows (the {tileHeight} × {tileWidth} predictions of {tilesPath} × --factor {options.Factor}).");
+            // Per core: the upsampled window being added, and the window's weights.
+            CommandLine.RequireMemory(windowHeight * windowWidth * sizeof(float) * (Environment.ProcessorCount + 1), $"--factor {options.Factor} (windows of {windowHeight} × {windowWidth} px)");
             var origins = ReadOrigins(coordsPath, n, tilesPath);
             GrayImage<byte>? fragment = null;
             if (parse.GetValue(mask) is { } maskFile)
@@ -83,15 +122,28 @@ internal static class StitchCommand
 
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             clock.Restart();
-            int? budgetMiB = parse.GetValue(budget);
+            // Every output is written under a temporary name and all are renamed at the end: an error anywhere (a NaN
+            // in a window, an unwritable --png) leaves none of them, and files already at those paths stay as they were.
+            using var outputs = new AtomicFileSet();
+            string stagedOut = outputs.Stage(outPath);
+            string? pngPath = parse.GetValue(png)?.FullName, overlayPath = parse.GetValue(overlay)?.FullName;
+            string? stagedPng = pngPath is null ? null : outputs.Stage(pngPath);
+            string? stagedOverlay = overlayPath is null ? null : outputs.Stage(overlayPath);
             if (budgetMiB is not null)
             {
-                if (budgetMiB <= 0)
-                    throw new ArgumentException($"--budget-mb {budgetMiB} must be positive.");
                 if (outExtension != ".npy" || parse.GetValue(png) is not null || parse.GetValue(overlay) is not null)
                     throw new ArgumentException("--budget-mb streams the map to a .npy --out band by band; it cannot write .tif, --png or --overlay, which need the whole map.");
+                // As BandedSlidingWindowStitcher counts it: five float32 values a pixel over three windows' height of rows.
+                long needed = 5L * sizeof(float) * width * 3 * windowHeight;
+                if (((long)budgetMiB.Value << 20) < needed)
+                    throw new ArgumentException($"--budget-mb {budgetMiB} cannot hold bands of one window ({windowHeight} rows) over the {width} columns of --size {sizeText}; give at least --budget-mb {(needed + (1 << 20) - 1) >> 20}.");
+                // The map goes to disk whole: refuse one the disk cannot hold rather than fill it and fail at the end.
+                long fileBytes = (long)height * width * sizeof(float);
+                long free = new DriveInfo(Path.GetPathRoot(outPath)!).AvailableFreeSpace;
+                if (fileBytes > free)
+                    throw new ArgumentException($"--size {sizeText} makes a {CommandLine.Bytes(fileBytes)} --out {outPath}, but its disk has {CommandLine.Bytes(free)} free.");
                 var fragmentPixels = fragment?.Pixels;
-                using var banded = new BandedSlidingWindowStitcher(outPath, height, width, tileHeight, tileWidth, (long)budgetMiB.Value << 20, options,
+                using var banded = new BandedSlidingWindowStitcher(stagedOut, height, width, tileHeight, tileWidth, (long)budgetMiB.Value << 20, options,
                     fragmentPixels is null ? null : (first, rows) => fragmentPixels.AsSpan(first * width, rows.Length).CopyTo(rows), compute);
                 AddAll(parse, predictions.Data, origins, n, tileHeight * tileWidth, banded.Add, tilesPath, tileWidth);
                 banded.Complete();
@@ -107,13 +159,12 @@ internal static class StitchCommand
 
             clock.Restart();
             if (map is not null)
-                MapFile.WriteProbabilities(outPath, map);
-            string? pngPath = parse.GetValue(png)?.FullName;
-            if (pngPath is not null && map is not null)
-                PngImage.WriteProbabilityMap(pngPath, map.Pixels, width, height);
-            string? overlayPath = parse.GetValue(overlay)?.FullName;
-            if (overlayPath is not null && map is not null)
-                WriteOverlay(overlayPath, map, parse.GetValue(background)?.FullName, parse.GetValue(overlayThreshold));
+                MapFile.WriteProbabilities(stagedOut, map);
+            if (stagedPng is not null && map is not null)
+                PngImage.WriteProbabilityMap(stagedPng, map.Pixels, width, height);
+            if (stagedOverlay is not null && map is not null)
+                WriteOverlay(stagedOverlay, map, parse.GetValue(background)?.FullName, overlayAt);
+            outputs.Commit();
             double writeSeconds = clock.Elapsed.TotalSeconds;
 
             if (parse.GetValue(json))

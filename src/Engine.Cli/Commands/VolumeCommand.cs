@@ -97,6 +97,11 @@ internal static class VolumeCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            // Every number is checked before a byte of the volume is read.
+            int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
+            int batchSize = Positive(parse.GetValue(batch), "--batch");
+            int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
+            long memory = Bytes(parse.GetValue(budget)!);
             var clock = Stopwatch.StartNew();
             using var volume = Open(parse.GetValue(source)!, parse.GetValue(slices));
             string maskPath = parse.GetValue(mask)!.FullName;
@@ -105,7 +110,6 @@ internal static class VolumeCommand
             var fragment = MapFile.ReadMask(maskPath);
             if (fragment.Width != volume.Width || fragment.Height != volume.Height)
                 throw new InvalidDataException($"{maskPath} is {fragment.Width}×{fragment.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
-            int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
             var keep = parse.GetValue(rule) switch
             {
                 "any" => TileKeepRule.AnyMasked,
@@ -115,12 +119,13 @@ internal static class VolumeCommand
             var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             using var chunks = parse.GetValue(cache) is { } folder ? OpenCache(parse, volume, folder.FullName) : null;
-            long memory = Bytes(parse.GetValue(budget)!);
             // The budget covers everything the command holds, not only the tiler's buffers: the mask and the grid too.
             long held = fragment.Pixels.Length + (long)grid.Count * 2 * sizeof(int);
+            if (held >= memory)
+                throw new ArgumentException($"--memory {parse.GetValue(budget)} is too small: the mask and the tile grid alone take {CommandLine.Count(held)} bytes.");
             var options = new VolumeTilerOptions
             {
-                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                BatchSize = batchSize,
                 Scale = parse.GetValue(scale) switch
                 {
                     "raw" => TileScale.Raw,
@@ -133,12 +138,24 @@ internal static class VolumeCommand
                 Compute = compute,
                 Cache = chunks,
             };
-            var tiler = new VolumeTiler(volume, grid, options);
-            int? max = parse.GetValue(limit) is { } n ? Positive(n, "--limit") : null;
+            VolumeTiler tiler;
+            try
+            {
+                tiler = new VolumeTiler(volume, grid, options);
+            }
+            catch (ArgumentException e)
+            {
+                // The tiler's message gives the bytes; the flags are what the user can change.
+                throw new ArgumentException($"--memory {parse.GetValue(budget)}, --tile {side}, --batch {batchSize}: {CommandLine.UserMessage(e)}", e);
+            }
             int total = Math.Min(grid.Count, max ?? int.MaxValue);
 
-            using var tilesFile = parse.GetValue(output) is { } o ? new NpyWriter<float>(o.FullName, [volume.SliceCount, side, side]) : null;
-            using var coordsFile = parse.GetValue(coords) is { } c ? new NpyWriter<int>(c.FullName, [2]) : null;
+            // Both arrays are written under temporary names and renamed together at the end: a slice that fails to
+            // decode halfway leaves neither (nor a header-only .npy), and files already at --out/--coords stay.
+            using var outputs = new AtomicFileSet();
+            string? tilesPath = parse.GetValue(output)?.FullName, coordsPath = parse.GetValue(coords)?.FullName;
+            using var tilesFile = tilesPath is null ? null : new NpyWriter<float>(outputs.Stage(tilesPath), [volume.SliceCount, side, side]);
+            using var coordsFile = coordsPath is null ? null : new NpyWriter<int>(outputs.Stage(coordsPath), [2]);
             long tiles = 0;
             using (var bar = ProgressBar.Start(parse, "Tiling", total))
             {
@@ -152,6 +169,9 @@ internal static class VolumeCommand
                     }
                 }
             }
+            tilesFile?.Complete();
+            coordsFile?.Complete();
+            outputs.Commit();
             double seconds = clock.Elapsed.TotalSeconds;
             var result = new
             {
@@ -174,8 +194,8 @@ internal static class VolumeCommand
                 tilesPerSecond = tiles / seconds,
                 readMBPerSecond = tiler.BytesRead / 1e6 / seconds,
                 cache = chunks?.Directory,
-                output = tilesFile?.Path,
-                coords = coordsFile?.Path,
+                output = tilesPath,
+                coords = coordsPath,
             };
             if (parse.GetValue(json))
             {
@@ -185,10 +205,10 @@ internal static class VolumeCommand
             stdout.WriteLine($"{CommandLine.Count(tiles)} tiles of {volume.SliceCount} × {side} × {side} ({CommandLine.Count(grid.Count)} in the grid over the mask) in {seconds.ToString("F2", CultureInfo.InvariantCulture)} s: " +
                 $"{(tiles / seconds).ToString("F1", CultureInfo.InvariantCulture)} tiles/s, {(tiler.BytesRead / 1e6 / seconds).ToString("F0", CultureInfo.InvariantCulture)} MB/s read");
             stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes + held)} bytes (mask, grid, band, batches) of a {CommandLine.Count(memory)}-byte budget");
-            if (tilesFile is not null)
-                stdout.WriteLine($"tiles: {tilesFile.Path}");
-            if (coordsFile is not null)
-                stdout.WriteLine($"origins: {coordsFile.Path}");
+            if (tilesPath is not null)
+                stdout.WriteLine($"tiles: {tilesPath}");
+            if (coordsPath is not null)
+                stdout.WriteLine($"origins: {coordsPath}");
             return 0;
         }));
         return command;

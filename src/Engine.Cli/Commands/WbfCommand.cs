@@ -40,7 +40,11 @@ internal static class WbfCommand
             if (!Methods.Contains(name))
                 throw new ArgumentException($"--method {name} is not one of {string.Join(", ", Methods)}.");
             var conf = WbfConfTypeNames.Parse(parse.GetValue(confType)!);
-            double iouThreshold = parse.GetValue(iou) ?? (name is "wbf" or "nmw" ? 0.55 : 0.5);
+            double iouThreshold = CommandLine.Fraction(parse.GetValue(iou) ?? (name is "wbf" or "nmw" ? 0.55 : 0.5), "--iou-thr", "an IoU is in [0, 1]");
+            CommandLine.Fraction(parse.GetValue(skip), "--skip-box-thr", "scores below it are skipped");
+            CommandLine.Fraction(parse.GetValue(thresh), "--thresh", "soft-NMS keeps scores above it");
+            if (parse.GetValue(sigma) is var s && !(s > 0 && double.IsFinite(s)))
+                throw new ArgumentException($"--sigma {s.ToString(CultureInfo.InvariantCulture)} must be a positive number.");
             var defaultWeights = parse.GetValue(weights) is { } w ? ParseList(w, "--weights") : null;
             var (width, height) = parse.GetValue(imageSize) is { } size ? ParseSize(size) : (1.0, 1.0);
 
@@ -87,8 +91,13 @@ internal static class WbfCommand
             double fuseSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;
-            using (var file = File.Create(outPath))
-                DetectionJson.Write(file, result, isArray, width, height);
+            RequireFinite(result, inputPath, width, height);
+            // Written under a temporary name and renamed when whole: a score the JSON writer refuses halfway leaves no partial file.
+            using (var file = Engine.IO.AtomicFile.Create(outPath, 1 << 16))
+            {
+                DetectionJson.Write(file.Stream, result, isArray, width, height);
+                file.Commit();
+            }
 
             var error = parse.InvocationConfiguration.Error;
             foreach (var warning in warnings.OrderBy(x => (x.Image, x.Model, x.Box)).Take(WarningsShown))
@@ -114,6 +123,27 @@ internal static class WbfCommand
         return command;
     }
 
+    /// <summary>
+    /// JSON has no infinity or NaN: a fused score or box that overflowed (scores near 1e308 times the weights) is
+    /// named here, with its image, rather than by the JSON writer halfway through the file.
+    /// </summary>
+    private static void RequireFinite(DetectionResult result, string inputPath, double width, double height)
+    {
+        for (int image = 0; image < result.ImageCount; image++)
+        {
+            var scores = result.ImageScores(image);
+            var boxes = result.ImageBoxes(image);
+            for (int b = 0; b < scores.Length; b++)
+            {
+                bool finite = double.IsFinite(scores[b]);
+                for (int c = 0; c < 4 && finite; c++)
+                    finite = double.IsFinite(boxes[4 * b + c] * (c % 2 == 0 ? width : height));
+                if (!finite)
+                    throw new InvalidDataException($"{inputPath}: image {image}'s fused box {b} has score {scores[b].ToString(CultureInfo.InvariantCulture)} and box [{string.Join(", ", boxes.Slice(4 * b, 4).ToArray().Select(v => v.ToString(CultureInfo.InvariantCulture)))}], which JSON cannot hold: the input's scores, boxes or weights are too large.");
+            }
+        }
+    }
+
     private static void Normalize(double[] boxes, double width, double height)
     {
         if (width == 1 && height == 1)
@@ -133,7 +163,7 @@ internal static class WbfCommand
         var values = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
                 throw new ArgumentException($"{option} {text}: '{parts[i]}' is not a number.");
         }
         return values;

@@ -147,11 +147,15 @@ public static class InkInference
         long stitcherMinimum = StitcherBytesPerPixel * width * 3L * tile;
         long stitcherWhole = StitcherBytesPerPixel * width * ((long)height + 2L * tile);
         long stitcherBudget = Math.Min(Math.Max(remaining / 4, stitcherMinimum), Math.Max(stitcherWhole, stitcherMinimum));
-        System.IO.Directory.CreateDirectory(outputDirectory);
+        // The five outputs are written under temporary names and renamed together at the end: a run that fails (a
+        // NaN from a model, a corrupt slice) leaves none of them, and a previous run's files stay as they were.
+        using var outputs = new AtomicFileSet();
+        outputs.CreateFolder(outputDirectory);
         string npyPath = Path.Combine(outputDirectory, "prob.npy");
+        string stagedNpy = outputs.Stage(npyPath);
         var fragment = mask.Pixels;
         var times = new StageTimer { Setup = clock.Elapsed.TotalSeconds };
-        var tiling = StitchFragment(volume, grid, input, options, fragment, models, names, npyPath, times, progress,
+        var tiling = StitchFragment(volume, grid, input, options, fragment, models, names, stagedNpy, times, progress,
             remaining - stitcherBudget, stitcherBudget, $"after the mask and tile grid ({fixedBytes:N0}) and the stitcher's bands ({stitcherBudget:N0})");
         // The tiler keeps its band (up to most of the budget) for another enumeration, and finished bands of the
         // stitcher are garbage now: collect them before the outputs' arrays are allocated, so the two stages'
@@ -160,7 +164,7 @@ public static class InkInference
 
         // The whole map, read back: the percentile needs every value at once.
         long start = Stopwatch.GetTimestamp();
-        var map = NpyFile.ReadFloat32(npyPath).Data;
+        var map = NpyFile.ReadFloat32(stagedNpy).Data;
         double threshold = Quantile.Compute(map, options.Percentile, fragment);
         var (ink, positives) = Engine.Segmentation.Threshold.Apply(map, threshold, fragment);
         string labelsPath = Path.Combine(fragmentDirectory, "inklabels.png");
@@ -177,18 +181,30 @@ public static class InkInference
         start = Stopwatch.GetTimestamp();
         string tiffPath = Path.Combine(outputDirectory, "prob.tif"), pngPath = Path.Combine(outputDirectory, "prob.png");
         string inkPath = Path.Combine(outputDirectory, "ink.png"), overlayPath = Path.Combine(outputDirectory, "overlay.png");
+        string stagedTiff = outputs.Stage(tiffPath), stagedPng = outputs.Stage(pngPath), stagedInk = outputs.Stage(inkPath), stagedOverlay = outputs.Stage(overlayPath);
         Action[] writes =
         [
-            () => TiffImage.Write(tiffPath, map, width, height),
-            () => PngImage.WriteProbabilityMap(pngPath, map, width, height),
-            () => MapFile.WriteMask(inkPath, new GrayImage<byte>(width, height, ink)),
-            () => InkOverlay.Write(overlayPath, new GrayImage<float>(width, height, map), ink, truth),
+            () => TiffImage.Write(stagedTiff, map, width, height),
+            () => PngImage.WriteProbabilityMap(stagedPng, map, width, height),
+            () => MapFile.WriteMask(stagedInk, new GrayImage<byte>(width, height, ink)),
+            () => InkOverlay.Write(stagedOverlay, new GrayImage<float>(width, height, map), ink, truth),
         ];
         // Four independent encoders, the PNGs' deflate the slowest: at once when the budget holds all their buffers.
         if (fixedBytes + ParallelOutputBytesPerPixel * pixels <= options.MemoryBudget)
-            Parallel.Invoke(writes);
+        {
+            try
+            {
+                Parallel.Invoke(writes);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // The first writer's own error (an IOException naming its file), as the sequential path throws it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
         else
             Array.ForEach(writes, write => write());
+        outputs.Commit();
         times.Write += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
         int copies = options.Tta == InkTta.Flips ? FlipTransforms.Length : 1;

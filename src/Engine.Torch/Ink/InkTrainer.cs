@@ -21,7 +21,7 @@ public static class InkTrainer
 {
     /// <summary>Trains on <paramref name="fragments"/> and writes the model directory.</summary>
     /// <param name="fragments">Fragment directories (surface_volume/, mask.png, inklabels.png).</param>
-    /// <param name="outputDirectory">The model directory to write (created if needed); the last epoch's model goes to <c>last/</c> inside it.</param>
+    /// <param name="outputDirectory">The model directory to write (created if needed); the last epoch's model goes to <c>last/</c> inside it. Nothing is written there until the run has finished (see <see cref="StagedModelDirectory"/>): a failed run leaves it as it was.</param>
     /// <param name="options">What to train and how.</param>
     /// <param name="progress">Receives a report after every step.</param>
     /// <returns>The epochs' numbers, the losses, the best score and where the model is.</returns>
@@ -46,6 +46,8 @@ public static class InkTrainer
         TorchRuntime.EnsureLoaded();
         var clock = Stopwatch.StartNew();
         var set = InkTileSet.Load(fragments, options);
+        // Checkpoints go to a hidden folder next to the model directory and are published when the run is done.
+        using var staged = new StagedModelDirectory(outputDirectory);
         var device = cuda.is_available() ? CUDA : CPU;
 
         manual_seed(options.Seed);
@@ -106,7 +108,7 @@ public static class InkTrainer
                     best = score;
                     bestMaps = maps;
                     bestEpoch = epoch;
-                    Save(outputDirectory, ema.Model, options, score, epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, set);
+                    Save(staged.Path, ema.Model, options, score, epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, set);
                 }
             }
             var finished = new InkEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount,
@@ -116,7 +118,8 @@ public static class InkTrainer
         }
 
         var last = epochs[^1];
-        Save(validating ? Path.Combine(outputDirectory, "last") : outputDirectory, ema.Model, options, last.Validation, last.Epoch, last.Loss, set);
+        Save(validating ? Path.Combine(staged.Path, "last") : staged.Path, ema.Model, options, last.Validation, last.Epoch, last.Loss, set);
+        staged.Publish("last");
         if (!validating)
             bestEpoch = last.Epoch;
         return new InkTrainingResult(epochs, stepLosses, skipped, best, bestEpoch, outputDirectory, set.Train.Count, set.Valid.Count,

@@ -268,11 +268,13 @@ public static class NpyFile
             throw new ArgumentException($"The shape {ShapeText(shape)} for {path} holds {count} elements but data holds {data.Length}.", nameof(shape));
 
         byte[] header = Header(descr, shape);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        using var file = AtomicFile.Create(path);
+        var stream = file.Stream;
         stream.Write(header);
         int perChunk = ChunkBytes / Unsafe.SizeOf<T>();
         for (int start = 0; start < data.Length; start += perChunk)
             stream.Write(MemoryMarshal.AsBytes(data.Slice(start, Math.Min(perChunk, data.Length - start))));
+        file.Commit();
     }
 
     /// <summary>The magic, version, length and header text, exactly as numpy.save lays them out.</summary>

@@ -41,7 +41,8 @@ internal static class PngEncoder
             }
         }
 
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using var atomic = AtomicFile.Create(path, 1 << 16);
+        var file = atomic.Stream;
         file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
@@ -52,6 +53,7 @@ internal static class PngEncoder
         WriteChunk(file, "IHDR"u8, header);
         WriteChunk(file, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
         WriteChunk(file, "IEND"u8, []);
+        atomic.Commit();
     }
 
     private static void WriteChunk(Stream stream, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)

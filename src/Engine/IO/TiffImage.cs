@@ -122,7 +122,8 @@ public static class TiffImage
         int sampleBytes = Unsafe.SizeOf<T>();
         int rowBytes = checked(width * sampleBytes);
         int rowsPerStrip = Math.Clamp(StripBytes / rowBytes, 1, height);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        using var file = AtomicFile.Create(path);
+        var stream = file.Stream;
         using var errors = new LibTiffErrors();
         try
         {
@@ -156,6 +157,7 @@ public static class TiffImage
         {
             throw errors.Failure(path, $"could not be written: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
         }
+        file.Commit();
     }
 
     private static GrayImage<float> ReadFirstPage(Tiff tiff, Microsoft.Win32.SafeHandles.SafeFileHandle file, string path, LibTiffErrors errors)

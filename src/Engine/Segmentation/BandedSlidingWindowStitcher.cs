@@ -24,6 +24,7 @@ public sealed class BandedSlidingWindowStitcher : IDisposable
     /// <summary>Float32 values held per pixel of a band's extent: two accumulators in each of two live bands, plus a finished map.</summary>
     private const long FloatsPerPixel = 5;
 
+    private readonly AtomicFile _output;
     private readonly FileStream _file;
     private readonly StitchOptions _options;
     private readonly ComputeContext? _compute;
@@ -74,7 +75,9 @@ public sealed class BandedSlidingWindowStitcher : IDisposable
         BandRows = (int)Math.Min(bandRows, height);
         _compute = compute;
         _maskRows = maskRows;
-        _file = new FileStream(outputPath, FileMode.Create, FileAccess.Write, FileShare.None);
+        // Bands go to a temporary file renamed over outputPath by Complete: a failed run leaves no partial map.
+        _output = AtomicFile.Create(outputPath);
+        _file = _output.Stream;
         _file.Write(NpyFile.Header("<f4", [height, width]));
     }
 
@@ -135,7 +138,7 @@ public sealed class BandedSlidingWindowStitcher : IDisposable
         }
     }
 
-    /// <summary>Finishes and writes every remaining band (uncovered rows get the fill value) and closes the file.</summary>
+    /// <summary>Finishes and writes every remaining band (uncovered rows get the fill value) and renames the finished file to the output path.</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Complete()
     {
@@ -144,11 +147,11 @@ public sealed class BandedSlidingWindowStitcher : IDisposable
         while (RowsWritten < Height)
             FlushBand();
         _completed = true;
-        _file.Dispose();
+        _output.Commit();
     }
 
-    /// <summary>Closes the file; a map not <see cref="Complete"/>d is left incomplete.</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>Closes the file; a map not <see cref="Complete"/>d is deleted, and a file that was at the output path stays as it was.</summary>
+    public void Dispose() => _output.Dispose();
 
     /// <summary>Map rows [top, bottom) that band <paramref name="band"/>'s stitcher covers: the band with a window's height above and below.</summary>
     private (int Top, int Bottom) Extent(int band) =>

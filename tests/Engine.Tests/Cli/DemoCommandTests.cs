@@ -40,7 +40,7 @@ public class DemoCommandTests
         string folder = Path.Combine(Path.GetTempPath(), "engine-demo-epochs-" + Guid.NewGuid().ToString("N"));
         var epochs = CliRunner.Run("demo", "--epochs", "0", "--out", folder);
         Assert.Equal(1, epochs.ExitCode);
-        Assert.Contains("epochs is 0; it must be at least 1", epochs.Error);
+        Assert.Contains("--epochs 0 is outside 1 … 100000", epochs.Error);
         Assert.False(Directory.Exists(folder), "nothing is written before the options are checked");
     }
 

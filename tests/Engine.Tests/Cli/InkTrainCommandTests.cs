@@ -74,12 +74,12 @@ public sealed class InkTrainCommandTests : IDisposable
     [Theory]
     [InlineData("--slices", "abc", "\"abc\" is not FIRST..LAST")]
     [InlineData("--slices", "8..15", "fall outside")]
-    [InlineData("--tile", "48", "tile is 48")]
+    [InlineData("--tile", "48", "--tile 48 is not a multiple of 32")]
     [InlineData("--labels", "nearest", "--labels nearest is not one of area, bilinear")]
     [InlineData("--on-nan", "ignore", "--on-nan ignore is not one of stop, skip")]
     [InlineData("--groups", "3", "do not split into --groups 3")]
-    [InlineData("--fold", "4", "fold is 4")]
-    [InlineData("--epochs", "0", "epochs is 0")]
+    [InlineData("--fold", "4", "--fold 4 is outside 0 … 3 (--folds 4)")]
+    [InlineData("--epochs", "0", "--epochs 0 is outside 1 … 100000")]
     public void Bad_options_are_one_line_errors(string option, string value, string message)
     {
         var result = CliRunner.Run(Short(option, value));

@@ -95,8 +95,8 @@ public sealed class StitchCommandTests : IDisposable
         Fails("the map is written as .tif, .tiff or .npy", Args(c, _folder.File("prob.png")));
         Fails("--keep-edges needs --inner", Args(c, npy, "--keep-edges"));
         Fails("--budget-mb streams the map to a .npy --out band by band", Args(c, npy, "--budget-mb", "1", "--png", _folder.File("p.png")));
-        Fails("cannot hold bands of at least one window", ["stitch", "--tiles", Data(c.Name, "preds"), "--coords", Data(c.Name, "coords"), "--size", "29,100000", "--factor", "4", "--out", npy, "--budget-mb", "1"]);
-        Fails("--factor 0 must be a positive integer", Args(c, npy).Select(a => a == "4" ? "0" : a).ToArray());
+        Fails("--budget-mb 1 cannot hold bands of one window (12 rows) over the 100000 columns of --size 29,100000; give at least --budget-mb 69", ["stitch", "--tiles", Data(c.Name, "preds"), "--coords", Data(c.Name, "coords"), "--size", "29,100000", "--factor", "4", "--out", npy, "--budget-mb", "1"]);
+        Fails("--factor 0 is outside 1 … 65536", Args(c, npy).Select(a => a == "4" ? "0" : a).ToArray());
 
         string mask = _folder.File("mask.npy");
         NpyFile.Write(mask, new byte[12], [3, 4]);

@@ -14,6 +14,7 @@ public class NpyWriterTests
             writer.Append([1, 2, 3, 4, 5, 6]);
             writer.Append(Enumerable.Range(7, 12).Select(v => (float)v).ToArray());
             Assert.Equal(3, writer.Rows);
+            writer.Complete();
         }
         var array = NpyFile.ReadFloat32(path);
         Assert.Equal([3, 2, 3], array.Shape);
@@ -30,9 +31,34 @@ public class NpyWriterTests
         using var folder = new TempFolder();
         string path = folder.File("empty.npy");
         using (var writer = new NpyWriter<int>(path, [2]))
+        {
             Assert.Contains("not whole rows of 2", Assert.Throws<ArgumentException>(() => writer.Append([1, 2, 3])).Message);
+            writer.Complete();
+        }
         Assert.Equal([0, 2], NpyFile.ReadInt32(path).Shape);
         Assert.Throws<NotSupportedException>(() => new NpyWriter<short>(folder.File("x.npy"), [1]));
         Assert.Throws<ArgumentException>(() => new NpyWriter<float>(folder.File("y.npy"), [-1]));
+    }
+
+    [Fact]
+    public void Rows_become_the_file_only_on_Complete()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("tiles.npy");
+        File.WriteAllText(path, "old");
+        using (var writer = new NpyWriter<float>(path, [2]))
+        {
+            writer.Append([1, 2]);
+            Assert.Equal("old", File.ReadAllText(path));
+        }
+        // Disposed without Complete, as on an error: the old file stays and no temporary is left.
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(folder.Path));
+
+        string fresh = folder.File("fresh.npy");
+        using (var writer = new NpyWriter<float>(fresh, [2]))
+            writer.Append([1, 2]);
+        Assert.False(File.Exists(fresh));
+        Assert.Equal([path], Directory.GetFiles(folder.Path));
     }
 }

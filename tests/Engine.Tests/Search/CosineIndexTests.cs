@@ -162,10 +162,10 @@ public sealed class CosineIndexTests
         Assert.Equal(index.SearchIdentities(q, 3).Identities, loaded.SearchIdentities(q, 3).Identities);
 
         var bytes = File.ReadAllBytes(folder.File("a.index"));
-        bytes[20] = 2;
-        File.WriteAllBytes(folder.File("v2.index"), bytes);
-        var error = Assert.Throws<InvalidDataException>(() => CosineIndex.Load(folder.File("v2.index")));
-        Assert.Contains("format version 2", error.Message);
+        bytes[20] = 3;
+        File.WriteAllBytes(folder.File("v3.index"), bytes);
+        var error = Assert.Throws<InvalidDataException>(() => CosineIndex.Load(folder.File("v3.index")));
+        Assert.Contains("format version 3", error.Message);
         File.WriteAllBytes(folder.File("short.index"), File.ReadAllBytes(folder.File("a.index"))[..200]);
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => CosineIndex.Load(folder.File("short.index"))).Message);
         File.WriteAllText(folder.File("text.index"), "hello");

@@ -58,7 +58,7 @@ public sealed class InkCheckpointTests : IDisposable
     [InlineData("{ not json", "not valid JSON")]
     [InlineData("[1, 2]", "no JSON object")]
     [InlineData("""{"format": 1, "input": {}}""", "\"model\"")]
-    [InlineData("""{"format": 2}""", "format 2")]
+    [InlineData("""{"format": 3}""", "format 3")]
     public void A_garbled_config_is_named_with_the_problem(string json, string problem)
     {
         string path = Path.Combine(_folder.Path, InkCheckpoint.ConfigFile);

@@ -187,6 +187,18 @@ public sealed class InkInferenceTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, model));
         Assert.Contains("model 0 predicted NaN or Inf in batch 2", error.Message);
         Assert.Contains("for the tile at y ", error.Message);
+        // The stitcher had begun prob.npy: nothing of the run is left, not even the output folder it created.
+        Assert.False(Directory.Exists(_output));
+
+        // Over an earlier run's outputs: they stay byte for byte, and no temporary is left beside them.
+        using var good = new TinyInkNet(Input.Slices.Count, seed: 7);
+        Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, good);
+        var before = Directory.GetFiles(_output).ToDictionary(f => f, File.ReadAllBytes);
+        using var poisoned = new NaNAfter(new TinyInkNet(Input.Slices.Count, seed: 8), batches: 2);
+        Assert.Throws<InvalidDataException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, poisoned));
+        Assert.Equal(before.Keys.Order(), Directory.GetFiles(_output).Order());
+        foreach (var (path, bytes) in before)
+            Assert.Equal(bytes, File.ReadAllBytes(path));
     }
 
     [Fact]

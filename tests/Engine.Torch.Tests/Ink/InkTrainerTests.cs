@@ -82,6 +82,27 @@ public sealed class InkTrainerTests(TinyFragment fragment) : IClassFixture<TinyF
     }
 
     [Fact]
+    public void A_run_that_fails_after_its_best_epoch_was_saved_leaves_the_model_directory_as_it_was()
+    {
+        var options = TinyFragment.Options with { Epochs = 2, StepsPerEpoch = 4 };
+        string directory = fragment.Scratch("kept");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, InkCheckpoint.ConfigFile), "an older config");
+        File.WriteAllText(Path.Combine(directory, "notes.txt"), "a user's notes");
+        // Epoch 1 is validated and saved as the best; step 5 of epoch 2 stops the run.
+        Assert.Throws<InkNonFiniteException>(() => InkTrainer.Train([fragment.Directory], directory, options, null, poison: s => s == 5));
+        Assert.Equal(["config.json", "notes.txt"], Directory.GetFileSystemEntries(directory).Select(Path.GetFileName).Order());
+        Assert.Equal("an older config", File.ReadAllText(Path.Combine(directory, InkCheckpoint.ConfigFile)));
+        string parent = Path.GetDirectoryName(directory)!;
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(parent), e => Path.GetFileName(e).StartsWith('.'));
+
+        // A fresh path gets nothing at all.
+        string fresh = fragment.Scratch("fresh");
+        Assert.Throws<InkNonFiniteException>(() => InkTrainer.Train([fragment.Directory], fresh, options, null, poison: s => s == 5));
+        Assert.False(Directory.Exists(fresh));
+    }
+
+    [Fact]
     public void A_fragment_without_inklabels_is_named()
     {
         string copy = CopyOfFragment();
