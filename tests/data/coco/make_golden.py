@@ -4,7 +4,7 @@ Usage: /usr/bin/python3 make_golden.py PATH_TO_COCOAPI_PYTHONAPI [OUT_DIR]
 PATH_TO_COCOAPI_PYTHONAPI is the PythonAPI folder of a checkout of the public cocodataset/cocoapi project with its
 C extension built in place (`python3 setup.py build_ext --inplace`; never committed here), so box IoUs come from
 the C source's bbIou. Writes one folder per case: gt.json (COCO ground truth), dt.json (COCO results format) and
-expected.json: the 12 numbers of summarize() and, per category, AP = mean of precision[:, :, k, area all,
+summary.txt: the 12 lines summarize() prints; expected.json: the 12 numbers of summarize() and, per category, AP = mean of precision[:, :, k, area all,
 maxDets 100] over values > -1 (-1 when none), as Detectron and mmdetection report it; full float64 precision.
 """
 import contextlib
@@ -91,7 +91,8 @@ def make_case(images=10, cats=(1, 2, 3), objects=(0, 6), crowd=0.0, fp=(0, 4), m
 
 
 def evaluate(gt, dt):
-    with contextlib.redirect_stdout(io.StringIO()):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
         coco_gt = COCO()
         coco_gt.dataset = json.loads(json.dumps(gt))
         coco_gt.createIndex()
@@ -106,7 +107,8 @@ def evaluate(gt, dt):
         p = precision[:, :, k, 0, -1]
         p = p[p > -1]
         per_cat.append({"id": int(cat), "ap": float(np.mean(p)) if p.size else -1.0})
-    return {"stats": [float(s) for s in e.stats], "categories": per_cat}
+    summary = "".join(line + "\n" for line in printed.getvalue().splitlines() if line.startswith(" Average"))
+    return {"stats": [float(s) for s in e.stats], "categories": per_cat}, summary
 
 
 def boundary_case():
@@ -178,8 +180,10 @@ cases = {
 for name, (gt, dt) in cases.items():
     folder = os.path.join(out_dir, name)
     os.makedirs(folder, exist_ok=True)
-    expected = evaluate(gt, dt)
+    expected, summary = evaluate(gt, dt)
     for file, value in (("gt.json", gt), ("dt.json", dt), ("expected.json", expected)):
         with open(os.path.join(folder, file), "w") as f:
             json.dump(value, f, separators=(",", ":"))
+    with open(os.path.join(folder, "summary.txt"), "w") as f:
+        f.write(summary)
     print(name, len(gt["annotations"]), "gts", len(dt), "dts", [round(s, 4) for s in expected["stats"]])
