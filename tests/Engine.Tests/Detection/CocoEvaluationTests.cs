@@ -45,6 +45,7 @@ public sealed class CocoEvaluationTests
         Assert.Equal(12, result.Stats.Length);
         for (int s = 0; s < 12; s++)
             Assert.True(Math.Abs(stats[s] - result.Stats[s]) <= Tolerance, $"{name}: stats[{s}] ({CocoEvaluationResult.StatNames[s]}) = {result.Stats[s]:R}, pycocotools {stats[s]:R}");
+        Assert.Equal(stats, result.Stats); // and in fact to the bit
 
         var categories = expected.GetProperty("categories").EnumerateArray().ToArray();
         Assert.Equal(categories.Select(c => c.GetProperty("id").GetInt64()), result.CategoryIds);
@@ -52,6 +53,7 @@ public sealed class CocoEvaluationTests
         {
             double ap = categories[k].GetProperty("ap").GetDouble();
             Assert.True(Math.Abs(ap - result.CategoryAp[k]) <= Tolerance, $"{name}: category {result.CategoryIds[k]} AP = {result.CategoryAp[k]:R}, pycocotools {ap:R}");
+            Assert.Equal(ap, result.CategoryAp[k]);
         }
 
         // summarize()'s printed lines, character for character.
