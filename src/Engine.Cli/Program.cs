@@ -24,6 +24,7 @@ internal static class Program
             VerifyCommand.Create(),
             WbfCommand.Create(),
             DetectCommand.Create(),
+            EnsembleCommand.Create(),
             VolumeCommand.Create(),
             InkCommand.Create(),
         };

@@ -36,4 +36,21 @@ internal static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Lets <paramref name="write"/> write a temporary file beside <paramref name="path"/>, then renames it.</summary>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void WriteVia(string path, Action<string> write)
+    {
+        string temporary = path + $".tmp-{Environment.ProcessId}";
+        try
+        {
+            write(temporary);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
 }

@@ -69,6 +69,12 @@ public sealed class CocoDataset
     /// <summary>The images' ids, in the file's order.</summary>
     public long[] ImageIds { get; }
 
+    /// <summary>The images' <c>width</c> fields in pixels, parallel to <see cref="ImageIds"/> (NaN where absent); null when not given.</summary>
+    public double[]? ImageWidths { get; init; }
+
+    /// <summary>The images' <c>height</c> fields in pixels, parallel to <see cref="ImageIds"/> (NaN where absent); null when not given.</summary>
+    public double[]? ImageHeights { get; init; }
+
     /// <summary>The categories' ids, in the file's order.</summary>
     public long[] CategoryIds { get; }
 

@@ -20,10 +20,23 @@ public static class CocoJson
     /// (<c>id</c>, <c>image_id</c>, <c>category_id</c>, <c>bbox</c> of four numbers and <c>area</c> are required;
     /// <c>iscrowd</c> defaults to 0), or two annotations share an id; the message names the file and the entry.
     /// </exception>
-    public static CocoDataset ReadGroundTruth(ReadOnlySpan<byte> utf8, string source)
+    public static CocoDataset ReadGroundTruth(ReadOnlySpan<byte> utf8, string source) => Read(utf8, source, imagesOnly: false);
+
+    /// <summary>
+    /// Reads the images (ids, width, height) of a COCO file that may have no annotations or categories (a test set's
+    /// image info); annotations and categories present are read as in <see cref="ReadGroundTruth"/>.
+    /// </summary>
+    /// <param name="utf8">The file's bytes.</param>
+    /// <param name="source">The file's name, for messages.</param>
+    /// <exception cref="InvalidDataException">The JSON is malformed, there is no <c>images</c> array, or an entry is malformed; the message names the file and the entry.</exception>
+    public static CocoDataset ReadImages(ReadOnlySpan<byte> utf8, string source) => Read(utf8, source, imagesOnly: true);
+
+    private static CocoDataset Read(ReadOnlySpan<byte> utf8, string source, bool imagesOnly)
     {
         var reader = new Utf8JsonReader(utf8, Options);
         var images = new Growing<long>();
+        var widths = new Growing<double>();
+        var heights = new Growing<double>();
         var categories = new Growing<long>();
         var names = new List<string?>();
         var ids = new Growing<long>();
@@ -49,14 +62,23 @@ public static class CocoJson
                     {
                         where = $"image {images.Count}";
                         long? id = null;
+                        double width = double.NaN, height = double.NaN;
                         ReadObject(ref reader, source, where, (ref Utf8JsonReader r) =>
                         {
-                            if (!r.ValueTextEquals("id"u8))
+                            string at = $"image {images.Count}";
+                            if (r.ValueTextEquals("id"u8))
+                                id = ReadInteger(ref r, source, at, "id");
+                            else if (r.ValueTextEquals("width"u8))
+                                width = ReadNumber(ref r, source, at, "width");
+                            else if (r.ValueTextEquals("height"u8))
+                                height = ReadNumber(ref r, source, at, "height");
+                            else
                                 return false;
-                            id = ReadInteger(ref r, source, $"image {images.Count}", "id");
                             return true;
                         });
                         images.Add(id ?? throw new InvalidDataException($"{source}: {where} has no \"id\"."));
+                        widths.Add(width);
+                        heights.Add(height);
                     }
                 }
                 else if (reader.ValueTextEquals("categories"u8))
@@ -105,7 +127,9 @@ public static class CocoJson
                     reader.Skip();
                 }
             }
-            if (!sawImages || !sawCategories || !sawAnnotations)
+            if (imagesOnly && !sawImages)
+                throw new InvalidDataException($"{source}: a COCO images file needs an \"images\" array of {{\"id\", \"width\", \"height\"}}.");
+            if (!imagesOnly && (!sawImages || !sawCategories || !sawAnnotations))
                 throw new InvalidDataException($"{source}: a COCO ground truth needs \"images\", \"categories\" and \"annotations\"; "
                     + $"missing: {string.Join(", ", new[] { sawImages ? null : "images", sawCategories ? null : "categories", sawAnnotations ? null : "annotations" }.Where(s => s is not null))}.");
         }
@@ -116,7 +140,11 @@ public static class CocoJson
         try
         {
             return new CocoDataset(images.ToArray(), categories.ToArray(), ids.ToArray(), imageIds.ToArray(), categoryIds.ToArray(),
-                boxes.ToArray(), areas.ToArray(), crowd.ToArray(), names.ToArray(), source);
+                boxes.ToArray(), areas.ToArray(), crowd.ToArray(), names.ToArray(), source)
+            {
+                ImageWidths = widths.ToArray(),
+                ImageHeights = heights.ToArray(),
+            };
         }
         catch (ArgumentException e)
         {
@@ -188,6 +216,32 @@ public static class CocoJson
             throw new InvalidDataException($"{source}: malformed JSON at {where} (line {e.LineNumber + 1}): {e.Message}", e);
         }
         return new CocoDetections(imageIds.ToArray(), categoryIds.ToArray(), boxes.ToArray(), scores.ToArray(), source);
+    }
+
+    /// <summary>Writes detections in COCO results format: a JSON array of <c>{image_id, category_id, bbox: [x, y, w, h], score}</c>, numbers in their shortest round-trip form.</summary>
+    /// <param name="stream">Where to write.</param>
+    /// <param name="detections">The detections, in their order.</param>
+    public static void WriteResults(Stream stream, CocoDetections detections)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(detections);
+        using var writer = new Utf8JsonWriter(stream);
+        writer.WriteStartArray();
+        for (int d = 0; d < detections.Count; d++)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("image_id"u8, detections.ImageIds[d]);
+            writer.WriteNumber("category_id"u8, detections.CategoryIds[d]);
+            writer.WriteStartArray("bbox"u8);
+            for (int c = 0; c < 4; c++)
+                writer.WriteNumberValue(detections.Boxes[4 * d + c]);
+            writer.WriteEndArray();
+            writer.WriteNumber("score"u8, detections.Scores[d]);
+            writer.WriteEndObject();
+            if (writer.BytesPending > 1 << 16)
+                writer.Flush();
+        }
+        writer.WriteEndArray();
     }
 
     private delegate bool PropertyReader(ref Utf8JsonReader reader);
