@@ -7,6 +7,7 @@
     # PYCOCOTOOLS names that PythonAPI folder (default /tmp/cocoapi/PythonAPI).
     /usr/bin/python3 benchmarks/peers/coco_eval.py benchmarks/data/coco --make-data   # once: writes the inputs
     /usr/bin/python3 benchmarks/peers/coco_eval.py benchmarks/data/coco               # times pycocotools, prints JSON
+    /usr/bin/python3 benchmarks/peers/coco_eval.py benchmarks/data/coco --make-tune-data benchmarks/data/coco-tune
 
 The standard workload: 5,000 images x 80 categories (COCO val2017's size), about 7 objects an image (sizes from
 tiny to large, 1 % crowds), and 100 detections an image: each object found 1-2 times with jitter (sometimes with a
@@ -78,14 +79,44 @@ def version(source):
     return (found.group(1) if found else "unknown") + " (cocoapi, C extension)"
 
 
+def make_tune_data(folder, source):
+    """The tuner's workload: the first 1,000 images of the evaluation workload and three 'models', each the
+    detections with boxes moved by up to ±3 px and scores scaled by 0.5-1 (its own seed)."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(source, "gt.json")) as f:
+        gt = json.load(f)
+    with open(os.path.join(source, "dt.json")) as f:
+        dt = json.load(f)
+    keep = {img["id"] for img in gt["images"][:1000]}
+    gt["images"] = [img for img in gt["images"] if img["id"] in keep]
+    gt["annotations"] = [a for a in gt["annotations"] if a["image_id"] in keep]
+    dt = [d for d in dt if d["image_id"] in keep]
+    with open(os.path.join(folder, "gt.json"), "w") as f:
+        json.dump(gt, f, separators=(",", ":"))
+    for m in range(3):
+        rng = np.random.default_rng(SEED + 1 + m)
+        moved = rng.uniform(-3, 3, (len(dt), 4))
+        scale = rng.uniform(0.5, 1.0, len(dt))
+        out = [{"image_id": d["image_id"], "category_id": d["category_id"],
+                "bbox": [round(max(v + e, 1.0) if i >= 2 else v + e, 2) for i, (v, e) in enumerate(zip(d["bbox"], moved[j]))],
+                "score": round(d["score"] * scale[j], 5)} for j, d in enumerate(dt)]
+        with open(os.path.join(folder, f"model{m + 1}.json"), "w") as f:
+            json.dump(out, f, separators=(",", ":"))
+    print(f"wrote 1,000 images, {len(gt['annotations']):,} annotations and 3 x {len(dt):,} detections to {folder}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder")
     parser.add_argument("--make-data", action="store_true")
+    parser.add_argument("--make-tune-data", metavar="OUT", help="write the tuner's workload (3 models on 1,000 images) from FOLDER's data to OUT")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.make_data:
         make_data(args.folder)
+        return
+    if args.make_tune_data:
+        make_tune_data(args.make_tune_data, args.folder)
         return
     if not hasattr(np, "float"):
         np.float = float  # cocoapi's accumulate() still says np.float, which numpy 1.24 removed; the same type.
