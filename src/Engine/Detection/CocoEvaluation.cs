@@ -142,38 +142,52 @@ public static class CocoEvaluation
                     continue;
                 }
                 for (int t = 0; t < T; t++)
-                {
-                    var status = s.Status.AsSpan((a * T + t) * n, n);
-                    var rc = s.Recall.AsSpan(0, nd);
-                    var pr = s.Precision.AsSpan(0, nd);
-                    double tp = 0, fp = 0;
-                    for (int i = 0; i < nd; i++)
-                    {
-                        byte st = status[kept[i]];
-                        if (st == TruePositive)
-                            tp++;
-                        else if (st == FalsePositive)
-                            fp++;
-                        rc[i] = tp / npig[a];
-                        pr[i] = tp / (fp + tp + Spacing1);
-                    }
-                    recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0;
-                    for (int i = nd - 1; i > 0; i--)
-                    {
-                        if (pr[i] > pr[i - 1])
-                            pr[i - 1] = pr[i];
-                    }
-                    // np.searchsorted(rc, recThrs, side='left'): the first index whose recall is at least the threshold.
-                    int p = 0;
-                    for (int r = 0; r < R; r++)
-                    {
-                        double thr = RecallThresholds[r];
-                        while (p < nd && rc[p] < thr)
-                            p++;
-                        precision[(((t * R + r) * K + k) * A + a) * M + m] = p < nd ? pr[p] : 0;
-                    }
-                }
+                    AccumulateOne(s, s.Status.AsSpan((a * T + t) * n, n), kept, npig[a], precision, recall, t, k, K, a, m);
             }
+        }
+    }
+
+    /// <summary>
+    /// accumulate() for one category, area, maxDets and threshold. pycocotools computes recall and precision at every
+    /// detection; only true positives change them upwards, so only those are evaluated (same operations, same bits):
+    /// the first index whose recall reaches a threshold is a true positive (or index 0 for threshold 0), and the
+    /// right-to-left envelope there is the largest precision at that or a later true positive, since precision only
+    /// falls or stays between them.
+    /// </summary>
+    private static void AccumulateOne(CategoryScratch s, ReadOnlySpan<byte> status, ReadOnlySpan<int> kept, long npig,
+        double[] precision, double[] recall, int t, int k, int K, int a, int m)
+    {
+        int nd = kept.Length, events = 0;
+        var eventRecall = s.Recall;
+        var eventPrecision = s.Precision;
+        double tp = 0, fp = 0;
+        for (int i = 0; i < nd; i++)
+        {
+            byte st = status[kept[i]];
+            if (st == FalsePositive)
+                fp++;
+            else if (st == TruePositive)
+            {
+                tp++;
+                eventRecall[events] = tp / npig;
+                eventPrecision[events] = tp / (fp + tp + Spacing1);
+                events++;
+            }
+        }
+        recall[((t * K + k) * A + a) * M + m] = nd > 0 ? tp / npig : 0;
+        for (int e = events - 1; e > 0; e--)
+        {
+            if (eventPrecision[e] > eventPrecision[e - 1])
+                eventPrecision[e - 1] = eventPrecision[e];
+        }
+        // np.searchsorted(rc, recThrs, side='left'), on the true positives' recalls; none reached: 0 (also when nd = 0).
+        int p = 0;
+        for (int r = 0; r < R; r++)
+        {
+            double thr = RecallThresholds[r];
+            while (p < events && eventRecall[p] < thr)
+                p++;
+            precision[(((t * R + r) * K + k) * A + a) * M + m] = p < events ? eventPrecision[p] : 0;
         }
     }
 
