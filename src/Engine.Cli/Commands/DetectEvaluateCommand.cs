@@ -44,6 +44,7 @@ internal static class DetectEvaluateCommand
                     categories = result.CategoryIds.Length,
                     annotations = groundTruth.AnnotationCount,
                     detections = detections.Count,
+                    unknownCategoryDetections = result.UnknownCategoryDetections,
                     stats = CocoEvaluationResult.StatNames.Select((name, s) => (name, s)).ToDictionary(x => x.name, x => result.Stats[x.s]),
                     perCategory = result.CategoryIds.Select((id, k) => new { id, name = result.CategoryNames[k], ap = result.CategoryAp[k] }).ToArray(),
                     plot = plotPath,
@@ -56,6 +57,8 @@ internal static class DetectEvaluateCommand
                 stdout.Write(result.Summary());
                 stdout.WriteLine($"{CommandLine.Count(result.ImageCount)} images, {CommandLine.Count(result.CategoryIds.Length)} categories, "
                     + $"{CommandLine.Count(groundTruth.AnnotationCount)} annotations, {CommandLine.Count(detections.Count)} detections; read in {readSeconds:F3} s, evaluated in {evaluateSeconds:F3} s");
+                if (result.UnknownCategoryDetections > 0)
+                    stdout.WriteLine($"{CommandLine.Count(result.UnknownCategoryDetections)} detections of categories {gtPath} does not list were not evaluated (as in pycocotools)");
                 if (plotPath is not null)
                     stdout.WriteLine($"wrote {plotPath}");
             }

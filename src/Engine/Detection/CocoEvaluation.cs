@@ -75,7 +75,7 @@ public static class CocoEvaluation
                 EvaluateCategory(index, groundTruth, detections, k, scratch, precision, recall);
                 return scratch;
             }, _ => { });
-        return new CocoEvaluationResult(index.CategoryIds, index.CategoryNames, index.ImageIds.Length, precision, recall);
+        return new CocoEvaluationResult(index.CategoryIds, index.CategoryNames, index.ImageIds.Length, precision, recall, index.UnknownCategoryDetections);
     }
 
     private static void EvaluateCategory(CocoIndex index, CocoDataset gt, CocoDetections dt, int k, CategoryScratch s,

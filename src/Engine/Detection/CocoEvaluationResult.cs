@@ -23,8 +23,9 @@ public sealed class CocoEvaluationResult
 
     private const int T = 10, R = 101, A = 4, M = 3;
 
-    internal CocoEvaluationResult(long[] categoryIds, string?[] categoryNames, int imageCount, double[] precision, double[] recall)
+    internal CocoEvaluationResult(long[] categoryIds, string?[] categoryNames, int imageCount, double[] precision, double[] recall, int unknownCategoryDetections = 0)
     {
+        UnknownCategoryDetections = unknownCategoryDetections;
         CategoryIds = categoryIds;
         CategoryNames = categoryNames;
         ImageCount = imageCount;
@@ -55,6 +56,9 @@ public sealed class CocoEvaluationResult
 
     /// <summary>The number of evaluated images.</summary>
     public int ImageCount { get; }
+
+    /// <summary>Detections not evaluated because the ground truth does not list their category (pycocotools drops them too).</summary>
+    public int UnknownCategoryDetections { get; }
 
     /// <summary><c>eval['precision']</c>: shape (10 IoU thresholds, 101 recall thresholds, K categories, 4 area ranges, 3 maxDets), C order; −1 where there is no ground truth.</summary>
     public double[] Precision { get; }

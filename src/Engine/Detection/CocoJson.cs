@@ -148,7 +148,9 @@ public static class CocoJson
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException(e.Message[..^($" (Parameter '{e.ParamName}')".Length)], e);
+            // The dataset's checks name the file and annotation already; .NET's " (Parameter '…')" suffix is dropped.
+            int suffix = e.ParamName is null ? -1 : e.Message.IndexOf($" (Parameter '{e.ParamName}')", StringComparison.Ordinal);
+            throw new InvalidDataException(suffix < 0 ? e.Message : e.Message[..suffix], e);
         }
     }
 

@@ -38,6 +38,18 @@ public sealed class DetectEvaluateCommandTests : IDisposable
             Assert.Equal(categories[k].GetProperty("ap").GetDouble(), perCategory[k].GetProperty("ap").GetDouble(), 1e-12);
         }
         Assert.Contains(perCategory, c => c.GetProperty("ap").GetDouble() == -1);
+        Assert.Equal(0, r.Json.GetProperty("unknownCategoryDetections").GetInt32());
+    }
+
+    [Fact]
+    public void Detections_of_unlisted_categories_are_counted()
+    {
+        var r = CliRunner.Run("detect", "evaluate", "--gt", Case("dets_of_unknown_categories", "gt.json"), "--dt", Case("dets_of_unknown_categories", "dt.json"), "--json");
+        Assert.Equal(0, r.ExitCode);
+        var dt = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Case("dets_of_unknown_categories", "dt.json"))).RootElement;
+        int unknown = dt.EnumerateArray().Count(d => d.GetProperty("category_id").GetInt64() is 8 or 9);
+        Assert.True(unknown > 0);
+        Assert.Equal(unknown, r.Json.GetProperty("unknownCategoryDetections").GetInt32());
     }
 
     [Fact]
