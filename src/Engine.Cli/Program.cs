@@ -11,7 +11,7 @@ internal static class Program
     /// <summary>Parses and runs one command line; tests call this with their own writers.</summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("Engine: fast, exact hot paths for ML work in .NET: ink detection end to end (demo, ink), percentile thresholding and scoring, stitching, TIFF volumes, cosine top-k, box fusion.")
+        var root = new RootCommand("Engine: fast, exact hot paths for ML work in .NET: ink detection end to end (demo, ink), percentile thresholding and scoring, stitching, TIFF volumes, cosine top-k, box fusion, COCO evaluation.")
         {
             DemoCommand.Create(),
             QuantileCommand.Create(),
@@ -23,6 +23,8 @@ internal static class Program
             InfoCommand.Create(),
             VerifyCommand.Create(),
             WbfCommand.Create(),
+            DetectCommand.Create(),
+            EnsembleCommand.Create(),
             VolumeCommand.Create(),
             InkCommand.Create(),
         };
