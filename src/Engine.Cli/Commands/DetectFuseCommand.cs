@@ -72,7 +72,7 @@ internal static class DetectFuseCommand
             double fuseSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;
-            AtomicFile.Write(outPath, stream => CocoJson.WriteResults(stream, fused));
+            Engine.IO.AtomicFile.Write(outPath, stream => CocoJson.WriteResults(stream, fused));
             ReportWarnings(parse, warnings, input);
 
             if (parse.GetValue(json))

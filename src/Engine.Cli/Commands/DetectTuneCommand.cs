@@ -88,7 +88,7 @@ internal static class DetectTuneCommand
             double tuneSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;
-            AtomicFile.Write(outPath, stream => CocoJson.WriteResults(stream, bestFused!));
+            Engine.IO.AtomicFile.Write(outPath, stream => CocoJson.WriteResults(stream, bestFused!));
             string? plotPath = parse.GetValue(plot)?.FullName;
             if (plotPath is not null)
                 TuneHeatmap.Write(grid, scores, CocoEvaluationResult.StatNames[statIndex], plotPath);

@@ -128,9 +128,9 @@ internal static class EnsembleCommand
 
             string outPath = parse.GetValue(output)!.FullName;
             if (anyFloat64)
-                AtomicFile.WriteVia(outPath, temporary => NpyFile.Write(temporary, blend, shape));
+                NpyFile.Write(outPath, blend, shape);
             else
-                AtomicFile.WriteVia(outPath, temporary => NpyFile.Write(temporary, Array.ConvertAll(blend, v => (float)v), shape));
+                NpyFile.Write(outPath, Array.ConvertAll(blend, v => (float)v), shape);
 
             if (parse.GetValue(json))
             {

@@ -49,7 +49,7 @@ internal static class PrecisionRecallPlot
         plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
 
         byte[] png = plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
-        AtomicFile.Write(path, png);
+        Engine.IO.AtomicFile.Write(path, stream => stream.Write(png));
     }
 
     private static double Mean(double[] values) => values.Sum() / values.Length;

@@ -56,6 +56,7 @@ internal static class TuneHeatmap
         plot.Title($"COCO {metric} by fusion thresholds (best over the other settings)");
         plot.XLabel("iou_thr");
         plot.YLabel("skip_box_thr");
-        AtomicFile.Write(path, plot.GetImageBytes(Math.Max(700, 90 * ious.Length + 200), Math.Max(450, 45 * skips.Length + 200), ScottPlot.ImageFormat.Png));
+        byte[] png = plot.GetImageBytes(Math.Max(700, 90 * ious.Length + 200), Math.Max(450, 45 * skips.Length + 200), ScottPlot.ImageFormat.Png);
+        Engine.IO.AtomicFile.Write(path, stream => stream.Write(png));
     }
 }
