@@ -226,6 +226,15 @@ public class HostileInputTests
         Fails<NotSupportedException>(() => NpyFile.ReadFloat32(path), path, phrase);
     }
 
+    [Theory]
+    [InlineData("version_3_255.npy", "format version 3.255; Engine reads 1.0, 2.0 and 3.0")]
+    [InlineData("version_1_1.npy", "format version 1.1; Engine reads 1.0, 2.0 and 3.0")]
+    public void Minor_versions_numpy_refuses_are_NotSupportedExceptions(string name, string phrase)
+    {
+        string path = PathOf("npy", name);
+        Fails<NotSupportedException>(() => NpyFile.ReadFloat32(path), path, phrase);
+    }
+
     public static TheoryData<string> NpyFiles() => [.. TestData.Json("hostile", "npy", "expected.json").EnumerateObject().Select(p => p.Name)];
 
     [Theory]
