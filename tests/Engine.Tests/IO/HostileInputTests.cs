@@ -303,6 +303,7 @@ public class HostileInputTests
     [InlineData("label_fraction.json", "label 0 is 1.5")]
     [InlineData("form_feed.json", "malformed JSON")]
     [InlineData("not_an_object.json", "image 0 is not a JSON object")]
+    [InlineData("invalid_utf8_unread_key.json", "is not valid UTF-8: byte 0xAD at offset 73 (line 1)")]
     public void Corrupt_box_files_are_InvalidDataExceptions_naming_the_file_and_image(string name, string phrase)
     {
         string path = PathOf("json", name);

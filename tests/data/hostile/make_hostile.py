@@ -276,6 +276,10 @@ def make_json():
     }
     for name, text in cases.items():
         write("json", name, text.encode("utf-8"))
+    # Fuzz finding (mutation suite, "byte flip @382:69->AD"): a byte that is not UTF-8 in a key Engine never
+    # reads; Python's json refuses the file, so Engine must too.
+    write("json", "invalid_utf8_unread_key.json",
+          b'[{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0],"not\xades":1}]}]\n')
 
 
 make_png()
