@@ -56,6 +56,7 @@ public sealed class HostileTiffTests
     [InlineData("huge_length.tif", "2147483647")]
     [InlineData("fuzz_bigtiff_damaged_directory.tif", "declares 276856956 entries")]
     [InlineData("fuzz_multipage_huge_length.tif", "declares 70×2147483647 pixels")]
+    [InlineData("fuzz_duplicate_strip_byte_counts.tif", "gives tag 279 twice")]
     [InlineData("huge_ratio.tif", "more than compression 8 can hold")]
     [InlineData("deflate_adler_flipped.tif", "strip 1 (rows 8..15) does not inflate (zlib finds invalid data or a wrong checksum)")]
     [InlineData("deflate_flip_silent_779.tif", "strip 2 (rows 16..23) fails its zlib checksum")]
