@@ -9,7 +9,7 @@ set -euo pipefail
 reader=${1:?usage: fuzz/run.sh READER MINUTES}
 minutes=${2:?usage: fuzz/run.sh READER MINUTES}
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/out"
+out="${FUZZ_OUT:-$here/out}"   # FUZZ_OUT: another build folder, to rebuild while a run uses this one
 export PATH="$PATH:$HOME/.dotnet/tools"
 
 fresh=

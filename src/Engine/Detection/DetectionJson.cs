@@ -22,9 +22,10 @@ public static class DetectionJson
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
     /// <param name="isArray">True when the input was a JSON array (the output should be one too).</param>
-    /// <exception cref="InvalidDataException">The JSON is malformed or an image does not have the expected shape; the message names the image and model.</exception>
+    /// <exception cref="InvalidDataException">The file is not UTF-8, the JSON is malformed, or an image does not have the expected shape; the message names the image and model.</exception>
     public static List<ImagePredictions> Read(ReadOnlySpan<byte> utf8, string source, out bool isArray)
     {
+        RequireUtf8(utf8, source);
         var images = new List<ImagePredictions>();
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
         isArray = false;
@@ -53,6 +54,21 @@ public static class DetectionJson
             throw new InvalidDataException($"{source}: malformed JSON near image {images.Count} (line {e.LineNumber + 1}): {Engine.IO.PrintableText.Escape(e.Message, 300)}", e);
         }
         return images;
+    }
+
+    /// <summary>
+    /// Refuses a file that is not UTF-8 anywhere, as Python's json does: Utf8JsonReader checks only the strings
+    /// that are read as text, so invalid bytes in a key or value Engine skips would otherwise pass.
+    /// </summary>
+    private static void RequireUtf8(ReadOnlySpan<byte> utf8, string source)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(utf8))
+            return;
+        int at = 0;
+        while (System.Text.Rune.DecodeFromUtf8(utf8[at..], out _, out int consumed) == System.Buffers.OperationStatus.Done)
+            at += consumed;
+        int line = utf8[..at].Count((byte)'\n') + 1;
+        throw new InvalidDataException($"{source} is not valid UTF-8: byte 0x{utf8[at]:X2} at offset {at} (line {line}); JSON files must be UTF-8.");
     }
 
     /// <summary>Parses one image object.</summary>

@@ -319,6 +319,10 @@ public static class NpyFile
             2 or 3 => 4,
             _ => throw new NotSupportedException($"{path} is .npy format version {major}.{minor}; Engine reads 1.0, 2.0 and 3.0."),
         };
+        // numpy.lib.format refuses every minor version but 0 ("we only support format version (1,0), (2,0), and
+        // (3,0)"): a file numpy cannot load is not one Engine reads differently.
+        if (minor != 0)
+            throw new NotSupportedException($"{path} is .npy format version {major}.{minor}; Engine reads 1.0, 2.0 and 3.0.");
         if (stream.ReadAtLeast(prefix.Slice(8, lengthBytes), lengthBytes, throwOnEndOfStream: false) < lengthBytes)
             throw new InvalidDataException($"{path} is truncated: it ends inside the .npy header.");
         long length = lengthBytes == 2

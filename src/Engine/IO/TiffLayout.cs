@@ -119,7 +119,10 @@ internal static class TiffLayout
             long valueOffset = inlined ? -1 : big ? (long)Math.Min(reader.U64(inline), long.MaxValue) : reader.U32(inline);
             if (!inlined && (count > reader.Length / size || valueOffset > reader.Length - count * size))
                 throw new InvalidDataException($"{where} is truncated or corrupt: tag {tag}'s {count} values at offset {valueOffset} lie past the end of the {reader.Length}-byte file.");
-            tags.TryAdd(tag, new Entry(tag, type, size, count, inlined ? inline[..(big ? 8 : 4)].ToArray() : null, valueOffset));
+            // A tag given twice: these checks would see one value and LibTiff decode with the other (AFL++: a second
+            // StripByteCounts of 553 MB behind a checked one of 4 bytes, read into a buffer of that size).
+            if (!tags.TryAdd(tag, new Entry(tag, type, size, count, inlined ? inline[..(big ? 8 : 4)].ToArray() : null, valueOffset)))
+                throw new InvalidDataException($"{where} is corrupt: its directory at offset {offset} gives tag {tag} twice.");
         }
         long next = big ? (long)Math.Min(reader.U64(table.AsSpan((int)entries * entrySize)), long.MaxValue) : reader.U32(table.AsSpan((int)entries * entrySize));
 

@@ -80,7 +80,7 @@ public static class CosineIndexFile
     }
 
     /// <summary>Reads an index from <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">Not an index file, another format version, a header out of range, a length other than the header's, or (version 2) a checksum that does not match; the message names the file and the field.</exception>
+    /// <exception cref="InvalidDataException">Not an index file, another format version, a header out of range, a length other than the header's, (version 2) a checksum that does not match, or (version 1) a row that is not finite or a negative identity; the message names the file and the field.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static CosineIndex Read(string path)
     {
@@ -124,8 +124,18 @@ public static class CosineIndexFile
             int n = (int)Math.Min(chunkRows, count - first);
             var chunk = rows.AsSpan(0, n * dimension);
             stream.ReadExactly(MemoryMarshal.AsBytes(chunk));
-            index.AddStored(chunk, ids.AsSpan((int)Math.Min(first, ids.Length), ids.Length == 0 ? 0 : n),
-                identities.AsSpan((int)Math.Min(first, identities.Length), identities.Length == 0 ? 0 : n));
+            try
+            {
+                index.AddStored(chunk, ids.AsSpan((int)Math.Min(first, ids.Length), ids.Length == 0 ? 0 : n),
+                    identities.AsSpan((int)Math.Min(first, identities.Length), identities.Length == 0 ? 0 : n));
+            }
+            catch (ArgumentException e)
+            {
+                // A version-1 file has no checksum: a NaN row or a negative identity is only found here, by the
+                // checks Add makes on a caller's arrays; say which file (and which chunk) rather than which argument.
+                string reason = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+                throw new InvalidDataException($"{path} is corrupt: in the rows from {first}, {reason}", e);
+            }
         }
         return index;
     }

@@ -67,7 +67,11 @@ public sealed class TileCache : IDisposable
         CacheHeader header;
         try
         {
-            header = JsonSerializer.Deserialize<CacheHeader>(File.ReadAllText(headerPath))
+            byte[] utf8 = File.ReadAllBytes(headerPath);
+            // ReadAllText would turn bytes that are not UTF-8 into U+FFFD, which then reach the messages below.
+            if (!System.Text.Unicode.Utf8.IsValid(utf8))
+                throw new InvalidDataException($"{headerPath} is not valid UTF-8, so it is not a tile-cache header Engine wrote. Delete the cache folder to rebuild it.");
+            header = JsonSerializer.Deserialize<CacheHeader>(utf8)
                 ?? throw new InvalidDataException($"{headerPath} is empty. Delete the cache folder to rebuild it.");
         }
         catch (JsonException e)
@@ -220,11 +224,11 @@ internal sealed record CacheHeader(int Width, int Height, string SampleType, int
     public bool Matches(CacheHeader other, out string difference)
     {
         difference = (Width, Height, SampleType, BytesPerSample) != (other.Width, other.Height, other.SampleType, other.BytesPerSample)
-            ? $"{Width}×{Height} {SampleType} slices, not the volume's {other.Width}×{other.Height} {other.SampleType}"
+            ? $"{Width}×{Height} {Engine.IO.PrintableText.Escape(SampleType)} slices, not the volume's {other.Width}×{other.Height} {other.SampleType}"
             : (First, Slices) != (other.First, other.Slices)
                 ? $"slices {First}..{First + Slices - 1}, not {other.First}..{other.First + other.Slices - 1}"
                 : !Files.SequenceEqual(other.Files)
-                    ? $"another volume's slices ({Files.FirstOrDefault()} …)"
+                    ? $"another volume's slices ({Engine.IO.PrintableText.Escape(Files.FirstOrDefault() ?? "", 300)} …)"
                     : !Lengths.SequenceEqual(other.Lengths) || !Ticks.SequenceEqual(other.Ticks)
                         ? "the slices as they were before their files changed"
                         : "";

@@ -28,10 +28,16 @@ internal static partial class TiffReference
     public static (Decoded? Value, string? Rejection) Decode(byte[] file, int maxPages = MaxPages)
     {
         using var unmeasured = FuzzCampaign.Unmeasured();
+        var (screened, rejection) = Screen(file, maxPages);
+        if (rejection is not null)
+            return (null, rejection);
+        if (screened == 0)
+            return (new Decoded([], TooLarge: true), null);
         using var capture = Capture.Begin();
         try
         {
-            var pages = DecodeOrThrow(file, maxPages, out bool tooLarge);
+            var pages = DecodeOrThrow(file, screened, out bool tooLarge);
+            tooLarge |= screened < maxPages && pages.Count == screened;
             if (capture.Problems() is { } problems)
                 return (null, $"LibTiff reports: {problems}");
             return (new Decoded(pages, tooLarge), null);
@@ -44,6 +50,64 @@ internal static partial class TiffReference
         {
             return (null, $"LibTiff.NET throws {e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Walks the directories before LibTiff.NET sees them, because LibTiff.NET allocates what a directory declares
+    /// before it checks it against the file: 3.3 GB for a damaged BigTIFF directory that declares 276,856,956
+    /// entries, 4 GB and 5 s of strip tables for an ImageLength of 2^31 − 1 (the mutation suite's "hangs" at
+    /// iterations 66 and 90 were this decoder's, not Engine's). A directory whose entries run past the end of the
+    /// file is corrupt (LibTiff: "Can not read TIFF directory"); from the first page declaring more than
+    /// <see cref="MaxPageBytes"/> pixels or a tag of more than <see cref="MaxPageBytes"/> bytes, pages are too large
+    /// to decode here.
+    /// </summary>
+    /// <returns>How many pages LibTiff.NET may read (fewer than <paramref name="maxPages"/>: the rest are too large), or a rejection.</returns>
+    private static (int Pages, string? Rejection) Screen(byte[] b, int maxPages)
+    {
+        if (b.Length < 8 || !((b[0] == 'I' && b[1] == 'I') || (b[0] == 'M' && b[1] == 'M')))
+            return (maxPages, null); // LibTiff rejects it on its own, without allocating
+        bool be = b[0] == 'M';
+        bool big = Mutator.Read(b.AsSpan(2, 2), be) == 43;
+        if (big && b.Length < 16)
+            return (maxPages, null);
+        int offSize = big ? 8 : 4, countSize = big ? 8 : 2, entrySize = big ? 20 : 12;
+        long ifd = big ? Mutator.Read(b.AsSpan(8, 8), be) : Mutator.Read(b.AsSpan(4, 4), be);
+        var seen = new HashSet<long>();
+        for (int page = 0; page < Math.Min(maxPages, MaxPages); page++)
+        {
+            if (ifd <= 0 || ifd + countSize > b.Length || !seen.Add(ifd))
+                return (maxPages, null); // the end of the chain, or damage LibTiff reports without allocating
+            long n = Mutator.Read(b.AsSpan((int)ifd, countSize), be);
+            if (n < 0 || n > (b.Length - ifd - countSize) / entrySize)
+                return (0, $"directory {page} at offset {ifd} declares {n} entries, past the end of the file");
+            long width = 0, height = 0;
+            long at = ifd + countSize;
+            for (long e = 0; e < n; e++, at += entrySize)
+            {
+                int tag = (int)Mutator.Read(b.AsSpan((int)at, 2), be);
+                int type = (int)Mutator.Read(b.AsSpan((int)at + 2, 2), be);
+                long count = Mutator.Read(b.AsSpan((int)at + 4, big ? 8 : 4), be);
+                int typeSize = type switch { 3 or 8 => 2, 4 or 9 or 11 or 13 => 4, 5 or 10 or 12 or 16 or 17 or 18 => 8, _ => 1 };
+                // LibTiff.NET allocates a tag's values before it finds them past the end of the file (1.5 GB
+                // resident for a count of 268,435,476); smaller lies it reports (or tolerates) as before.
+                if (count < 0 || count > MaxPageBytes / typeSize)
+                    return (page, null);
+                if ((tag is 256 or 257) && count >= 1)
+                {
+                    int valueAt = (int)at + (big ? 12 : 8);
+                    long value = type == 3 ? Mutator.Read(b.AsSpan(valueAt, 2), be)
+                        : type == 16 && big ? Mutator.Read(b.AsSpan(valueAt, 8), be)
+                        : Mutator.Read(b.AsSpan(valueAt, 4), be);
+                    if (tag == 256) width = value; else height = value;
+                }
+            }
+            if (width > 0 && height > 0 && width > MaxPageBytes / height)
+                return (page, null);
+            if (at + offSize > b.Length)
+                return (maxPages, null);
+            ifd = Mutator.Read(b.AsSpan((int)at, offSize), be);
+        }
+        return (maxPages, null);
     }
 
     private static List<Page> DecodeOrThrow(byte[] file, int maxPages, out bool tooLarge)

@@ -226,6 +226,15 @@ public class HostileInputTests
         Fails<NotSupportedException>(() => NpyFile.ReadFloat32(path), path, phrase);
     }
 
+    [Theory]
+    [InlineData("version_3_255.npy", "format version 3.255; Engine reads 1.0, 2.0 and 3.0")]
+    [InlineData("version_1_1.npy", "format version 1.1; Engine reads 1.0, 2.0 and 3.0")]
+    public void Minor_versions_numpy_refuses_are_NotSupportedExceptions(string name, string phrase)
+    {
+        string path = PathOf("npy", name);
+        Fails<NotSupportedException>(() => NpyFile.ReadFloat32(path), path, phrase);
+    }
+
     public static TheoryData<string> NpyFiles() => [.. TestData.Json("hostile", "npy", "expected.json").EnumerateObject().Select(p => p.Name)];
 
     [Theory]
@@ -294,6 +303,7 @@ public class HostileInputTests
     [InlineData("label_fraction.json", "label 0 is 1.5")]
     [InlineData("form_feed.json", "malformed JSON")]
     [InlineData("not_an_object.json", "image 0 is not a JSON object")]
+    [InlineData("invalid_utf8_unread_key.json", "is not valid UTF-8: byte 0xAD at offset 73 (line 1)")]
     public void Corrupt_box_files_are_InvalidDataExceptions_naming_the_file_and_image(string name, string phrase)
     {
         string path = PathOf("json", name);

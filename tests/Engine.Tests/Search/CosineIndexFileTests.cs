@@ -45,6 +45,18 @@ public sealed class CosineIndexFileTests
         yield return ("future-version.index", With(b => b[20] = 9), "format version 9");
         yield return ("not-an-index.index", "hello"u8.ToArray(), "not a CosineIndex file");
         yield return ("empty.index", [], "not a CosineIndex file");
+        // AFL++ findings: a version-1 file (no checksum) whose row holds NaN, or whose identities hold a negative
+        // label, reached Add's ArgumentException ("embeddings row 2 holds NaN …", "identities[0] is …") without
+        // the file's name.
+        yield return ("nan-row-v1.index", With(b =>
+        {
+            AsVersion1(b).CopyTo(b, 0);
+            BitConverter.TryWriteBytes(b.AsSpan(64 + 2 * 16), float.NaN);
+        }), "row 2 holds NaN");
+        var identities = AsVersion1(valid).Concat(new byte[10 * 4]).ToArray();
+        identities[36] |= 4;
+        BitConverter.TryWriteBytes(identities.AsSpan(identities.Length - 40), -50331648);
+        yield return ("negative-identity-v1.index", identities, "identities[0] is -50331648");
     }
 
     /// <summary>The version-1 layout of the same index: no checksum, version 1.</summary>

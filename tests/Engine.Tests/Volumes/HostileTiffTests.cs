@@ -54,6 +54,9 @@ public sealed class HostileTiffTests
     [InlineData("multipage_next_past_eof.tif", "page 3")]
     [InlineData("multipage_next_garbage.tif", "page 3")]
     [InlineData("huge_length.tif", "2147483647")]
+    [InlineData("fuzz_bigtiff_damaged_directory.tif", "declares 276856956 entries")]
+    [InlineData("fuzz_multipage_huge_length.tif", "declares 70×2147483647 pixels")]
+    [InlineData("fuzz_duplicate_strip_byte_counts.tif", "gives tag 279 twice")]
     [InlineData("huge_ratio.tif", "more than compression 8 can hold")]
     [InlineData("deflate_adler_flipped.tif", "strip 1 (rows 8..15) does not inflate (zlib finds invalid data or a wrong checksum)")]
     [InlineData("deflate_flip_silent_779.tif", "strip 2 (rows 16..23) fails its zlib checksum")]
@@ -65,8 +68,11 @@ public sealed class HostileTiffTests
     [InlineData("folder_corrupt_slice", "01.tif")]
     public void Messages_name_the_page_strip_or_slice(string name, string phrase)
     {
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<InvalidDataException>(() => ReadAll(PathOf(name)));
         Assert.Contains(phrase, e.Message);
+        // Refused from the directory alone: no buffer sized by what the file declares.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 16 << 20, $"{name}: {(GC.GetAllocatedBytesForCurrentThread() - allocated) >> 20} MB allocated");
     }
 
     [Theory]

@@ -100,6 +100,29 @@ public class TileCacheTests
         Assert.DoesNotContain(e.Message, char.IsControl);
     }
 
+    [Fact]
+    public void A_header_that_is_not_UTF8_or_holds_control_characters_gives_a_printable_message()
+    {
+        // Fuzz finding (mutation suite, "chunks.json: insert 77 bytes 0xE9 @153"): bytes that are not UTF-8 in a
+        // slice path came back as U+FFFD in "holds another volume's slices (…)".
+        using var folder = new TempFolder();
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tiffcp_lzw"));
+        TileCache.Build(volume, folder.Path).Dispose();
+        string header = Path.Combine(folder.Path, "chunks.json");
+        byte[] json = File.ReadAllBytes(header);
+        int slash = json.AsSpan().IndexOf("/slices/"u8) is var i and >= 0 ? i : json.AsSpan().IndexOf("/00.tif"u8);
+        File.WriteAllBytes(header, [.. json[..(slash + 1)], .. Enumerable.Repeat((byte)0xE9, 77), .. json[(slash + 1)..]]);
+        var e = Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path));
+        Assert.Contains("chunks.json is not valid UTF-8", e.Message);
+        Assert.DoesNotContain(e.Message, c => char.IsControl(c) || c == '\uFFFD');
+
+        // Valid UTF-8 that escapes a newline into a path: the path is echoed, escaped.
+        File.WriteAllBytes(header, [.. json[..(slash + 1)], .. "\\n\\u001b"u8, .. json[(slash + 1)..]]);
+        e = Assert.Throws<InvalidDataException>(() => TileCache.Open(volume, folder.Path));
+        Assert.Contains("another volume's slices", e.Message);
+        Assert.DoesNotContain(e.Message, char.IsControl);
+    }
+
     [Theory]
     [InlineData("null", "is empty")]
     [InlineData("{\"Width\": 70}", "damaged or from an older Engine")]

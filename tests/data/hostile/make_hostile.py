@@ -191,6 +191,9 @@ def make_npy():
         "unterminated.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,", F6),
         "header_length_4gib.npy": b"\x93NUMPY\x02\x00" + struct.pack("<I", 0xFFFFFFFF) + b"{'descr'",
         "header_over_10000.npy": npy(padded("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }" + " " * 10050), F6, version=(2, 0)),
+        # Fuzz finding (mutation suite, "field minor version @7 0 -> 255"): numpy reads only minor version 0.
+        "version_3_255.npy": npy(padded("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }"), F6, version=(3, 255)),
+        "version_1_1.npy": npy(padded("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }"), F6, version=(1, 1)),
         "data_longer_than_shape.npy": npy(padded("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }"), F6),
         # Spellings numpy accepts: Engine must read them as numpy does.
         "valid_reordered.npy": npy(padded("{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}"), F6),
@@ -273,6 +276,10 @@ def make_json():
     }
     for name, text in cases.items():
         write("json", name, text.encode("utf-8"))
+    # Fuzz finding (mutation suite, "byte flip @382:69->AD"): a byte that is not UTF-8 in a key Engine never
+    # reads; Python's json refuses the file, so Engine must too.
+    write("json", "invalid_utf8_unread_key.json",
+          b'[{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0],"not\xades":1}]}]\n')
 
 
 make_png()
