@@ -63,33 +63,8 @@ internal sealed class LibTiffErrors : IDisposable
         && !warning.Contains("not sorted in ascending order", StringComparison.OrdinalIgnoreCase)
         && DataLoss.Any(d => warning.Contains(d, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>
-    /// <paramref name="text"/> with control characters and other non-printable ones written as \xNN or \uNNNN,
-    /// so that text from a file (a tag name, LibTiff quoting it) can never break a one-line message.
-    /// </summary>
-    internal static string Printable(string text)
-    {
-        if (!text.Any(IsUnprintable))
-            return text;
-        var result = new StringBuilder(text.Length + 16);
-        foreach (char c in text)
-        {
-            if (!IsUnprintable(c))
-                result.Append(c);
-            else if (c <= 0xFF)
-                result.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
-            else
-                result.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
-        }
-        return result.ToString();
-    }
-
-    private static bool IsUnprintable(char c) =>
-        char.IsControl(c) || char.IsSurrogate(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format
-            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.OtherNotAssigned;
-
     private static string Format(string method, string format, object[] args) =>
-        Printable(string.IsNullOrEmpty(method) ? Text(format, args) : $"{method}: {Text(format, args)}");
+        PrintableText.EscapeControls(string.IsNullOrEmpty(method) ? Text(format, args) : $"{method}: {Text(format, args)}");
 
     private static string Text(string format, object[] args)
     {

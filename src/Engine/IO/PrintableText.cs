@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Engine.IO;
@@ -49,4 +50,29 @@ internal static class PrintableText
         }
         return result.ToString();
     }
+
+    /// <summary>
+    /// <paramref name="text"/> with control characters and other non-printable ones written as \xNN or \uNNNN,
+    /// so that text from a file (a tag name, LibTiff quoting it) can never break a one-line message.
+    /// </summary>
+    public static string EscapeControls(string text)
+    {
+        if (!text.Any(IsUnprintable))
+            return text;
+        var result = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            if (!IsUnprintable(c))
+                result.Append(c);
+            else if (c <= 0xFF)
+                result.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            else
+                result.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+        }
+        return result.ToString();
+    }
+
+    private static bool IsUnprintable(char c) =>
+        char.IsControl(c) || char.IsSurrogate(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.OtherNotAssigned;
 }

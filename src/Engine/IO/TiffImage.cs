@@ -67,7 +67,7 @@ public static class TiffImage
         }
         catch (Exception e) when (IsLibTiffFailure(e))
         {
-            throw errors.Failure(path, $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
+            throw errors.Failure(path, $"is corrupt: LibTiff failed with {e.GetType().Name} ({PrintableText.EscapeControls(e.Message)})", e);
         }
     }
 
@@ -155,7 +155,7 @@ public static class TiffImage
         }
         catch (Exception e) when (IsLibTiffFailure(e))
         {
-            throw errors.Failure(path, $"could not be written: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
+            throw errors.Failure(path, $"could not be written: LibTiff failed with {e.GetType().Name} ({PrintableText.EscapeControls(e.Message)})", e);
         }
         file.Commit();
     }

@@ -150,7 +150,7 @@ internal sealed class TiffSlice : IDisposable
             tiff?.Dispose();
             stream.Dispose();
             if (TiffImage.IsLibTiffFailure(e))
-                throw errors.Failure(Where(path, page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
+                throw errors.Failure(Where(path, page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({PrintableText.EscapeControls(e.Message)})", e);
             throw;
         }
     }
@@ -181,7 +181,7 @@ internal sealed class TiffSlice : IDisposable
         }
         catch (Exception e) when (TiffImage.IsLibTiffFailure(e))
         {
-            throw errors.Failure(Where(Path, Info.Page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({LibTiffErrors.Printable(e.Message)})", e);
+            throw errors.Failure(Where(Path, Info.Page), $"is corrupt: LibTiff failed with {e.GetType().Name} ({PrintableText.EscapeControls(e.Message)})", e);
         }
     }
 

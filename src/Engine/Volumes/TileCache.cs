@@ -76,7 +76,7 @@ public sealed class TileCache : IDisposable
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{headerPath} is not a tile-cache header ({Engine.IO.LibTiffErrors.Printable(e.Message)}). Delete the cache folder to rebuild it.", e);
+            throw new InvalidDataException($"{headerPath} is not a tile-cache header ({Engine.IO.PrintableText.EscapeControls(e.Message)}). Delete the cache folder to rebuild it.", e);
         }
         if (!header.IsWellFormed())
             throw new InvalidDataException($"{headerPath} is damaged or from an older Engine (fields missing or out of range). Delete the cache folder to rebuild it.");
