@@ -25,6 +25,7 @@ internal static class Program
             WbfCommand.Create(),
             VolumeCommand.Create(),
             InkCommand.Create(),
+            IdentifyCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

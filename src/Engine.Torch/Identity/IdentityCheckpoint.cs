@@ -33,6 +33,20 @@ public sealed record IdentityCheckpoint(IdentityModelConfig Model, int Size, Ide
     /// <summary>The training options, as saved; null when none were.</summary>
     public JsonObject? Training { get; init; }
 
+    /// <summary>The saved training options as <see cref="IdentityTrainerOptions"/> (pseudo-label rounds retrain with them); null when none were saved.</summary>
+    /// <exception cref="InvalidDataException">They are not an identity trainer's options.</exception>
+    public IdentityTrainerOptions? TrainerOptions()
+    {
+        try
+        {
+            return Training?.Deserialize<IdentityTrainerOptions>(Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The saved training options are not an identity trainer's: {e.Message}", e);
+        }
+    }
+
     /// <summary>Writes the directory (weights first, each file under a temporary name then renamed).</summary>
     public void Save(string directory, IdentityNet net, object? training = null)
     {

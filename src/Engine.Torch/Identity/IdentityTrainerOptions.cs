@@ -32,13 +32,13 @@ public sealed record IdentityTrainerOptions
     public IdentityResize Resize { get; init; } = IdentityResize.Stretch;
 
     /// <summary>Passes over the training images.</summary>
-    public int Epochs { get; init; } = 20;
+    public int Epochs { get; init; } = 30;
 
     /// <summary>Images per optimizer step.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = 16;
 
     /// <summary>AdamW's peak learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 3e-3;
 
     /// <summary>AdamW's weight decay.</summary>
     public double WeightDecay { get; init; } = 1e-4;
