@@ -27,6 +27,7 @@ internal static class Program
             EnsembleCommand.Create(),
             VolumeCommand.Create(),
             InkCommand.Create(),
+            IdentifyCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

@@ -33,6 +33,7 @@ internal static class DemoCommand
         {
             output, size, seed, epochs, json,
         };
+        command.Subcommands.Add(DemoIdentifyCommand.Create());
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             int side = parse.GetValue(size);

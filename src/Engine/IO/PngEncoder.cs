@@ -9,7 +9,7 @@ namespace Engine.IO;
 /// stb_image_write, used before, tries all five filters on every row and runs its own deflate: 1.7 s for a
 /// 6,000 × 8,000 gray map and 4.3 s for its RGB overlay here; whole-fragment outputs are that size.
 /// </summary>
-internal static class PngEncoder
+public static class PngEncoder
 {
     /// <summary>Rows compressed per write to the zlib stream: a few MB of filtered rows at a time.</summary>
     private const int RowsPerChunk = 256;

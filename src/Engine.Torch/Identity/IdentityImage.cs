@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using StbImageSharp;
+
+namespace Engine.Torch.Identity;
+
+/// <summary>How a photo is brought to the model's square input.</summary>
+public enum IdentityResize
+{
+    /// <summary>The whole photo stretched to size × size (what most Happywhale solutions did with their crops).</summary>
+    Stretch,
+
+    /// <summary>The centred square of the photo's shorter side, scaled to size × size.</summary>
+    CenterCrop,
+}
+
+/// <summary>
+/// The per-image work: decode a PNG or JPEG (stb_image through StbImageSharp) to 8-bit RGB, resize bilinearly
+/// (pixel centres aligned, as <c>align_corners=False</c>) to the model's size, kept as bytes (3 × size × size,
+/// channel-planar) so a whole training set fits in memory; <see cref="Normalize"/> turns bytes into the model's input.
+/// </summary>
+public static class IdentityImage
+{
+    /// <summary>Mean subtracted from x / 255 for every channel.</summary>
+    public const float Mean = 0.5f;
+
+    /// <summary>Divisor after the mean: maps 0..255 to −2..2.</summary>
+    public const float Std = 0.25f;
+
+    /// <summary>Decodes a PNG or JPEG file as RGB.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image stb_image reads; the message names it.</exception>
+    public static (byte[] Rgb, int Width, int Height) Decode(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The image {path} does not exist.", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        try
+        {
+            var image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue);
+            return (image.Data, image.Width, image.Height);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path} is not a PNG or JPEG that can be decoded: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Decodes and resizes one file to 3 × size × size bytes, channel-planar.</summary>
+    public static byte[] Load(string path, int size, IdentityResize resize)
+    {
+        var (rgb, width, height) = Decode(path);
+        var output = new byte[3 * size * size];
+        Resize(rgb, width, height, size, resize, output);
+        return output;
+    }
+
+    /// <summary>Bilinear resize of interleaved RGB to channel-planar size × size bytes.</summary>
+    public static void Resize(ReadOnlySpan<byte> rgb, int width, int height, int size, IdentityResize resize, Span<byte> output)
+    {
+        if (rgb.Length != 3 * width * height)
+            throw new ArgumentException($"rgb has {rgb.Length} bytes; {width} × {height} RGB needs {3 * width * height}.", nameof(rgb));
+        if (output.Length != 3 * size * size)
+            throw new ArgumentException($"output has {output.Length} bytes; 3 × {size} × {size} needs {3 * size * size}.", nameof(output));
+        double x0 = 0, y0 = 0, w = width, h = height;
+        if (resize == IdentityResize.CenterCrop)
+        {
+            double side = Math.Min(width, height);
+            x0 = (width - side) / 2;
+            y0 = (height - side) / 2;
+            w = h = side;
+        }
+        int plane = size * size;
+        for (int y = 0; y < size; y++)
+        {
+            double sy = Math.Clamp(y0 + (y + 0.5) * h / size - 0.5, 0, height - 1);
+            int iy = (int)sy;
+            int iy1 = Math.Min(iy + 1, height - 1);
+            double fy = sy - iy;
+            for (int x = 0; x < size; x++)
+            {
+                double sx = Math.Clamp(x0 + (x + 0.5) * w / size - 0.5, 0, width - 1);
+                int ix = (int)sx;
+                int ix1 = Math.Min(ix + 1, width - 1);
+                double fx = sx - ix;
+                for (int c = 0; c < 3; c++)
+                {
+                    double top = rgb[(iy * width + ix) * 3 + c] * (1 - fx) + rgb[(iy * width + ix1) * 3 + c] * fx;
+                    double bottom = rgb[(iy1 * width + ix) * 3 + c] * (1 - fx) + rgb[(iy1 * width + ix1) * 3 + c] * fx;
+                    output[c * plane + y * size + x] = (byte)Math.Clamp(Math.Round(top * (1 - fy) + bottom * fy), 0, 255);
+                }
+            }
+        }
+    }
+
+    /// <summary>(x / 255 − <see cref="Mean"/>) / <see cref="Std"/>.</summary>
+    public static void Normalize(ReadOnlySpan<byte> pixels, Span<float> output)
+    {
+        if (output.Length != pixels.Length)
+            throw new ArgumentException($"output has {output.Length} values for {pixels.Length} pixels.", nameof(output));
+        const float scale = 1f / (255f * Std), shift = Mean / Std;
+        for (int i = 0; i < pixels.Length; i++)
+            output[i] = pixels[i] * scale - shift;
+    }
+
+    /// <summary>
+    /// Decodes and resizes every file, every core at once; the result keeps the files' order.
+    /// </summary>
+    public static byte[][] LoadAll(IReadOnlyList<string> paths, int size, IdentityResize resize)
+    {
+        var images = new byte[paths.Count][];
+        try
+        {
+            Parallel.For(0, paths.Count, i => images[i] = Load(paths[i], size, resize));
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
+        return images;
+    }
+}
+
+/// <summary>
+/// Batches of normalized images in the order given, decoded and resized on worker threads while the consumer uses
+/// the previous batch (<paramref name="prefetch"/> batches ahead, default 2): the model never waits on the files
+/// unless decoding is slower than the model.
+/// </summary>
+public sealed class IdentityLoader : IDisposable
+{
+    private readonly BlockingCollection<(int Start, float[] Data, int Count)> _ready;
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly Task _producer;
+    private long _decodeTicks;
+
+    /// <summary>Starts decoding.</summary>
+    /// <param name="paths">The image files.</param>
+    /// <param name="size">The model's input size.</param>
+    /// <param name="resize">How photos are brought to a square.</param>
+    /// <param name="batch">Images per batch.</param>
+    /// <param name="prefetch">Batches decoded ahead of the consumer.</param>
+    public IdentityLoader(IReadOnlyList<string> paths, int size, IdentityResize resize, int batch, int prefetch = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        _ready = new BlockingCollection<(int, float[], int)>(prefetch);
+        int values = 3 * size * size;
+        _producer = Task.Run(() =>
+        {
+            try
+            {
+                for (int start = 0; start < paths.Count; start += batch)
+                {
+                    int count = Math.Min(batch, paths.Count - start);
+                    var data = new float[count * values];
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    Parallel.For(0, count, i =>
+                        IdentityImage.Normalize(IdentityImage.Load(paths[start + i], size, resize), data.AsSpan(i * values, values)));
+                    Interlocked.Add(ref _decodeTicks, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+                    _ready.Add((start, data, count), _cancel.Token);
+                }
+            }
+            finally
+            {
+                _ready.CompleteAdding();
+            }
+        });
+    }
+
+    /// <summary>Seconds spent decoding, resizing and normalizing (on the loader's threads).</summary>
+    public double DecodeSeconds => (double)Interlocked.Read(ref _decodeTicks) / System.Diagnostics.Stopwatch.Frequency;
+
+    /// <summary>The batches in order: the first image's index, (count, 3, size, size) float32 values, count.</summary>
+    /// <exception cref="InvalidDataException">An image cannot be decoded (rethrown from the loader's thread).</exception>
+    public IEnumerable<(int Start, float[] Data, int Count)> Batches()
+    {
+        foreach (var item in _ready.GetConsumingEnumerable())
+            yield return item;
+        try
+        {
+            _producer.GetAwaiter().GetResult();
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _cancel.Cancel();
+        try
+        {
+            _producer.Wait();
+        }
+        catch (AggregateException)
+        {
+        }
+        _ready.Dispose();
+        _cancel.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+using Engine.Search;
+using static TorchSharp.torch;
+
+namespace Engine.Torch.Identity;
+
+/// <summary>Embedding with flip TTA: each image and its horizontal flip through the net, the two embeddings averaged and L2-normalized.</summary>
+public static class IdentityEmbedding
+{
+    /// <summary>Embeds one batch of normalized images (count × 3 × size × size values).</summary>
+    /// <exception cref="IdentityNonFiniteException">An embedding is NaN/Inf.</exception>
+    public static float[] Embed(IdentityNet net, float[] images, int count, int size, bool flipTta)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var batch = tensor(images, [count, 3, size, size]);
+        var embedding = net.forward(batch);
+        if (flipTta)
+            embedding = nn.functional.normalize(embedding + net.forward(batch.flip(3)), dim: 1);
+        if (!embedding.isfinite().all().item<bool>())
+            throw new IdentityNonFiniteException("The model's embeddings are NaN or infinite.");
+        return embedding.data<float>().ToArray();
+    }
+
+    /// <summary>Embeds images already decoded and resized (<see cref="IdentityImage.Load"/>), a batch at a time.</summary>
+    public static float[] EmbedAll(IdentityNet net, IReadOnlyList<byte[]> images, int size, int batch, bool flipTta)
+    {
+        net.eval();
+        int dimension = net.Config.EmbeddingSize, values = 3 * size * size;
+        var result = new float[images.Count * dimension];
+        for (int start = 0; start < images.Count; start += batch)
+        {
+            int count = Math.Min(batch, images.Count - start);
+            var data = new float[count * values];
+            for (int i = 0; i < count; i++)
+                IdentityImage.Normalize(images[start + i], data.AsSpan(i * values, values));
+            Embed(net, data, count, size, flipTta).CopyTo(result, start * dimension);
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// Per query, the k best distinct individuals of a gallery (each scored by its best image: <see cref="CosineIndex.SearchIdentities"/>)
+/// and the insertion of new_individual at a threshold (<see cref="IdentityRanking.InsertNewIndividual"/>).
+/// </summary>
+public sealed class IdentityRanker : IDisposable
+{
+    private readonly CosineIndex _index;
+    private readonly string[] _names;
+
+    /// <summary>Indexes the gallery.</summary>
+    /// <param name="embeddings">Row-major gallery embeddings (unit rows).</param>
+    /// <param name="dimension">Embedding length.</param>
+    /// <param name="individuals">Each gallery row's individual.</param>
+    public IdentityRanker(float[] embeddings, int dimension, IReadOnlyList<string> individuals)
+    {
+        _names = individuals.Distinct(StringComparer.Ordinal).ToArray();
+        var code = _names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        _index = new CosineIndex(dimension);
+        _index.Add(embeddings, identities: individuals.Select(n => code[n]).ToArray());
+    }
+
+    /// <summary>The individuals in the gallery.</summary>
+    public int Individuals => _names.Length;
+
+    /// <summary>The k best individuals of every query with their scores (fewer when the gallery has fewer).</summary>
+    public (string[][] Labels, float[][] Scores) Rank(ReadOnlySpan<float> queries, int k = 5)
+    {
+        var result = _index.SearchIdentities(queries, Math.Min(k, CosineIndex.MaxK));
+        var labels = new string[result.Queries][];
+        var scores = new float[result.Queries][];
+        for (int q = 0; q < result.Queries; q++)
+        {
+            int n = 0;
+            while (n < result.K && result.Identities[q * result.K + n] >= 0)
+                n++;
+            labels[q] = new string[n];
+            scores[q] = result.Scores.AsSpan(q * result.K, n).ToArray();
+            for (int i = 0; i < n; i++)
+                labels[q][i] = _names[result.Identities[q * result.K + i]];
+        }
+        return (labels, scores);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _index.Dispose();
+
+    /// <summary>The five predictions: new_individual inserted before the first individual scoring below the threshold.</summary>
+    public static string[] Predict(string[] labels, float[] scores, double threshold, int k = 5) =>
+        IdentityRanking.InsertNewIndividual<string>(labels, scores, threshold, IdentityRanking.NewIndividual, k);
+
+    /// <summary>The threshold of a query: its top individual's species' threshold when there is one, else the global one.</summary>
+    public static double ThresholdFor(string[] labels, double global, IReadOnlyDictionary<string, double> speciesThresholds,
+        IReadOnlyDictionary<string, string>? speciesOf) =>
+        labels.Length > 0 && speciesOf is not null && speciesOf.TryGetValue(labels[0], out var species)
+            && speciesThresholds.TryGetValue(species, out double t) ? t : global;
+
+    /// <summary>The thresholds a sweep tries: −0.2 to 1.0 in steps of 0.02.</summary>
+    public static double[] Candidates { get; } = Enumerable.Range(0, 61).Select(i => Math.Round(-0.2 + 0.02 * i, 2)).ToArray();
+}

@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using Engine.Torch.Ink;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Engine.Torch.Identity;
+
+/// <summary>Where training is: after every step (Validation null) and after every epoch (with its validation).</summary>
+public sealed record IdentityTrainingProgress(int Epoch, int Epochs, int Step, int Steps, double Loss, IdentityValidationScore? Validation, bool EpochDone = false);
+
+/// <summary>One epoch's summary.</summary>
+public sealed record IdentityEpoch(int Epoch, double Loss, double LearningRate, double Seconds, int Skipped, IdentityValidationScore? Validation);
+
+/// <summary>What training did and where the model is.</summary>
+public sealed record IdentityTrainingResult(IReadOnlyList<IdentityEpoch> Epochs, IReadOnlyList<float> StepLosses, int Skipped,
+    string ModelDirectory, int TrainImages, int Classes, int ValidationQueries, double Seconds, double LoadSeconds);
+
+/// <summary>
+/// Trains an <see cref="IdentityNet"/> with an <see cref="ArcFaceHead"/> (adaptive margins from the class counts)
+/// on an identity CSV and an image folder. Images are decoded and resized once (every core) and kept as bytes;
+/// each step normalizes and augments a batch on libtorch. AdamW, linear warm-up then cosine; an EMA of the weights
+/// is validated every epoch (embed the training images and the queries with flip TTA, rank with the engine's
+/// cosine index, sweep the new_individual threshold globally and per species) and the last epoch's EMA weights
+/// are saved with that epoch's thresholds. Deterministic for a seed at a fixed libtorch thread count; every loss
+/// and embedding batch is checked for NaN/Inf.
+/// </summary>
+public static class IdentityTrainer
+{
+    /// <summary>Trains and writes the model directory.</summary>
+    /// <exception cref="ArgumentException">An option is out of range, or the split leaves fewer than two individuals to train on.</exception>
+    /// <exception cref="InvalidDataException">The CSV or an image is malformed (the message names it).</exception>
+    /// <exception cref="IdentityNonFiniteException">A loss or embedding was NaN/Inf and the policy is to stop.</exception>
+    public static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
+        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null) =>
+        Train(records, images, outputDirectory, options, progress, poison: null);
+
+    internal static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
+        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress, Func<int, bool>? poison)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (records.Any(r => r.Individual is null))
+            throw new ArgumentException("Every training row needs an individual_id.", nameof(records));
+        TorchRuntime.EnsureLoaded();
+        var clock = Stopwatch.StartNew();
+        var split = IdentitySplit.Create(records, options.HoldOutIndividuals, options.HoldOutImages, options.Seed);
+        var classNames = split.Train.Select(r => r.Individual!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (classNames.Length < 2)
+            throw new ArgumentException($"Training needs at least two individuals after the hold-out; {classNames.Length} remain of {records.Count} rows.");
+        var classOf = classNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+        var labels = split.Train.Select(r => (long)classOf[r.Individual!]).ToArray();
+        var counts = new int[classNames.Length];
+        foreach (long l in labels)
+            counts[l]++;
+
+        var trainImages = IdentityImage.LoadAll(split.Train.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
+        var queryImages = IdentityImage.LoadAll(split.Queries.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
+        double loadSeconds = clock.Elapsed.TotalSeconds;
+
+        manual_seed(options.Seed);
+        var random = new Random(options.Seed);
+        using var net = new IdentityNet(options.Model);
+        using var head = new ArcFaceHead(options.Model.EmbeddingSize,
+            AdaptiveMargins.FromCounts(counts, options.MarginMin, options.MarginMax, options.MarginLambda), options.Scale, options.SubCenters);
+        using var ema = new IdentityEma(net, options.EmaDecay);
+        using var optimizer = optim.AdamW(net.parameters().Concat(head.parameters()), options.LearningRate, weight_decay: options.WeightDecay);
+
+        int batch = Math.Min(options.BatchSize, Math.Max(2, trainImages.Length));
+        int stepsPerEpoch = Math.Max(1, trainImages.Length / batch);
+        int totalSteps = options.Epochs * stepsPerEpoch;
+        var order = Enumerable.Range(0, trainImages.Length).ToArray();
+        var epochs = new List<IdentityEpoch>();
+        var stepLosses = new List<float>();
+        int step = 0, skipped = 0;
+        IdentityValidationScore? score = null;
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            random.Shuffle(order);
+            double lossSum = 0, learningRate = 0;
+            int lossCount = 0, epochSkipped = 0;
+            for (int s = 0; s < stepsPerEpoch; s++, step++)
+            {
+                learningRate = LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = learningRate;
+                var chosen = order.AsSpan(s * batch, batch).ToArray();
+                float loss = Step(net, head, optimizer, trainImages, labels, chosen, options, random, poison?.Invoke(step) == true, epoch, s);
+                stepLosses.Add(loss);
+                if (float.IsFinite(loss))
+                {
+                    ema.Update(step);
+                    lossSum += loss;
+                    lossCount++;
+                }
+                else
+                {
+                    skipped++;
+                    epochSkipped++;
+                }
+                progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, lossCount == 0 ? double.NaN : lossSum / lossCount, null));
+            }
+            RecalibrateBatchNorm(ema.Model, trainImages, options.Size, order);
+            score = split.Queries.Count > 0 ? Validate(ema.Model, trainImages, queryImages, split, options) : null;
+            var finished = new IdentityEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, learningRate, epochClock.Elapsed.TotalSeconds, epochSkipped, score);
+            epochs.Add(finished);
+            progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step, totalSteps, finished.Loss, score, EpochDone: true));
+        }
+
+        var metrics = new Dictionary<string, double>
+        {
+            ["epochs"] = options.Epochs,
+            ["loss"] = epochs[^1].Loss,
+            ["trainImages"] = trainImages.Length,
+            ["classes"] = classNames.Length,
+            ["validQueries"] = split.Queries.Count,
+        };
+        if (score is not null)
+        {
+            metrics["validMap5"] = score.Map;
+            metrics["validMap5PerSpecies"] = score.SpeciesMap;
+            metrics["validNewQueries"] = score.NewQueries;
+        }
+        new IdentityCheckpoint(options.Model, options.Size, options.Resize, score?.Threshold ?? DefaultThreshold,
+            score?.SpeciesThresholds ?? new Dictionary<string, double>(), metrics).Save(outputDirectory, ema.Model, options);
+        return new IdentityTrainingResult(epochs, stepLosses, skipped, outputDirectory, trainImages.Length, classNames.Length,
+            split.Queries.Count, clock.Elapsed.TotalSeconds, loadSeconds);
+    }
+
+    /// <summary>The threshold a model trained without a validation split gets (one Happywhale solution's tuned value).</summary>
+    public const double DefaultThreshold = 0.5;
+
+    /// <summary>Images the batch-norm statistics are re-estimated from (the first ones of the shuffled order; more changes them little).</summary>
+    private const int RecalibrationImages = 2048;
+
+    /// <summary>
+    /// "Precise BN": the embedding's identity signal is small beside the features' common part, so batch-norm running
+    /// statistics that lag the moving weights (momentum 0.1), or that belong to the raw weights rather than their EMA,
+    /// collapse every eval-mode embedding into one narrow cone (measured: mean cosine 0.99 between random images).
+    /// The statistics are reset and re-estimated as a plain average over un-augmented training images with the
+    /// weights that will be used.
+    /// </summary>
+    internal static void RecalibrateBatchNorm(IdentityNet net, byte[][] images, int size, int[] order)
+    {
+        var norms = net.modules().OfType<TorchSharp.Modules.BatchNorm>().ToArray();
+        var momenta = norms.Select(n => n.momentum).ToArray();
+        foreach (var norm in norms)
+        {
+            norm.reset_running_stats();
+            norm.momentum = null;
+        }
+        net.train();
+        int values = 3 * size * size, count = Math.Min(order.Length, RecalibrationImages);
+        const int batch = 64;
+        using (no_grad())
+        {
+            for (int start = 0; start + 1 < count; start += batch)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batch, count - start);
+                if (n < 2)
+                    break;
+                var data = new float[n * values];
+                for (int i = 0; i < n; i++)
+                    IdentityImage.Normalize(images[order[start + i]], data.AsSpan(i * values, values));
+                net.forward(tensor(data, [n, 3, size, size]));
+            }
+        }
+        for (int i = 0; i < norms.Length; i++)
+            norms[i].momentum = momenta[i];
+        net.eval();
+    }
+
+    internal static IdentityValidationScore Validate(IdentityNet model, byte[][] trainImages, byte[][] queryImages, IdentitySplit split, IdentityTrainerOptions options)
+    {
+        var gallery = IdentityEmbedding.EmbedAll(model, trainImages, options.Size, 64, flipTta: true);
+        var queries = IdentityEmbedding.EmbedAll(model, queryImages, options.Size, 64, flipTta: true);
+        using var ranker = new IdentityRanker(gallery, options.Model.EmbeddingSize, split.Train.Select(r => r.Individual!).ToArray());
+        var (labels, scores) = ranker.Rank(queries);
+        return split.Score(labels, scores);
+    }
+
+    private static float Step(IdentityNet net, ArcFaceHead head, optim.Optimizer optimizer, byte[][] images, long[] labels, int[] chosen,
+        IdentityTrainerOptions options, Random random, bool poisoned, int epoch, int step)
+    {
+        using var scope = NewDisposeScope();
+        int size = options.Size, values = 3 * size * size;
+        var data = new float[chosen.Length * values];
+        for (int i = 0; i < chosen.Length; i++)
+            IdentityImage.Normalize(images[chosen[i]], data.AsSpan(i * values, values));
+        var batch = IdentityAugmentation.Apply(tensor(data, [chosen.Length, 3, size, size]), options.Augmentation, random);
+        var target = tensor(chosen.Select(i => labels[i]).ToArray());
+        net.train();
+        head.train();
+        optimizer.zero_grad();
+        var embeddings = net.forward(batch);
+        if (poisoned)
+            embeddings = embeddings * float.NaN;
+        string? problem = !embeddings.isfinite().all().item<bool>() ? "the embeddings are" : null;
+        Tensor? loss = null;
+        if (problem is null)
+        {
+            loss = nn.functional.cross_entropy(head.forward(embeddings, target), target);
+            if (!loss.isfinite().item<bool>())
+                problem = "the loss is";
+        }
+        if (problem is not null)
+        {
+            if (!options.SkipNonFinite)
+                throw new IdentityNonFiniteException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
+            return float.NaN;
+        }
+        loss!.backward();
+        optimizer.step();
+        return loss.item<float>();
+    }
+}
+
+/// <summary>An exponential moving average of an <see cref="IdentityNet"/>'s weights (the ink trainer's ramp); batch-norm statistics are copied.</summary>
+internal sealed class IdentityEma : IDisposable
+{
+    private readonly double _decay;
+    private readonly TorchSharp.Modules.Parameter[] _source, _target;
+    private readonly Tensor[] _sourceBuffers, _targetBuffers;
+
+    public IdentityEma(IdentityNet net, double decay)
+    {
+        _decay = decay;
+        Model = new IdentityNet(net.Config);
+        Model.load_state_dict(net.state_dict());
+        Model.eval();
+        _source = net.parameters().ToArray();
+        _target = Model.parameters().ToArray();
+        _sourceBuffers = net.buffers().ToArray();
+        _targetBuffers = Model.buffers().ToArray();
+    }
+
+    public IdentityNet Model { get; }
+
+    public void Update(int step)
+    {
+        double decay = Math.Min(_decay, (1.0 + step) / (10.0 + step));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        for (int i = 0; i < _source.Length; i++)
+            _target[i].mul_(decay).add_(_source[i], alpha: 1 - decay);
+        for (int i = 0; i < _sourceBuffers.Length; i++)
+            _targetBuffers[i].copy_(_sourceBuffers[i]);
+    }
+
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>The training augmentations on a normalized batch, every random draw from the trainer's seeded <see cref="Random"/>.</summary>
+internal static class IdentityAugmentation
+{
+    public static Tensor Apply(Tensor batch, IdentityAugmentationOptions options, Random random)
+    {
+        long n = batch.shape[0], size = batch.shape[2];
+        var flip = new bool[n];
+        var theta = new float[n * 6];
+        var gain = new float[n];
+        var bias = new float[n];
+        var keep = new float[n * size * size];
+        Array.Fill(keep, 1f);
+        for (int i = 0; i < n; i++)
+        {
+            flip[i] = random.NextDouble() < options.Flip;
+            double angle = 0, shear = 0, scale = 1, tx = 0, ty = 0;
+            if (random.NextDouble() < options.Affine)
+            {
+                angle = (random.NextDouble() * 2 - 1) * Math.PI / 12;
+                shear = (random.NextDouble() * 2 - 1) * 0.15;
+                scale = 0.9 + 0.2 * random.NextDouble();
+                tx = (random.NextDouble() * 2 - 1) * 0.16;
+                ty = (random.NextDouble() * 2 - 1) * 0.16;
+            }
+            double c = Math.Cos(angle) / scale, s = Math.Sin(angle) / scale;
+            theta[i * 6 + 0] = (float)c;
+            theta[i * 6 + 1] = (float)(-s + shear);
+            theta[i * 6 + 2] = (float)tx;
+            theta[i * 6 + 3] = (float)s;
+            theta[i * 6 + 4] = (float)c;
+            theta[i * 6 + 5] = (float)ty;
+            gain[i] = 1;
+            if (random.NextDouble() < options.BrightnessContrast)
+            {
+                gain[i] = (float)(0.7 + 0.6 * random.NextDouble());
+                bias[i] = (float)((random.NextDouble() * 2 - 1) * 0.4);
+            }
+            if (random.NextDouble() < options.Cutout)
+            {
+                int h = (int)(size * (0.15 + 0.2 * random.NextDouble())), w = (int)(size * (0.15 + 0.2 * random.NextDouble()));
+                int y0 = random.Next((int)size - h + 1), x0 = random.Next((int)size - w + 1);
+                for (int y = y0; y < y0 + h; y++)
+                    Array.Fill(keep, 0f, (int)(i * size * size + y * size + x0), w);
+            }
+        }
+        var flips = tensor(flip).reshape(n, 1, 1, 1);
+        var result = where(flips, batch.flip(3), batch);
+        var grid = nn.functional.affine_grid(tensor(theta, [n, 2, 3]), [n, 3, size, size], align_corners: false);
+        result = nn.functional.grid_sample(result, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        result = result * tensor(gain).reshape(n, 1, 1, 1) + tensor(bias).reshape(n, 1, 1, 1);
+        return result * tensor(keep, [n, 1, size, size]);
+    }
+}

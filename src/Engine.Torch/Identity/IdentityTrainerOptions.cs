@@ -1,0 +1,108 @@
+namespace Engine.Torch.Identity;
+
+/// <summary>Training augmentations, each with its probability per image.</summary>
+public sealed record IdentityAugmentationOptions
+{
+    /// <summary>None at all.</summary>
+    public static IdentityAugmentationOptions None { get; } = new() { Flip = 0, Affine = 0, BrightnessContrast = 0, Cutout = 0 };
+
+    /// <summary>Probability of a horizontal flip (prediction averages each image with its flip, so the embedding should not care).</summary>
+    public double Flip { get; init; } = 0.5;
+
+    /// <summary>Probability of a rotation (±15°), shear (±0.15), scale (0.9–1.1) and translation (±8 %), bilinear, in one grid_sample.</summary>
+    public double Affine { get; init; } = 0.8;
+
+    /// <summary>Probability of a brightness (±0.4 in normalized units) and contrast (0.7–1.3) change.</summary>
+    public double BrightnessContrast { get; init; } = 0.8;
+
+    /// <summary>Probability of erasing one rectangle (15–35 % of each side) to the mean.</summary>
+    public double Cutout { get; init; } = 0.3;
+}
+
+/// <summary>How <see cref="IdentityTrainer"/> trains: model, input, schedule, head, validation split, seed.</summary>
+public sealed record IdentityTrainerOptions
+{
+    /// <summary>The embedding net's shape.</summary>
+    public IdentityModelConfig Model { get; init; } = new();
+
+    /// <summary>The model's input side in pixels.</summary>
+    public int Size { get; init; } = 64;
+
+    /// <summary>How photos become squares.</summary>
+    public IdentityResize Resize { get; init; } = IdentityResize.Stretch;
+
+    /// <summary>Passes over the training images.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Images per optimizer step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>AdamW's peak learning rate.</summary>
+    public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>AdamW's weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Fraction of the steps spent warming up linearly from 0.</summary>
+    public double Warmup { get; init; } = 0.1;
+
+    /// <summary>The cosine schedule's final learning rate as a fraction of the peak.</summary>
+    public double FinalLearningRate { get; init; } = 0.02;
+
+    /// <summary>EMA decay of the weights that are validated and saved (ramped as min(decay, (1 + t)/(10 + t))).</summary>
+    public double EmaDecay { get; init; } = 0.99;
+
+    /// <summary>ArcFace's scale s.</summary>
+    public double Scale { get; init; } = 30;
+
+    /// <summary>Margin of the commonest class (radians).</summary>
+    public double MarginMin { get; init; } = 0.20;
+
+    /// <summary>Margin of the rarest class (radians).</summary>
+    public double MarginMax { get; init; } = 0.50;
+
+    /// <summary>λ of the adaptive margins' n^(−λ).</summary>
+    public double MarginLambda { get; init; } = 0.25;
+
+    /// <summary>ArcFace sub-centres per class (1: plain ArcFace).</summary>
+    public int SubCenters { get; init; } = 1;
+
+    /// <summary>Fraction of the individuals held out whole (their images become new_individual queries).</summary>
+    public double HoldOutIndividuals { get; init; } = 0.1;
+
+    /// <summary>Fraction of the other individuals' images held out as queries (never an individual's only training image).</summary>
+    public double HoldOutImages { get; init; } = 0.1;
+
+    /// <summary>The augmentations.</summary>
+    public IdentityAugmentationOptions Augmentation { get; init; } = new();
+
+    /// <summary>Seed of the weights, the split, the order and the augmentations.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>What a NaN/Inf loss or embedding does: stop (default) or skip the step.</summary>
+    public bool SkipNonFinite { get; init; }
+
+    /// <summary>Checks every field.</summary>
+    /// <exception cref="ArgumentException">A field is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Model.Validate();
+        if (Size is < 16 or > 1024)
+            throw new ArgumentException($"size {Size} is outside 16 … 1024.", nameof(Size));
+        if (Size >> Model.Widths.Length < 1)
+            throw new ArgumentException($"size {Size} is too small for {Model.Widths.Length} stride-2 stages.", nameof(Size));
+        if (Epochs is < 1 or > 10_000)
+            throw new ArgumentException($"epochs {Epochs} is outside 1 … 10000.", nameof(Epochs));
+        if (BatchSize is < 2 or > 4096)
+            throw new ArgumentException($"batch size {BatchSize} is outside 2 … 4096 (batch norm needs two images).", nameof(BatchSize));
+        if (!(LearningRate > 0 && LearningRate < 10))
+            throw new ArgumentException($"learning rate {LearningRate} is outside (0, 10).", nameof(LearningRate));
+        if (!(Warmup >= 0 && Warmup < 1) || !(FinalLearningRate >= 0 && FinalLearningRate <= 1) || !(EmaDecay >= 0 && EmaDecay < 1) || !(WeightDecay >= 0))
+            throw new ArgumentException("warm-up must be in [0, 1), final learning rate in [0, 1], EMA decay in [0, 1), weight decay ≥ 0.", nameof(Warmup));
+        if (!(Scale > 0) || SubCenters is < 1 or > 16)
+            throw new ArgumentException($"scale {Scale} must be positive and sub-centres {SubCenters} within 1 … 16.", nameof(Scale));
+        _ = AdaptiveMargins.FromCounts([1, 2], MarginMin, MarginMax, MarginLambda);
+        if (!(HoldOutIndividuals >= 0 && HoldOutIndividuals < 1) || !(HoldOutImages >= 0 && HoldOutImages < 1))
+            throw new ArgumentException($"hold-out fractions must be in [0, 1); got individuals {HoldOutIndividuals}, images {HoldOutImages}.", nameof(HoldOutIndividuals));
+    }
+}
