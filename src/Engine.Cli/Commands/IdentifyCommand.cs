@@ -103,7 +103,7 @@ internal static class IdentifyCommand
             using var _ = net;
             var (embeddings, _, _, _) = IdentityPredictor.Embed(net, checkpoint, records.Select(r => Path.Combine(folder, r.Image)).ToArray());
             string path = Path.GetFullPath(parse.GetValue(output)!);
-            AtomicFile.Write(path, tmp => NpyFile.Write(tmp, embeddings, [records.Count, net.Config.EmbeddingSize]));
+            NpyFile.Write(path, embeddings, [records.Count, net.Config.EmbeddingSize]);
             stdout.WriteLine($"wrote {records.Count} × {net.Config.EmbeddingSize} embeddings to {path}");
             return 0;
         }));

@@ -64,8 +64,14 @@ public sealed record IdentityCheckpoint(IdentityModelConfig Model, int Size, Ide
         };
         if (training is not null)
             config["training"] = JsonSerializer.SerializeToNode(training, training.GetType(), Json);
-        AtomicFile.Write(Path.Combine(directory, WeightsFile), tmp => net.save(tmp));
-        AtomicFile.Write(Path.Combine(directory, ConfigFile), tmp => File.WriteAllText(tmp, config.ToJsonString(Json) + "\n"));
+        // Staged in this order, so renamed in it: the weights first, then the config that describes them.
+        using var outputs = new Engine.IO.AtomicFileSet();
+        outputs.CreateFolder(directory);
+        string weights = outputs.Stage(Path.Combine(directory, WeightsFile));
+        string configFile = outputs.Stage(Path.Combine(directory, ConfigFile));
+        net.save(weights);
+        File.WriteAllText(configFile, config.ToJsonString(Json) + "\n");
+        outputs.Commit();
     }
 
     /// <summary>Reads config.json.</summary>

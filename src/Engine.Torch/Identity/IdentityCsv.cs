@@ -80,7 +80,7 @@ public static class IdentityCsv
     {
         var list = records.ToList();
         bool species = list.Any(r => r.Species is not null);
-        AtomicFile.WriteAllLines(path, list.Select(r => species
+        Engine.IO.AtomicFile.WriteAllLines(path, list.Select(r => species
             ? $"{Quote(r.Image)},{Quote(r.Individual ?? "")},{Quote(r.Species ?? "")}"
             : $"{Quote(r.Image)},{Quote(r.Individual ?? "")}").Prepend(species ? "image,individual_id,species" : "image,individual_id"));
     }
@@ -121,32 +121,5 @@ public static class IdentityCsv
         }
         fields.Add(field.ToString());
         return fields;
-    }
-}
-
-/// <summary>Writes an output under a temporary name next to it and renames it into place, so a reader never sees half a file.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes the lines (each followed by "\n") to <paramref name="path"/> + ".tmp", then renames.</summary>
-    public static void WriteAllLines(string path, IEnumerable<string> lines) =>
-        Write(path, tmp => File.WriteAllText(tmp, string.Concat(lines.Select(l => l + "\n"))));
-
-    /// <summary>Calls <paramref name="write"/> with a temporary path beside <paramref name="path"/>, then moves it over <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<string> write)
-    {
-        string full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } directory)
-            Directory.CreateDirectory(directory);
-        string tmp = full + ".tmp";
-        try
-        {
-            write(tmp);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
-        }
     }
 }

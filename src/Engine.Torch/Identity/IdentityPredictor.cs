@@ -122,7 +122,9 @@ public static class IdentityPredictor
     public static double WriteSubmission(string path, IdentityPrediction prediction)
     {
         var clock = Stopwatch.StartNew();
-        AtomicFile.WriteAllLines(path, prediction.Images.Select((image, i) => $"{IdentityCsv.Quote(image)},{string.Join(' ', prediction.Predictions[i])}").Prepend("image,predictions"));
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder)
+            Directory.CreateDirectory(folder);
+        Engine.IO.AtomicFile.WriteAllLines(path, prediction.Images.Select((image, i) => $"{IdentityCsv.Quote(image)},{string.Join(' ', prediction.Predictions[i])}").Prepend("image,predictions"));
         return clock.Elapsed.TotalSeconds;
     }
 

@@ -96,8 +96,8 @@ public static class SyntheticIdentities
         Parallel.ForEach(jobs, job => PngEncoder.Write(Path.Combine(images, job.Name), Render(job.Who, options.Size, new Random(job.Seed)), options.Size, options.Size, 3));
         string trainCsv = Path.Combine(folder, "train.csv"), testCsv = Path.Combine(folder, "test.csv"), truthCsv = Path.Combine(folder, "truth.csv");
         IdentityCsv.Write(trainCsv, train);
-        AtomicFile.WriteAllLines(testCsv, testOrder.Select(t => t.Image).Prepend("image"));
-        AtomicFile.WriteAllLines(truthCsv, testOrder.Select(t => $"{t.Image},{t.Truth},{t.Species}").Prepend("image,individual_id,species"));
+        Engine.IO.AtomicFile.WriteAllLines(testCsv, testOrder.Select(t => t.Image).Prepend("image"));
+        Engine.IO.AtomicFile.WriteAllLines(truthCsv, testOrder.Select(t => $"{t.Image},{t.Truth},{t.Species}").Prepend("image,individual_id,species"));
         return new SyntheticIdentitySet(images, trainCsv, testCsv, truthCsv, train.Count, test.Count, unseenCount);
     }
 

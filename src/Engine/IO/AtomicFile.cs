@@ -63,6 +63,17 @@ public sealed class AtomicFile : IDisposable
         file.Commit();
     }
 
+    /// <summary>Writes <paramref name="lines"/>, each ending in "\n", as UTF-8 without a byte-order mark, atomically.</summary>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    /// <param name="lines">The lines.</param>
+    /// <exception cref="IOException">The file cannot be written or renamed.</exception>
+    public static void WriteAllLines(string path, IEnumerable<string> lines) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        foreach (string line in lines)
+            writer.WriteLine(line);
+    });
+
     /// <summary>
     /// A fresh hidden name in <paramref name="path"/>'s folder for a temporary stand-in of it:
     /// <c>.{name}.{random}.tmp{extension}</c>.
