@@ -63,7 +63,7 @@ public static class IdentityTrainer
         using var net = new IdentityNet(options.Model);
         using var head = new ArcFaceHead(options.Model.EmbeddingSize,
             AdaptiveMargins.FromCounts(counts, options.MarginMin, options.MarginMax, options.MarginLambda), options.Scale, options.SubCenters);
-        using var ema = new IdentityEma(net, options.EmaDecay);
+        using var ema = new ModelEma<IdentityNet>(net, new IdentityNet(net.Config), options.EmaDecay);
         using var optimizer = optim.AdamW(net.parameters().Concat(head.parameters()), options.LearningRate, weight_decay: options.WeightDecay);
 
         int batch = Math.Min(options.BatchSize, Math.Max(2, trainImages.Length));
@@ -215,41 +215,6 @@ public static class IdentityTrainer
         optimizer.step();
         return loss.item<float>();
     }
-}
-
-/// <summary>An exponential moving average of an <see cref="IdentityNet"/>'s weights (the ink trainer's ramp); batch-norm statistics are copied.</summary>
-internal sealed class IdentityEma : IDisposable
-{
-    private readonly double _decay;
-    private readonly TorchSharp.Modules.Parameter[] _source, _target;
-    private readonly Tensor[] _sourceBuffers, _targetBuffers;
-
-    public IdentityEma(IdentityNet net, double decay)
-    {
-        _decay = decay;
-        Model = new IdentityNet(net.Config);
-        Model.load_state_dict(net.state_dict());
-        Model.eval();
-        _source = net.parameters().ToArray();
-        _target = Model.parameters().ToArray();
-        _sourceBuffers = net.buffers().ToArray();
-        _targetBuffers = Model.buffers().ToArray();
-    }
-
-    public IdentityNet Model { get; }
-
-    public void Update(int step)
-    {
-        double decay = Math.Min(_decay, (1.0 + step) / (10.0 + step));
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        for (int i = 0; i < _source.Length; i++)
-            _target[i].mul_(decay).add_(_source[i], alpha: 1 - decay);
-        for (int i = 0; i < _sourceBuffers.Length; i++)
-            _targetBuffers[i].copy_(_sourceBuffers[i]);
-    }
-
-    public void Dispose() => Model.Dispose();
 }
 
 /// <summary>The training augmentations on a normalized batch, every random draw from the trainer's seeded <see cref="Random"/>.</summary>

@@ -54,7 +54,7 @@ public static class InkTrainer
         var random = new Random(options.Seed);
         using var model = new InkModel(options.Model);
         model.to(device);
-        using var ema = new ModelEma(model, options.EmaDecay, device);
+        using var ema = new ModelEma<InkModel>(model, new InkModel(model.Config), options.EmaDecay, device);
         using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
 
         int batch = options.BatchSize;
