@@ -129,9 +129,12 @@ public static class InkInference
             throw new FileNotFoundException($"The fragment {fragmentDirectory} has no mask.png; inference runs over the fragment's mask.", maskPath);
 
         using var volume = TiffVolume.Open(Path.Combine(fragmentDirectory, "surface_volume"), input.Slices);
+        // Sizes from the headers first, so a mask or labels file declaring a huge image fails before it is decoded.
+        if (MapFile.ReadSize(maskPath) is { } declared && (declared.Width != volume.Width || declared.Height != volume.Height))
+            throw new InvalidDataException($"{maskPath} is {declared.Width}×{declared.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
+        string labelsPath = Path.Combine(fragmentDirectory, "inklabels.png");
+        MapFile.RequireSameDeclaredSize(maskPath, File.Exists(labelsPath) ? labelsPath : null);
         var mask = MapFile.ReadMask(maskPath);
-        if (mask.Width != volume.Width || mask.Height != volume.Height)
-            throw new InvalidDataException($"{maskPath} is {mask.Width}×{mask.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
         int width = volume.Width, height = volume.Height;
         var grid = TileGrid.Create(mask.Pixels, width, height, tile, stride);
         if (grid.Count == 0)
@@ -167,7 +170,6 @@ public static class InkInference
         var map = NpyFile.ReadFloat32(stagedNpy).Data;
         double threshold = Quantile.Compute(map, options.Percentile, fragment);
         var (ink, positives) = Engine.Segmentation.Threshold.Apply(map, threshold, fragment);
-        string labelsPath = Path.Combine(fragmentDirectory, "inklabels.png");
         byte[]? truth = null;
         if (File.Exists(labelsPath))
         {

@@ -76,6 +76,9 @@ internal sealed class InkTileSet
             string volume = Path.Combine(directory, "surface_volume");
             if (!System.IO.Directory.Exists(volume))
                 throw new DirectoryNotFoundException($"{directory} is not a fragment: it has no surface_volume folder of slices.");
+            // Sizes from the headers first, so a file declaring a huge image fails before either is decoded.
+            if (File.Exists(Path.Combine(directory, "mask.png")) && File.Exists(Path.Combine(directory, "inklabels.png")))
+                MapFile.RequireSameDeclaredSize(Path.Combine(directory, "mask.png"), Path.Combine(directory, "inklabels.png"));
             var mask = ReadMap(directory, "mask.png", "the fragment's mask");
             var labels = ReadMap(directory, "inklabels.png", "training needs the ink labels of every fragment");
             MapFile.RequireSameSize(mask, Path.Combine(directory, "mask.png"), labels, Path.Combine(directory, "inklabels.png"));

@@ -181,6 +181,58 @@ public sealed class InkInferenceTests : IDisposable
     }
 
     [Fact]
+    public void A_mask_declaring_a_huge_image_is_refused_from_its_header_before_it_is_decoded()
+    {
+        // A valid PNG of 30,000 × 30,000 zeros (under 1 MB on disk): decoding it would take 900 MB.
+        string maskPath = Path.Combine(_fragment.Directory, "mask.png");
+        File.WriteAllBytes(maskPath, ZeroPng(30_000, 30_000));
+        using var model = new TinyInkNet(Input.Slices.Count, seed: 7);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => Run(new InkInferenceOptions(), model));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("mask.png is 30000×30000 px", error.Message);
+        Assert.True(allocated < 64 << 20, $"{allocated:N0} bytes allocated before the error");
+        Assert.False(Directory.Exists(_output));
+    }
+
+    /// <summary>An 8-bit gray PNG of zeros, compressed as it is streamed, so the test never holds the pixels.</summary>
+    private static byte[] ZeroPng(int width, int height)
+    {
+        using var idat = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var row = new byte[width + 1];
+            for (int y = 0; y < height; y++)
+                zlib.Write(row);
+        }
+        var ihdr = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; // bit depth; colour type 0 (gray), compression, filter and interlace 0
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        Chunk(png, "IHDR", ihdr);
+        Chunk(png, "IDAT", idat.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+
+        static void Chunk(Stream png, string type, byte[] data)
+        {
+            var header = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, data.Length);
+            System.Text.Encoding.ASCII.GetBytes(type, header.AsSpan(4));
+            png.Write(header);
+            png.Write(data);
+            var crc = new System.IO.Hashing.Crc32();
+            crc.Append(header.AsSpan(4));
+            crc.Append(data);
+            var sum = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(sum, crc.GetCurrentHashAsUInt32());
+            png.Write(sum);
+        }
+    }
+
+    [Fact]
     public void A_model_that_predicts_NaN_is_stopped_naming_the_batch_and_tile()
     {
         using var model = new NaNAfter(new TinyInkNet(Input.Slices.Count, seed: 7), batches: 2);
