@@ -64,9 +64,9 @@ public sealed class IdentityNet : nn.Module<Tensor, Tensor>
         int channels = 3;
         foreach (int width in config.Widths)
         {
-            stages.Add(new Residual(channels, width, 2));
+            stages.Add(new ResidualBlock2d(channels, width, stride: 2));
             for (int i = 0; i < config.BlocksPerStage; i++)
-                stages.Add(new Residual(width, width, 1));
+                stages.Add(new ResidualBlock2d(width, width, stride: 1));
             channels = width;
         }
         backbone = nn.Sequential(stages);
@@ -92,27 +92,6 @@ public sealed class IdentityNet : nn.Module<Tensor, Tensor>
         var pooled = features.clamp(min: 1e-6).pow(p).mean([2, 3]).pow(p.reciprocal());
         var embedding = neck.forward(pooled);
         return nn.functional.normalize(embedding, p: 2, dim: 1).MoveToOuterDisposeScope();
-    }
-
-    private sealed class Residual : nn.Module<Tensor, Tensor>
-    {
-        private readonly nn.Module<Tensor, Tensor> body;
-        private readonly nn.Module<Tensor, Tensor>? shortcut;
-
-        public Residual(int input, int output, int stride) : base(nameof(Residual))
-        {
-            body = nn.Sequential(
-                nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false),
-                nn.BatchNorm2d(output),
-                nn.ReLU(inplace: true),
-                nn.Conv2d(output, output, 3, padding: 1, bias: false),
-                nn.BatchNorm2d(output));
-            if (stride != 1 || input != output)
-                shortcut = nn.Sequential(nn.Conv2d(input, output, 1, stride: stride, bias: false), nn.BatchNorm2d(output));
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x) => nn.functional.relu(body.forward(x) + (shortcut is null ? x : shortcut.forward(x)));
     }
 }
 

@@ -76,29 +76,6 @@ public sealed class InkModel : nn.Module<Tensor, Tensor>
         return head.forward(pooled).MoveToOuterDisposeScope();
     }
 
-    /// <summary>conv3×3(stride)–BN–ReLU–conv3×3–BN plus a shortcut (1 × 1 conv + BN when the shape changes), then ReLU.</summary>
-    private sealed class ResidualBlock2d : nn.Module<Tensor, Tensor>
-    {
-        private readonly nn.Module<Tensor, Tensor> body;
-        private readonly nn.Module<Tensor, Tensor>? shortcut;
-
-        public ResidualBlock2d(int input, int output, int stride) : base(nameof(ResidualBlock2d))
-        {
-            body = nn.Sequential(
-                nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false),
-                nn.BatchNorm2d(output),
-                nn.ReLU(inplace: true),
-                nn.Conv2d(output, output, 3, padding: 1, bias: false),
-                nn.BatchNorm2d(output));
-            if (stride != 1 || input != output)
-                shortcut = nn.Sequential(nn.Conv2d(input, output, 1, stride: stride, bias: false), nn.BatchNorm2d(output));
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x) =>
-            nn.functional.relu(body.forward(x) + (shortcut is null ? x : shortcut.forward(x)));
-    }
-
     /// <summary>conv3×3×3–BN–ReLU–conv3×3×3–BN plus the input, then ReLU: mixes neighbouring groups.</summary>
     private sealed class ResidualBlock3d : nn.Module<Tensor, Tensor>
     {
