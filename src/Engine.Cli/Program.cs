@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
 using Engine.Cli.Commands;
 
 namespace Engine.Cli;
@@ -28,8 +30,25 @@ internal static class Program
             VolumeCommand.Create(),
             InkCommand.Create(),
             IdentifyCommand.Create(),
+            CompletionCommand.Create(),
         };
+        foreach (var version in root.Options.OfType<VersionOption>())
+            version.Action = new PrintVersion();
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);
+    }
+
+    /// <summary>
+    /// <c>--version</c> prints Engine's version even when the entry assembly is another program's (a test host runs
+    /// <see cref="Run"/> in-process); System.CommandLine's own action would print the entry assembly's.
+    /// </summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(
+                typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion);
+            return 0;
+        }
     }
 }

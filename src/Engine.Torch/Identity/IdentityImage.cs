@@ -122,7 +122,7 @@ public static class IdentityImage
 
 /// <summary>
 /// Batches of normalized images in the order given, decoded and resized on worker threads while the consumer uses
-/// the previous batch (<paramref name="prefetch"/> batches ahead, default 2): the model never waits on the files
+/// the previous batch (a few batches ahead, default 2): the model never waits on the files
 /// unless decoding is slower than the model.
 /// </summary>
 public sealed class IdentityLoader : IDisposable

@@ -10,7 +10,7 @@ namespace Engine.Torch.Ink;
 /// <param name="Validation">The EMA weights' score on the held-out strip; null without validation.</param>
 public sealed record InkEpoch(int Epoch, double Loss, double TilesPerSecond, double Seconds, double LearningRate, int SkippedSteps, InkValidationScore? Validation);
 
-/// <summary>Progress of <see cref="InkTrainer.Train"/>, reported after every step.</summary>
+/// <summary>Progress of <see cref="InkTrainer"/>, reported after every step.</summary>
 /// <param name="Epoch">The current epoch, from 1.</param>
 /// <param name="Epochs">Epochs in all.</param>
 /// <param name="Step">Steps done in all so far.</param>
@@ -19,7 +19,7 @@ public sealed record InkEpoch(int Epoch, double Loss, double TilesPerSecond, dou
 /// <param name="Finished">The epoch's numbers when this report ends an epoch (after validation); null otherwise.</param>
 public sealed record InkTrainingProgress(int Epoch, int Epochs, int Step, int Steps, double Loss, InkEpoch? Finished);
 
-/// <summary>What <see cref="InkTrainer.Train"/> did.</summary>
+/// <summary>What <see cref="InkTrainer"/> did.</summary>
 /// <param name="Epochs">Every epoch's numbers.</param>
 /// <param name="StepLosses">Every step's loss, in order (NaN for a skipped step).</param>
 /// <param name="SkippedSteps">Steps skipped for a non-finite loss or prediction.</param>
