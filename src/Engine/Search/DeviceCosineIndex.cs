@@ -78,11 +78,16 @@ public sealed class DeviceCosineIndex : ICosineIndex
     /// <param name="embeddings">Row-major, a multiple of <see cref="Dimension"/> floats.</param>
     /// <param name="ids">One id per row, or empty to number rows by position.</param>
     /// <param name="identities">One non-negative identity label per row, or empty.</param>
-    /// <exception cref="ArgumentException">As for <see cref="CosineIndex.Add"/>; the index is then unchanged.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="CosineIndex.Add"/>, or the rows would not fit in the device's
+    /// memory; the index is then unchanged.</exception>
     public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long before = _host.Count;
+        long bytes = DeviceBytes(PanelsFor(before + (embeddings.Length + Dimension - 1) / Dimension));
+        long memory = _compute.Accelerator.MemorySize;
+        if (bytes > memory)
+            throw new ArgumentException($"{before + embeddings.Length / Dimension} rows × {Dimension} dims need {bytes >> 20} MiB of device memory for rows and ids, but the device has {memory >> 20} MiB.", nameof(embeddings));
         _host.Add(embeddings, ids, identities);
         SendNewRows(before / PanelStore.Width, before);
     }
@@ -158,6 +163,8 @@ public sealed class DeviceCosineIndex : ICosineIndex
         if (_panels is null || _panels.Length < neededFloats)
         {
             long capacityPanels = Math.Max(store.Panels, 2 * ((_panels?.Length ?? 0) / store.PanelLength));
+            if (DeviceBytes(capacityPanels) > launch.Accelerator.MemorySize)
+                capacityPanels = store.Panels;
             var panels = launch.AllocateResident<float>(Math.Max(capacityPanels, 1) * store.PanelLength);
             var ids = launch.AllocateResident<long>(Math.Max(capacityPanels, 1) * PanelStore.Width);
             if (_panels is not null && firstPanel > 0)
@@ -174,6 +181,11 @@ public sealed class DeviceCosineIndex : ICosineIndex
         if (_host.RowIds is { } rowIds)
             launch.Upload<long>(CollectionsMarshal.AsSpan(rowIds)[(int)firstRow..], _ids!.View.SubView(firstRow, rowIds.Count - firstRow));
     }
+
+    private static long PanelsFor(long rows) => (rows + PanelStore.Width - 1) / PanelStore.Width;
+
+    /// <summary>Device bytes for <paramref name="panels"/> panels of rows and their ids.</summary>
+    private long DeviceBytes(long panels) => panels * PanelStore.Width * ((long)Dimension * sizeof(float) + sizeof(long));
 
     /// <summary>Frees the device memory and the host copy.</summary>
     public void Dispose()
