@@ -28,6 +28,9 @@ public sealed class CosineIndex : ICosineIndex
     /// <summary>The largest dimension; the micro-kernel's panel of 64 rows stays within 2 MB of L2 up to here.</summary>
     public const int MaxDimension = 8192;
 
+    /// <summary>Rows an <see cref="Add"/> copies between looks at its cancellation token.</summary>
+    private const int CancellationCheckRows = 4096;
+
     private PanelStore _store;
     private List<long>? _ids;
     private List<int>? _identities;
@@ -74,14 +77,18 @@ public sealed class CosineIndex : ICosineIndex
     /// <exception cref="ArgumentException">The length is not a multiple of the dimension; a row holds NaN or ±∞ (the message names the row);
     /// with normalization a row is all zeros; ids or identities have the wrong length, an identity is negative,
     /// or the call gives ids (identities) where earlier calls did not, or the other way round.</exception>
-    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default) =>
-        AddRows(embeddings, ids, identities, Normalize);
+    /// <param name="cancellationToken">Checked every 4,096 rows; a cancelled Add throws <see cref="OperationCanceledException"/> and leaves the index as it was.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default,
+        CancellationToken cancellationToken = default) =>
+        AddRows(embeddings, ids, identities, Normalize, cancellationToken);
 
     /// <summary>Adds rows read from a saved index: stored normalized already, so not normalized again.</summary>
     internal void AddStored(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities) =>
-        AddRows(embeddings, ids, identities, normalize: false);
+        AddRows(embeddings, ids, identities, normalize: false, CancellationToken.None);
 
-    private void AddRows(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities, bool normalize)
+    private void AddRows(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities, bool normalize,
+        CancellationToken cancellationToken)
     {
         int rows = CheckRows(embeddings, "embeddings");
         if (rows == 0)
@@ -112,18 +119,24 @@ public sealed class CosineIndex : ICosineIndex
             for (int r = 0; r < rows; r++)
                 CheckNonZero(embeddings.Slice(r * Dimension, Dimension), r, "embeddings");
         }
-        if (Count == 0)
-        {
-            _ids = ids.IsEmpty ? null : [];
-            _identities = identities.IsEmpty ? null : [];
-        }
+        long before = Count;
         _store.Reserve(Count + rows);
         for (int r = 0; r < rows; r++)
         {
+            if (r % CancellationCheckRows == 0 && cancellationToken.IsCancellationRequested)
+            {
+                _store.Truncate(before);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             embeddings.Slice(r * Dimension, Dimension).CopyTo(row);
             if (normalize)
                 NormalizeRow(row);
             _store.Append(row);
+        }
+        if (before == 0)
+        {
+            _ids = ids.IsEmpty ? null : [];
+            _identities = identities.IsEmpty ? null : [];
         }
         if (_ids is not null)
             _ids.AddRange(ids);

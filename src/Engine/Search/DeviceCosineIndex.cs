@@ -80,7 +80,10 @@ public sealed class DeviceCosineIndex : ICosineIndex
     /// <param name="identities">One non-negative identity label per row, or empty.</param>
     /// <exception cref="ArgumentException">As for <see cref="CosineIndex.Add"/>, or the rows would not fit in the device's
     /// memory; the index is then unchanged.</exception>
-    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default)
+    /// <param name="cancellationToken">Stops the add before anything is sent, leaving the index as it was.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default,
+        CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long before = _host.Count;
@@ -88,7 +91,7 @@ public sealed class DeviceCosineIndex : ICosineIndex
         long memory = _compute.Accelerator.MemorySize;
         if (bytes > memory)
             throw new ArgumentException($"{before + embeddings.Length / Dimension} rows × {Dimension} dims need {bytes >> 20} MiB of device memory for rows and ids, but the device has {memory >> 20} MiB.", nameof(embeddings));
-        _host.Add(embeddings, ids, identities);
+        _host.Add(embeddings, ids, identities, cancellationToken);
         SendNewRows(before / PanelStore.Width, before);
     }
 

@@ -26,7 +26,9 @@ public interface ICosineIndex : IDisposable
     /// <param name="embeddings">Row-major, a multiple of <see cref="Dimension"/> floats.</param>
     /// <param name="ids">One id per row, or empty to number rows by position.</param>
     /// <param name="identities">One non-negative identity label per row, or empty.</param>
-    void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default);
+    /// <param name="cancellationToken">Stops the add, leaving the index as it was; it then throws <see cref="OperationCanceledException"/>.</param>
+    void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default,
+        CancellationToken cancellationToken = default);
 
     /// <summary>The k rows with the largest dot product with each query, best first; missing results are (float.MinValue, −1).</summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats.</param>

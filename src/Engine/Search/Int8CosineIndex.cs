@@ -39,8 +39,9 @@ public sealed class Int8CosineIndex : ICosineIndex
     public static Int8CosineIndex Load(string path) => new(CosineIndex.Load(path));
 
     /// <inheritdoc/>
-    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default) =>
-        _index.Add(embeddings, ids, identities);
+    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default,
+        CancellationToken cancellationToken = default) =>
+        _index.Add(embeddings, ids, identities, cancellationToken);
 
     /// <inheritdoc/>
     public SearchResult Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
