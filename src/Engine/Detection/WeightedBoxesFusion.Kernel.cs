@@ -12,21 +12,18 @@ public static partial class WeightedBoxesFusion
     /// packs the candidates into (image, label) segments, the kernel clusters every segment in its own group, and
     /// the host rescales and sorts each image's clusters with the CPU path's code.
     /// </summary>
-    private static DetectionResult FuseWithKernel(ComputeContext compute, DetectionBatch batch, double iou, double skip,
-        WbfConfType confType, bool allowsOverflow, Action<DetectionWarning>? warn, IProgress<long>? progress)
+    private static DetectionResult FuseWithKernel(ComputeContext compute, DetectionBatch batch, WeightedBoxesFusionOptions options,
+        Action<DetectionWarning>? warn, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int images = batch.ImageCount;
         var slots = new Candidate[batch.BoxCount];
         var counts = new int[images];
-        ParallelChunks.For(images, 8, () => new DetectionScratch(), (scratch, start, end) =>
+        DetectionBatchRunner.ForEachImage(batch, (scratch, i) =>
         {
-            for (int i = start; i < end; i++)
-            {
-                var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
-                counts[i] = Prefilter.ForFusion(batch, i, weights, skip, scratch, warn);
-                scratch.Candidates.AsSpan(0, counts[i]).CopyTo(slots.AsSpan(SlotOf(batch, i)));
-            }
-        }, _ => { });
+            var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
+            counts[i] = Prefilter.ForFusion(batch, i, weights, options.SkipBoxThreshold, scratch, warn);
+            scratch.Candidates.AsSpan(0, counts[i]).CopyTo(slots.AsSpan(SlotOf(batch, i)));
+        }, progress: null, cancellationToken);
 
         // Pack: image i's candidates at packed[offsets[i]..], one segment per run of a label.
         var offsets = new int[images + 1];
@@ -68,8 +65,8 @@ public static partial class WeightedBoxesFusion
                 using var countsBuffer = compute.Accelerator.Allocate1D<int>(clusterCounts.Length);
                 var kernel = compute.Kernel(K.Cluster, a => a.LoadStreamKernel<ArrayView<int>, ArrayView<double>, double, int,
                     ArrayView<double>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(K.Cluster));
-                kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, iou,
-                    confType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
+                kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, options.IouThreshold,
+                    options.ConfType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
                 compute.Accelerator.Synchronize();
                 clustersBuffer.View.CopyToCPU(clusters);
                 assignmentBuffer.View.CopyToCPU(assignment);
@@ -79,12 +76,11 @@ public static partial class WeightedBoxesFusion
 
         // Per image: the kernel's clusters into a scratch, then the CPU path's rescaling and final sort.
         var output = DetectionBatchRunner.Slots.Rent(batch.BoxCount);
-        var (boxes, scores, labels) = (output.Boxes, output.Scores, output.Labels);
-        var written = new int[images];
-        long done = 0;
-        ParallelChunks.For(images, 8, () => new DetectionScratch(), (s, start, end) =>
+        try
         {
-            for (int i = start; i < end; i++)
+            var (boxes, scores, labels) = (output.Boxes, output.Scores, output.Labels);
+            var written = new int[images];
+            DetectionBatchRunner.ForEachImage(batch, (s, i) =>
             {
                 int n = counts[i], slot = SlotOf(batch, i), k = 0;
                 s.EnsureBoxes(n);
@@ -109,14 +105,10 @@ public static partial class WeightedBoxesFusion
                     }
                 }
                 var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
-                Rescale(s, k, weights, confType, allowsOverflow);
+                Rescale(s, k, weights, options.ConfType, options.AllowsOverflow);
                 int length = batch.ImageBoxCount(i);
                 written[i] = Write(s, k, boxes.AsSpan(slot * 4, length * 4), scores.AsSpan(slot, length), labels.AsSpan(slot, length));
-            }
-            progress?.Report(Interlocked.Add(ref done, end - start));
-        }, _ => { });
-        try
-        {
+            }, progress, cancellationToken);
             return DetectionBatchRunner.Pack(batch, boxes, scores, labels, written);
         }
         finally

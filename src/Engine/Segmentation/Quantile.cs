@@ -180,14 +180,17 @@ public static class Quantile
 
     private static long FirstNaN<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> mask) where T : unmanaged
     {
-        var floats = typeof(T) == typeof(float) ? MemoryMarshal.Cast<T, float>(values) : default;
-        var doubles = typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(values) : default;
-        for (int i = 0; i < values.Length; i++)
+        for (int start = 0; ;)
         {
-            bool isNaN = floats.IsEmpty ? double.IsNaN(doubles[i]) : float.IsNaN(floats[i]);
-            if (isNaN && (mask.IsEmpty || mask[i] != 0))
-                return i;
+            var rest = values[start..];
+            int i = typeof(T) == typeof(float)
+                ? ElementWise.IndexOfNaN(MemoryMarshal.Cast<T, float>(rest))
+                : ElementWise.IndexOfNaN(MemoryMarshal.Cast<T, double>(rest));
+            if (i < 0)
+                return -1;
+            if (mask.IsEmpty || mask[start + i] != 0)
+                return start + i;
+            start += i + 1;
         }
-        return -1;
     }
 }
