@@ -6,6 +6,6 @@ public enum StitchUpsampleMode
     /// <summary>Upsample every window, then accumulate at full resolution: what the winning ink-detection solutions did (the parity mode).</summary>
     PerTile,
 
-    /// <summary>Accumulate at low resolution, then upsample the finished map once: far less work, a slightly different answer (see docs/architecture.md).</summary>
+    /// <summary>Accumulate at low resolution, then upsample the finished map once: far less work, a slightly different answer (see docs/internals.md).</summary>
     Fast,
 }
