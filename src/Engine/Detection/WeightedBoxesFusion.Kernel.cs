@@ -55,23 +55,21 @@ public static partial class WeightedBoxesFusion
         var clusterCounts = new int[Math.Max(segments, 1)];
         if (segments > 0)
         {
-            lock (compute.LaunchGate)
-            {
-                using var startsBuffer = compute.Upload<int>(segmentStarts.ToArray());
-                using var candidatesBuffer = compute.Upload<double>(packed);
-                using var clustersBuffer = compute.Accelerator.Allocate1D<double>(clusters.Length);
-                using var sumsBuffer = compute.Accelerator.Allocate1D<float>(Math.Max(total, 1) * 4L);
-                using var assignmentBuffer = compute.Accelerator.Allocate1D<int>(assignment.Length);
-                using var countsBuffer = compute.Accelerator.Allocate1D<int>(clusterCounts.Length);
-                var kernel = compute.Kernel(K.Cluster, a => a.LoadStreamKernel<ArrayView<int>, ArrayView<double>, double, int,
-                    ArrayView<double>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(K.Cluster));
-                kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, options.IouThreshold,
-                    options.ConfType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
-                compute.Accelerator.Synchronize();
-                clustersBuffer.View.CopyToCPU(clusters);
-                assignmentBuffer.View.CopyToCPU(assignment);
-                countsBuffer.View.CopyToCPU(clusterCounts);
-            }
+            using var launch = compute.BeginLaunch();
+            var startsBuffer = launch.Upload<int>(segmentStarts.ToArray());
+            var candidatesBuffer = launch.Upload<double>(packed);
+            var clustersBuffer = launch.Allocate<double>(clusters.Length);
+            var sumsBuffer = launch.Allocate<float>(Math.Max(total, 1) * 4L);
+            var assignmentBuffer = launch.Allocate<int>(assignment.Length);
+            var countsBuffer = launch.Allocate<int>(clusterCounts.Length);
+            var kernel = launch.Kernel(K.Cluster, a => a.LoadStreamKernel<ArrayView<int>, ArrayView<double>, double, int,
+                ArrayView<double>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(K.Cluster));
+            kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, options.IouThreshold,
+                options.ConfType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
+            launch.Accelerator.Synchronize();
+            launch.Download(clustersBuffer.View, clusters);
+            launch.Download(assignmentBuffer.View, assignment);
+            launch.Download(countsBuffer.View, clusterCounts);
         }
 
         // Per image: the kernel's clusters into a scratch, then the CPU path's rescaling and final sort.

@@ -3,7 +3,7 @@ namespace Engine.Segmentation;
 
 /// <summary>
 /// Counts one digit of the ordered keys of the selected values, for <see cref="RadixSelect"/>: the SIMD path
-/// (<see cref="SimdDigitCounter{T}"/>, a 16-bit top digit) and the ILGPU kernel (<see cref="KernelDigitCounter"/>,
+/// (<see cref="SimdDigitCounter{T}"/>, a 16-bit top digit) and the ILGPU kernel (<c>Quantile.KernelDigitCounter</c>,
 /// 8-bit digits) implement it.
 /// </summary>
 internal interface IDigitCounter

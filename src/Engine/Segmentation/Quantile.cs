@@ -16,7 +16,7 @@ namespace Engine.Segmentation;
 /// here both count as +0. Infinities are ordinary values (numpy's formula then gives what numpy gives, NaN for
 /// ∞ − ∞ included).
 /// </remarks>
-public static class Quantile
+public static partial class Quantile
 {
     /// <summary>The <paramref name="q"/>-quantile of the selected values.</summary>
     /// <param name="values">The values, e.g. a probability map flattened row-major.</param>
@@ -101,13 +101,11 @@ public static class Quantile
 
         if (compute is { UsesKernels: true })
         {
-            lock (compute.LaunchGate)
-            {
-                using var counter = typeof(T) == typeof(float)
-                    ? new KernelDigitCounter(compute, MemoryMarshal.Cast<T, float>(values), mask)
-                    : new KernelDigitCounter(compute, MemoryMarshal.Cast<T, double>(values), mask);
-                Select(counter, values, qs, results, mask, ignoreNaN);
-            }
+            using var launch = compute.BeginLaunch();
+            var counter = typeof(T) == typeof(float)
+                ? new KernelDigitCounter(launch, MemoryMarshal.Cast<T, float>(values), mask)
+                : new KernelDigitCounter(launch, MemoryMarshal.Cast<T, double>(values), mask);
+            Select(counter, values, qs, results, mask, ignoreNaN);
             return;
         }
         fixed (T* v = values)
