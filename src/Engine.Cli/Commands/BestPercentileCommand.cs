@@ -31,11 +31,8 @@ internal static class BestPercentileCommand
             string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(mapPath, truthPath, parse.GetValue(mask)?.FullName);
             var map = MapFile.ReadProbabilities(mapPath);
-            var labels = MapFile.ReadMask(truthPath);
-            MapFile.RequireSameSize(map, mapPath, labels, truthPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (region is not null)
-                MapFile.RequireSameSize(map, mapPath, region, parse.GetValue(mask)!.FullName);
+            var labels = MapFile.ReadMaskLike(truthPath, map, mapPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, map, mapPath) : null;
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             PercentileSweep sweep;
             try

@@ -29,11 +29,8 @@ internal static class FBetaCommand
             string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(predictedPath, truthPath, parse.GetValue(mask)?.FullName);
             var prediction = MapFile.ReadMask(predictedPath);
-            var labels = MapFile.ReadMask(truthPath);
-            MapFile.RequireSameSize(prediction, predictedPath, labels, truthPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (region is not null)
-                MapFile.RequireSameSize(prediction, predictedPath, region, parse.GetValue(mask)!.FullName);
+            var labels = MapFile.ReadMaskLike(truthPath, prediction, predictedPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, prediction, predictedPath) : null;
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var scores = FBeta.Score(prediction.Pixels, labels.Pixels, region?.Pixels, parse.GetValue(beta), compute);
             new FBetaResult(scores).Write(stdout, parse.GetValue(json));

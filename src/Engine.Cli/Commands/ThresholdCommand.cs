@@ -35,9 +35,7 @@ internal static class ThresholdCommand
             string inputPath = parse.GetValue(input)!.FullName;
             MapFile.RequireSameDeclaredSize(inputPath, parse.GetValue(mask)?.FullName);
             var probabilities = MapFile.ReadProbabilities(inputPath);
-            var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (fragment is not null)
-                MapFile.RequireSameSize(probabilities, inputPath, fragment, parse.GetValue(mask)!.FullName);
+            var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, probabilities, inputPath) : null;
             double readSeconds = clock.Elapsed.TotalSeconds;
 
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
