@@ -21,7 +21,7 @@ public class WeightedBoxesFusionBenchmarks
     }
 
     [Benchmark]
-    public int WeightedBoxesFusion() => Engine.Detection.WeightedBoxesFusion.Fuse(_batch, 0.55, 0.0, WbfConfType.Avg).Scores.Length;
+    public int WeightedBoxesFusion() => Engine.Detection.WeightedBoxesFusion.Fuse(_batch, new WeightedBoxesFusionOptions()).Scores.Length;
 
     [Benchmark]
     public int Nms() => Engine.Detection.Nms.Suppress(_batch, 0.5).Scores.Length;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Engine.IO;
 using Engine.Segmentation;
+using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -30,11 +31,8 @@ internal static class BestPercentileCommand
             string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(mapPath, truthPath, parse.GetValue(mask)?.FullName);
             var map = MapFile.ReadProbabilities(mapPath);
-            var labels = MapFile.ReadMask(truthPath);
-            MapFile.RequireSameSize(map, mapPath, labels, truthPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (region is not null)
-                MapFile.RequireSameSize(map, mapPath, region, parse.GetValue(mask)!.FullName);
+            var labels = MapFile.ReadMaskLike(truthPath, map, mapPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, map, mapPath) : null;
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             PercentileSweep sweep;
             try
@@ -45,32 +43,7 @@ internal static class BestPercentileCommand
             {
                 throw InputErrors.NaN(e, mapPath, map.Width, flag: null);
             }
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    bestPercentile = sweep.BestQuantile,
-                    bestThreshold = sweep.BestThreshold,
-                    bestFBeta = sweep.Best.FBeta,
-                    candidates = sweep.Quantiles.Select((q, i) => new
-                    {
-                        percentile = q,
-                        threshold = sweep.Thresholds[i],
-                        fbeta = sweep.Scores[i].FBeta,
-                        precision = sweep.Scores[i].Precision,
-                        recall = sweep.Scores[i].Recall,
-                    }),
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"{"percentile",10} {"threshold",12} {"precision",10} {"recall",10} {"F" + parse.GetValue(beta),10}");
-                for (int i = 0; i < candidates.Length; i++)
-                {
-                    var s = sweep.Scores[i];
-                    stdout.WriteLine($"{sweep.Quantiles[i],10:F4} {sweep.Thresholds[i],12:F6} {s.Precision,10:F6} {s.Recall,10:F6} {s.FBeta,10:F6}{(i == sweep.BestIndex ? "  <- best" : "")}");
-                }
-            }
+            new BestPercentileResult(sweep, parse.GetValue(beta)).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

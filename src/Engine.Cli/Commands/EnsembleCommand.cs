@@ -30,32 +30,12 @@ internal static class EnsembleCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            var how = parse.GetValue(method)!.ToLowerInvariant() switch
-            {
-                "mean" => EnsembleMethod.Mean,
-                "geometric" => EnsembleMethod.Geometric,
-                "rank" => EnsembleMethod.Rank,
-                var m => throw new ArgumentException($"--method {m} is not one of mean, geometric, rank."),
-            };
-            var act = parse.GetValue(activation)!.ToLowerInvariant() switch
-            {
-                "softmax" => Activation.Softmax,
-                "sigmoid" => Activation.Sigmoid,
-                var a => throw new ArgumentException($"--activation {a} is not one of softmax, sigmoid."),
-            };
-            bool averageLogits = parse.GetValue(average)!.ToLowerInvariant() switch
-            {
-                "probabilities" => false,
-                "logits" => true,
-                var a => throw new ArgumentException($"--average {a} is not one of probabilities, logits."),
-            };
-            var score = parse.GetValue(metric)!.ToLowerInvariant() switch
-            {
-                "accuracy" => ClassificationMetric.Accuracy,
-                "log-loss" or "logloss" => ClassificationMetric.LogLoss,
-                "macro-f1" => ClassificationMetric.MacroF1,
-                var other => throw new ArgumentException($"--metric {other} is not one of accuracy, log-loss, macro-f1."),
-            };
+            var how = Choice.Parse("--method", parse.GetValue(method)!,
+                ("mean", EnsembleMethod.Mean), ("geometric", EnsembleMethod.Geometric), ("rank", EnsembleMethod.Rank));
+            var act = Choice.Parse("--activation", parse.GetValue(activation)!, ("softmax", Activation.Softmax), ("sigmoid", Activation.Sigmoid));
+            bool averageLogits = Choice.Parse("--average", parse.GetValue(average)!, ("probabilities", false), ("logits", true));
+            var score = Choice.Parse("--metric", parse.GetValue(metric)!, ("accuracy", ClassificationMetric.Accuracy),
+                ("log-loss", ClassificationMetric.LogLoss), ("logloss", ClassificationMetric.LogLoss), ("macro-f1", ClassificationMetric.MacroF1));
             bool isLogits = parse.GetValue(logits);
             if (!isLogits && averageLogits)
                 throw new ArgumentException("--average logits needs --logits (the inputs are probabilities).");

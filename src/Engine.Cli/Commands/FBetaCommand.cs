@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engine.IO;
 using Engine.Segmentation;
+using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -28,33 +29,11 @@ internal static class FBetaCommand
             string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
             MapFile.RequireSameDeclaredSize(predictedPath, truthPath, parse.GetValue(mask)?.FullName);
             var prediction = MapFile.ReadMask(predictedPath);
-            var labels = MapFile.ReadMask(truthPath);
-            MapFile.RequireSameSize(prediction, predictedPath, labels, truthPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (region is not null)
-                MapFile.RequireSameSize(prediction, predictedPath, region, parse.GetValue(mask)!.FullName);
+            var labels = MapFile.ReadMaskLike(truthPath, prediction, predictedPath);
+            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, prediction, predictedPath) : null;
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var scores = FBeta.Score(prediction.Pixels, labels.Pixels, region?.Pixels, parse.GetValue(beta), compute);
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    beta = scores.Beta,
-                    fbeta = scores.FBeta,
-                    precision = scores.Precision,
-                    recall = scores.Recall,
-                    dice = scores.Dice,
-                    truePositives = scores.TruePositives,
-                    falsePositives = scores.FalsePositives,
-                    falseNegatives = scores.FalseNegatives,
-                    trueNegatives = scores.TrueNegatives,
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"F{scores.Beta} {scores.FBeta:F6}  precision {scores.Precision:F6}  recall {scores.Recall:F6}  Dice {scores.Dice:F6}");
-                stdout.WriteLine($"TP {CommandLine.Count(scores.TruePositives)}  FP {CommandLine.Count(scores.FalsePositives)}  FN {CommandLine.Count(scores.FalseNegatives)}  TN {CommandLine.Count(scores.TrueNegatives)}");
-            }
+            new FBetaResult(scores).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Engine.Compute;
+using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -17,24 +18,8 @@ internal static class InfoCommand
             string device;
             using (var compute = new ComputeContext(ComputeBackend.Auto))
                 device = compute.Description;
-            var info = new
-            {
-                cpu = CpuModel(),
-                cores = Environment.ProcessorCount,
-                vectorBits = ComputeContext.VectorWidthBits,
-                runtime = RuntimeInformation.FrameworkDescription,
-                os = RuntimeInformation.OSDescription,
-                cuda,
-                autoBackend = device,
-            };
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, info);
-            else
-            {
-                stdout.WriteLine($"CPU: {info.cpu}, {info.cores} cores, {info.vectorBits}-bit vectors");
-                stdout.WriteLine($"Runtime: {info.runtime} on {info.os}");
-                stdout.WriteLine($"CUDA: {(cuda ? "present" : "none found")}; --backend auto uses {device}");
-            }
+            new InfoResult(CpuModel(), Environment.ProcessorCount, ComputeContext.VectorWidthBits, RuntimeInformation.FrameworkDescription,
+                RuntimeInformation.OSDescription, cuda, device).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

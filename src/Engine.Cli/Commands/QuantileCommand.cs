@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Engine.IO;
 using Engine.Segmentation;
+using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -56,13 +57,7 @@ internal static class QuantileCommand
             {
                 throw InputErrors.NaN(e, parse.GetValue(input)!.FullName, 0, "--ignore-nan");
             }
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, new { q, quantiles = results, values = length, dtype = values.Doubles is null ? "float32" : "float64" });
-            else
-            {
-                for (int i = 0; i < q.Length; i++)
-                    stdout.WriteLine($"q {q[i]}: {CommandLine.Exact(results[i])}");
-            }
+            new QuantileResult(q, results, length, values.Doubles is null ? "float32" : "float64").Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Engine.Compute;
 using Engine.IO;
 using Engine.Segmentation;
 
@@ -213,7 +214,7 @@ internal static class StitchCommand
             {
                 add(batch, origins.AsSpan(2 * k, 2 * count));
             }
-            catch (ArgumentException e) when (e.ParamName == "predictions" && FirstNaN(batch) is int nan and >= 0)
+            catch (ArgumentException e) when (e.ParamName == "predictions" && ElementWise.IndexOfNaN<float>(batch) is int nan and >= 0)
             {
                 // The stitcher counts windows within the batch and knows no file: name both as the user sees them.
                 throw new InvalidDataException(
@@ -221,16 +222,6 @@ internal static class StitchCommand
             }
             bar.Advance(count);
         }
-    }
-
-    private static int FirstNaN(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (float.IsNaN(values[i]))
-                return i;
-        }
-        return -1;
     }
 
     private static (int Height, int Width) ParseSize(string text)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Engine.IO;
 using Engine.Segmentation;
+using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -34,9 +35,7 @@ internal static class ThresholdCommand
             string inputPath = parse.GetValue(input)!.FullName;
             MapFile.RequireSameDeclaredSize(inputPath, parse.GetValue(mask)?.FullName);
             var probabilities = MapFile.ReadProbabilities(inputPath);
-            var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            if (fragment is not null)
-                MapFile.RequireSameSize(probabilities, inputPath, fragment, parse.GetValue(mask)!.FullName);
+            var fragment = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, probabilities, inputPath) : null;
             double readSeconds = clock.Elapsed.TotalSeconds;
 
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
@@ -62,29 +61,12 @@ internal static class ThresholdCommand
             double writeSeconds = clock.Elapsed.TotalSeconds;
 
             long selected = fragment is null ? ink.Length : fragment.Pixels.Count(b => b != 0);
-            if (parse.GetValue(json))
+            new ThresholdResult(inputPath, parse.GetValue(mask)?.FullName, p, threshold, probabilities.Height, probabilities.Width,
+                selected, positives, outPath, compute.Backend.ToString(),
+                new ThresholdResult.StageSeconds(readSeconds, quantileSeconds, thresholdSeconds, writeSeconds))
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    input = inputPath,
-                    mask = parse.GetValue(mask)?.FullName,
-                    percentile = p,
-                    threshold,
-                    height = probabilities.Height,
-                    width = probabilities.Width,
-                    selected,
-                    positives,
-                    output = outPath,
-                    backend = compute.Backend.ToString(),
-                    seconds = new { read = readSeconds, quantile = quantileSeconds, threshold = thresholdSeconds, write = writeSeconds },
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"threshold {CommandLine.Exact(threshold)} (q = {p} of {CommandLine.Count(selected)} pixels{(fragment is null ? "" : " inside the mask")})");
-                stdout.WriteLine($"ink: {CommandLine.Count(positives)} pixels ({100.0 * positives / Math.Max(selected, 1):F2}%) -> {outPath}");
-                stdout.WriteLine($"time: read {readSeconds * 1000:F1} ms, quantile {quantileSeconds * 1000:F1} ms, threshold {thresholdSeconds * 1000:F1} ms, write {writeSeconds * 1000:F1} ms ({compute.Description})");
-            }
+                BackendDescription = compute.Description,
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -110,12 +110,7 @@ internal static class VolumeCommand
             var fragment = MapFile.ReadMask(maskPath);
             if (fragment.Width != volume.Width || fragment.Height != volume.Height)
                 throw new InvalidDataException($"{maskPath} is {fragment.Width}×{fragment.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
-            var keep = parse.GetValue(rule) switch
-            {
-                "any" => TileKeepRule.AnyMasked,
-                "all" => TileKeepRule.AllMasked,
-                var other => throw new ArgumentException($"--keep {other} is not one of any, all."),
-            };
+            var keep = Choice.Parse("--keep", parse.GetValue(rule)!, ("any", TileKeepRule.AnyMasked), ("all", TileKeepRule.AllMasked));
             var grid = TileGrid.Create(fragment.Pixels, fragment.Width, fragment.Height, side, step, keep);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             using var chunks = parse.GetValue(cache) is { } folder ? OpenCache(parse, volume, folder.FullName) : null;
@@ -126,13 +121,7 @@ internal static class VolumeCommand
             var options = new VolumeTilerOptions
             {
                 BatchSize = batchSize,
-                Scale = parse.GetValue(scale) switch
-                {
-                    "raw" => TileScale.Raw,
-                    "65535" => TileScale.Divide65535,
-                    "255" => TileScale.Divide255,
-                    var other => throw new ArgumentException($"--scale {other} is not one of raw, 65535, 255."),
-                },
+                Scale = Choice.Parse("--scale", parse.GetValue(scale)!, ("raw", TileScale.Raw), ("65535", TileScale.Divide65535), ("255", TileScale.Divide255)),
                 Normalize = parse.GetValue(normalize),
                 MemoryBudget = Math.Max(memory - held, 1),
                 Compute = compute,

@@ -3,46 +3,54 @@ using Engine.Compute;
 
 namespace Engine.Detection;
 
-/// <summary>What an operation does to one image: writes its output boxes, returns how many.</summary>
-internal interface IImageOperation
-{
-    int Run(DetectionBatch batch, int image, DetectionScratch scratch, Span<double> boxes, Span<double> scores, Span<int> labels);
-}
-
 /// <summary>Runs a per-image operation over a batch on every core, one scratch per worker, then packs the outputs.</summary>
 internal static class DetectionBatchRunner
 {
     // Images per work item: a few hundred microseconds of work, so scheduling costs nothing and cores stay balanced.
     private const int ImagesPerChunk = 8;
 
-    public static DetectionResult Run<TOperation>(DetectionBatch batch, TOperation operation, IProgress<long>? progress)
+    public static DetectionResult Run<TOperation>(DetectionBatch batch, TOperation operation, IProgress<long>? progress,
+        CancellationToken cancellationToken = default)
         where TOperation : IImageOperation
     {
-        int images = batch.ImageCount;
         // No operation outputs more boxes than the image has, so each image writes into its input's slot. The
         // slots are pooled: fresh tens of MB per call cost more in page faults and zeroing than fusing them.
         var slots = Slots.Rent(batch.BoxCount);
         try
         {
-            var counts = new int[images];
-            long done = 0;
-            ParallelChunks.For(images, ImagesPerChunk, () => new DetectionScratch(), (scratch, start, end) =>
+            var counts = new int[batch.ImageCount];
+            ForEachImage(batch, (scratch, i) =>
             {
-                for (int i = start; i < end; i++)
-                {
-                    int first = batch.BoxStarts[batch.ModelStarts[i]], length = batch.ImageBoxCount(i);
-                    counts[i] = operation.Run(batch, i, scratch, slots.Boxes.AsSpan(first * 4, length * 4),
-                        slots.Scores.AsSpan(first, length), slots.Labels.AsSpan(first, length));
-                }
-                if (progress is not null)
-                    progress.Report(Interlocked.Add(ref done, end - start));
-            }, _ => { });
+                int first = batch.BoxStarts[batch.ModelStarts[i]], length = batch.ImageBoxCount(i);
+                counts[i] = operation.Run(batch, i, scratch, slots.Boxes.AsSpan(first * 4, length * 4),
+                    slots.Scores.AsSpan(first, length), slots.Labels.AsSpan(first, length));
+            }, progress, cancellationToken);
             return Pack(batch, slots.Boxes, slots.Scores, slots.Labels, counts);
         }
         finally
         {
             slots.Return();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on every image of the batch, on every core with one scratch per worker; reports
+    /// the images done to <paramref name="progress"/>. Once <paramref name="cancellationToken"/> is cancelled no
+    /// further chunk starts, and the call throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static void ForEachImage(DetectionBatch batch, Action<DetectionScratch, int> body, IProgress<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        long done = 0;
+        ParallelChunks.For(batch.ImageCount, ImagesPerChunk, () => new DetectionScratch(), (scratch, start, end) =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+                return;
+            for (int i = start; i < end; i++)
+                body(scratch, i);
+            progress?.Report(Interlocked.Add(ref done, end - start));
+        }, static _ => { });
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Per-box output slots of a whole batch, rented from the shared array pools.</summary>

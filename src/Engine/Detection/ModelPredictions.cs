@@ -9,19 +9,3 @@ public sealed record ModelPredictions(double[] Boxes, double[] Scores, int[] Lab
     /// <summary>No boxes.</summary>
     public static ModelPredictions Empty { get; } = new([], [], []);
 }
-
-/// <summary>Every model's detections on one image, with optional per-model weights.</summary>
-/// <param name="Models">One entry per model of the ensemble.</param>
-/// <param name="Weights">One weight per model, or null for ensemble-boxes' <c>weights=None</c>.</param>
-public sealed record ImagePredictions(IReadOnlyList<ModelPredictions> Models, double[]? Weights = null);
-
-/// <summary>A box that ensemble-boxes would fix or drop with a printed warning, reported instead of printed.</summary>
-/// <param name="Image">The image's index in the batch.</param>
-/// <param name="Model">The model's index in the image.</param>
-/// <param name="Box">The box's index in the model's boxes.</param>
-/// <param name="Message">What was wrong and what was done, e.g. "x2 &lt; x1: swapped".</param>
-public readonly record struct DetectionWarning(int Image, int Model, int Box, string Message)
-{
-    /// <inheritdoc/>
-    public override string ToString() => $"image {Image}, model {Model}, box {Box}: {Message}";
-}

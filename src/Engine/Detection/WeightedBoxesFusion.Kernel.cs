@@ -12,21 +12,18 @@ public static partial class WeightedBoxesFusion
     /// packs the candidates into (image, label) segments, the kernel clusters every segment in its own group, and
     /// the host rescales and sorts each image's clusters with the CPU path's code.
     /// </summary>
-    private static DetectionResult FuseWithKernel(ComputeContext compute, DetectionBatch batch, double iou, double skip,
-        WbfConfType confType, bool allowsOverflow, Action<DetectionWarning>? warn, IProgress<long>? progress)
+    private static DetectionResult FuseWithKernel(ComputeContext compute, DetectionBatch batch, WeightedBoxesFusionOptions options,
+        Action<DetectionWarning>? warn, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int images = batch.ImageCount;
         var slots = new Candidate[batch.BoxCount];
         var counts = new int[images];
-        ParallelChunks.For(images, 8, () => new DetectionScratch(), (scratch, start, end) =>
+        DetectionBatchRunner.ForEachImage(batch, (scratch, i) =>
         {
-            for (int i = start; i < end; i++)
-            {
-                var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
-                counts[i] = Prefilter.ForFusion(batch, i, weights, skip, scratch, warn);
-                scratch.Candidates.AsSpan(0, counts[i]).CopyTo(slots.AsSpan(SlotOf(batch, i)));
-            }
-        }, _ => { });
+            var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
+            counts[i] = Prefilter.ForFusion(batch, i, weights, options.SkipBoxThreshold, scratch, warn);
+            scratch.Candidates.AsSpan(0, counts[i]).CopyTo(slots.AsSpan(SlotOf(batch, i)));
+        }, progress: null, cancellationToken);
 
         // Pack: image i's candidates at packed[offsets[i]..], one segment per run of a label.
         var offsets = new int[images + 1];
@@ -58,33 +55,30 @@ public static partial class WeightedBoxesFusion
         var clusterCounts = new int[Math.Max(segments, 1)];
         if (segments > 0)
         {
-            lock (compute.LaunchGate)
-            {
-                using var startsBuffer = compute.Upload<int>(segmentStarts.ToArray());
-                using var candidatesBuffer = compute.Upload<double>(packed);
-                using var clustersBuffer = compute.Accelerator.Allocate1D<double>(clusters.Length);
-                using var sumsBuffer = compute.Accelerator.Allocate1D<float>(Math.Max(total, 1) * 4L);
-                using var assignmentBuffer = compute.Accelerator.Allocate1D<int>(assignment.Length);
-                using var countsBuffer = compute.Accelerator.Allocate1D<int>(clusterCounts.Length);
-                var kernel = compute.Kernel(K.Cluster, a => a.LoadStreamKernel<ArrayView<int>, ArrayView<double>, double, int,
-                    ArrayView<double>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(K.Cluster));
-                kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, iou,
-                    confType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
-                compute.Accelerator.Synchronize();
-                clustersBuffer.View.CopyToCPU(clusters);
-                assignmentBuffer.View.CopyToCPU(assignment);
-                countsBuffer.View.CopyToCPU(clusterCounts);
-            }
+            using var launch = compute.BeginLaunch();
+            var startsBuffer = launch.Upload<int>(segmentStarts.ToArray());
+            var candidatesBuffer = launch.Upload<double>(packed);
+            var clustersBuffer = launch.Allocate<double>(clusters.Length);
+            var sumsBuffer = launch.Allocate<float>(Math.Max(total, 1) * 4L);
+            var assignmentBuffer = launch.Allocate<int>(assignment.Length);
+            var countsBuffer = launch.Allocate<int>(clusterCounts.Length);
+            var kernel = launch.Kernel(K.Cluster, a => a.LoadStreamKernel<ArrayView<int>, ArrayView<double>, double, int,
+                ArrayView<double>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(K.Cluster));
+            kernel(new KernelConfig(segments, K.GroupSize), startsBuffer.View, candidatesBuffer.View, options.IouThreshold,
+                options.ConfType == WbfConfType.Max ? 1 : 0, clustersBuffer.View, sumsBuffer.View, assignmentBuffer.View, countsBuffer.View);
+            launch.Accelerator.Synchronize();
+            launch.Download(clustersBuffer.View, clusters);
+            launch.Download(assignmentBuffer.View, assignment);
+            launch.Download(countsBuffer.View, clusterCounts);
         }
 
         // Per image: the kernel's clusters into a scratch, then the CPU path's rescaling and final sort.
         var output = DetectionBatchRunner.Slots.Rent(batch.BoxCount);
-        var (boxes, scores, labels) = (output.Boxes, output.Scores, output.Labels);
-        var written = new int[images];
-        long done = 0;
-        ParallelChunks.For(images, 8, () => new DetectionScratch(), (s, start, end) =>
+        try
         {
-            for (int i = start; i < end; i++)
+            var (boxes, scores, labels) = (output.Boxes, output.Scores, output.Labels);
+            var written = new int[images];
+            DetectionBatchRunner.ForEachImage(batch, (s, i) =>
             {
                 int n = counts[i], slot = SlotOf(batch, i), k = 0;
                 s.EnsureBoxes(n);
@@ -109,14 +103,10 @@ public static partial class WeightedBoxesFusion
                     }
                 }
                 var weights = batch.Weights.AsSpan(batch.ModelStarts[i], batch.ModelCount(i));
-                Rescale(s, k, weights, confType, allowsOverflow);
+                Rescale(s, k, weights, options.ConfType, options.AllowsOverflow);
                 int length = batch.ImageBoxCount(i);
                 written[i] = Write(s, k, boxes.AsSpan(slot * 4, length * 4), scores.AsSpan(slot, length), labels.AsSpan(slot, length));
-            }
-            progress?.Report(Interlocked.Add(ref done, end - start));
-        }, _ => { });
-        try
-        {
+            }, progress, cancellationToken);
             return DetectionBatchRunner.Pack(batch, boxes, scores, labels, written);
         }
         finally

@@ -24,44 +24,51 @@ public static partial class WeightedBoxesFusion
     /// <summary>Fuses one image's predictions.</summary>
     /// <param name="models">One entry per model.</param>
     /// <param name="weights">One weight per model; null weighs every model 1.</param>
-    /// <param name="iouThreshold">A box joins a cluster when its IoU with the fused box is strictly greater than this.</param>
-    /// <param name="skipBoxThreshold">Boxes scoring below this are ignored.</param>
-    /// <param name="confType">How fused scores are computed.</param>
-    /// <param name="allowsOverflow">With <see cref="WbfConfType.Avg"/>, let scores exceed 1 when a cluster has more boxes than models.</param>
+    /// <param name="options">The thresholds and conf type; null for ensemble-boxes' defaults.</param>
     /// <param name="onWarning">Receives each box the peer would fix or drop with a warning.</param>
     /// <returns>One image's fused boxes, by descending score.</returns>
-    /// <exception cref="ArgumentException">Invalid input (see <see cref="DetectionBatch(IReadOnlyList{ImagePredictions})"/>) or a threshold that is NaN.</exception>
-    public static DetectionResult Fuse(IReadOnlyList<ModelPredictions> models, double[]? weights = null, double iouThreshold = 0.55,
-        double skipBoxThreshold = 0.0, WbfConfType confType = WbfConfType.Avg, bool allowsOverflow = false,
-        Action<DetectionWarning>? onWarning = null)
-        => Fuse(new DetectionBatch([new ImagePredictions(models, weights)]), iouThreshold, skipBoxThreshold, confType, allowsOverflow, onWarning);
+    /// <exception cref="ArgumentException">Invalid input (see <see cref="DetectionBatch(IReadOnlyList{ImagePredictions})"/>) or invalid options.</exception>
+    public static DetectionResult Fuse(IReadOnlyList<ModelPredictions> models, double[]? weights = null,
+        WeightedBoxesFusionOptions? options = null, Action<DetectionWarning>? onWarning = null)
+        => Fuse(new DetectionBatch([new ImagePredictions(models, weights)]), options ?? new(), onWarning);
 
     /// <summary>Fuses every image of a batch, in parallel on every core.</summary>
     /// <param name="batch">The images.</param>
-    /// <param name="iouThreshold">A box joins a cluster when its IoU with the fused box is strictly greater than this.</param>
-    /// <param name="skipBoxThreshold">Boxes scoring below this are ignored.</param>
-    /// <param name="confType">How fused scores are computed.</param>
-    /// <param name="allowsOverflow">With <see cref="WbfConfType.Avg"/>, let scores exceed 1 when a cluster has more boxes than models.</param>
+    /// <param name="options">The thresholds and conf type.</param>
     /// <param name="onWarning">Receives each box the peer would fix or drop with a warning; may be called from several threads at once.</param>
     /// <param name="progress">Receives the number of images done so far.</param>
     /// <param name="compute">Where to cluster: null or the CPU backend runs the SIMD path on every core; a kernel
     /// backend runs <c>WeightedBoxesFusionKernel</c> (one group per image and label) with the same answers.</param>
+    /// <param name="cancellationToken">Stops the fusion between chunks of images.</param>
     /// <returns>Each image's fused boxes, by descending score.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
-    /// <exception cref="ArgumentException">A threshold is NaN or <paramref name="confType"/> is not defined.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="batch"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A threshold is NaN or the conf type is not defined.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static DetectionResult Fuse(DetectionBatch batch, WeightedBoxesFusionOptions options, Action<DetectionWarning>? onWarning = null,
+        IProgress<long>? progress = null, Compute.ComputeContext? compute = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (compute is { UsesKernels: true })
+            return FuseWithKernel(compute, batch, options, onWarning, progress, cancellationToken);
+        return DetectionBatchRunner.Run(batch, new Operation(options, onWarning), progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Fuse(DetectionBatch, WeightedBoxesFusionOptions, Action{DetectionWarning}?, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/>
+    /// with the options as positional parameters.
+    /// </summary>
     public static DetectionResult Fuse(DetectionBatch batch, double iouThreshold = 0.55, double skipBoxThreshold = 0.0,
         WbfConfType confType = WbfConfType.Avg, bool allowsOverflow = false, Action<DetectionWarning>? onWarning = null,
         IProgress<long>? progress = null, Compute.ComputeContext? compute = null)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        CheckThreshold(iouThreshold, nameof(iouThreshold));
-        CheckThreshold(skipBoxThreshold, nameof(skipBoxThreshold));
-        if (!Enum.IsDefined(confType))
-            throw new ArgumentException($"Unknown conf type {(int)confType}; it must be one of {string.Join(", ", WbfConfTypeNames.All)}.", nameof(confType));
-        if (compute is { UsesKernels: true })
-            return FuseWithKernel(compute, batch, iouThreshold, skipBoxThreshold, confType, allowsOverflow, onWarning, progress);
-        return DetectionBatchRunner.Run(batch, new Operation(iouThreshold, skipBoxThreshold, confType, allowsOverflow, onWarning), progress);
-    }
+        => Fuse(batch, new WeightedBoxesFusionOptions
+        {
+            IouThreshold = iouThreshold,
+            SkipBoxThreshold = skipBoxThreshold,
+            ConfType = confType,
+            AllowsOverflow = allowsOverflow,
+        }, onWarning, progress, compute);
 
     internal static void CheckThreshold(double value, string name)
     {
@@ -69,14 +76,14 @@ public static partial class WeightedBoxesFusion
             throw new ArgumentException($"{name} is NaN.", name);
     }
 
-    private readonly struct Operation(double iou, double skip, WbfConfType confType, bool allowsOverflow, Action<DetectionWarning>? warn) : IImageOperation
+    private readonly struct Operation(WeightedBoxesFusionOptions options, Action<DetectionWarning>? warn) : IImageOperation
     {
         public int Run(DetectionBatch batch, int image, DetectionScratch scratch, Span<double> boxes, Span<double> scores, Span<int> labels)
         {
             var weights = batch.Weights.AsSpan(batch.ModelStarts[image], batch.ModelCount(image));
-            int n = Prefilter.ForFusion(batch, image, weights, skip, scratch, warn);
-            int clusters = Cluster(scratch, n, iou, new FusedBoxUpdate(confType));
-            Rescale(scratch, clusters, weights, confType, allowsOverflow);
+            int n = Prefilter.ForFusion(batch, image, weights, options.SkipBoxThreshold, scratch, warn);
+            int clusters = Cluster(scratch, n, options.IouThreshold, new FusedBoxUpdate(options.ConfType));
+            Rescale(scratch, clusters, weights, options.ConfType, options.AllowsOverflow);
             return Write(scratch, clusters, boxes, scores, labels);
         }
     }

@@ -1,28 +1,5 @@
 namespace Engine.Ensembling;
 
-/// <summary>How <see cref="ClassEnsemble.Combine"/> blends the models' per-class scores.</summary>
-public enum EnsembleMethod
-{
-    /// <summary>Σ wₘ·pₘ / Σ wₘ per sample and class.</summary>
-    Mean,
-
-    /// <summary>exp(Σ wₘ·ln pₘ / Σ wₘ), each row then rescaled to sum to 1 (a zero row stays zero).</summary>
-    Geometric,
-
-    /// <summary>Per model and class, each sample's rank among all samples (1 to N, ties averaged, as scipy's <c>rankdata</c>) ÷ N, then the weighted mean: a score for ranking metrics (AUC), not a probability.</summary>
-    Rank,
-}
-
-/// <summary>The activation that turns logits into probabilities.</summary>
-public enum Activation
-{
-    /// <summary>Per row, exp(x − max) / Σ exp(x − max).</summary>
-    Softmax,
-
-    /// <summary>Per value, 1 / (1 + exp(−x)) (multi-label or binary outputs).</summary>
-    Sigmoid,
-}
-
 /// <summary>
 /// Classification ensembling as image-classification write-ups do it: folds, architectures and TTA copies blended by
 /// weighted mean, geometric mean or rank averaging of per-class probabilities, with logits averaged before the

@@ -1,11 +1,5 @@
 namespace Engine.Ensembling;
 
-/// <summary>One candidate of a weight search: the weights (summing to 1) and the metric's value.</summary>
-public sealed record WeightCandidate(double[] Weights, double Score);
-
-/// <summary>The best weights found and every candidate tried, in the order they were enumerated.</summary>
-public sealed record WeightSearchResult(WeightCandidate Best, IReadOnlyList<WeightCandidate> Candidates);
-
 /// <summary>
 /// A grid search of ensemble weights on the simplex, scored by a <see cref="ClassificationMetric"/> on held-out labels.
 /// Every weight vector whose entries are multiples of the step and sum to 1 is tried (for M models and step 1/S,

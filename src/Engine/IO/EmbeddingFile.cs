@@ -2,12 +2,6 @@ using System.Buffers.Binary;
 
 namespace Engine.IO;
 
-/// <summary>A matrix of embeddings: <see cref="Rows"/> × <see cref="Dimension"/> float32, row-major.</summary>
-/// <param name="Data">The values, row-major.</param>
-/// <param name="Rows">Number of embeddings.</param>
-/// <param name="Dimension">Floats per embedding.</param>
-public sealed record EmbeddingMatrix(float[] Data, int Rows, int Dimension);
-
 /// <summary>
 /// Reads embeddings from a 2D NumPy <c>.npy</c> (float32, or float16/float64/integers converted to float32) or a
 /// <c>.fvecs</c> file (the TEXMEX/FAISS format: per vector an int32 dimension, then that many float32).

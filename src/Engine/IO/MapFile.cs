@@ -184,6 +184,15 @@ public static class MapFile
             throw new ArgumentException($"{otherPath} is {other.Height} × {other.Width} (height × width) but {mapPath} is {map.Height} × {map.Width}; they must be the same size.");
     }
 
+    /// <summary>Reads a mask that must be the size of <paramref name="map"/> (a truth or a region over it).</summary>
+    /// <exception cref="ArgumentException">The sizes differ; the message names both files.</exception>
+    public static GrayImage<byte> ReadMaskLike<T>(string path, GrayImage<T> map, string mapPath)
+    {
+        var mask = ReadMask(path);
+        RequireSameSize(map, mapPath, mask, path);
+        return mask;
+    }
+
     private static string Extension(string path) => Path.GetExtension(path).ToLowerInvariant();
 
     private static NotSupportedException Unsupported(string path) =>

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Segmentation;
 
@@ -11,7 +9,7 @@ namespace Engine.Segmentation;
 /// an exact sweep in one pass over the pixels (plus the quantile passes), where a Nelder–Mead search would
 /// evaluate one threshold at a time and may stop at a local optimum.
 /// </summary>
-public static class BestPercentile
+public static partial class BestPercentile
 {
     /// <summary>Work items of this many pixels let two to a few dozen cores share a map evenly.</summary>
     private const int ChunkLength = 1 << 20;
@@ -168,56 +166,4 @@ public static class BestPercentile
             count += value > bound ? 1 : 0;
         return count;
     }
-
-    private static void CountKernel(ComputeContext compute, ReadOnlySpan<float> values, ReadOnlySpan<byte> truth,
-        ReadOnlySpan<byte> mask, float[] bounds, long[] histograms)
-    {
-        lock (compute.LaunchGate)
-        {
-            using var valuesBuffer = compute.Upload(values);
-            using var truthBuffer = compute.Upload(truth);
-            using var maskBuffer = compute.Upload(mask);
-            using var boundsBuffer = compute.Upload<float>(bounds);
-            using var histogramBuffer = compute.Accelerator.Allocate1D<long>(histograms.Length);
-            histogramBuffer.MemSetToZero();
-            var kernel = compute.Kernel(BestPercentileKernel.Count, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, ArrayView<byte>, int, ArrayView<float>, int, ArrayView<long>>(BestPercentileKernel.Count));
-            kernel(ComputeContext.GridStride(values.Length, BestPercentileKernel.GroupSize),
-                valuesBuffer.View.SubView(0, values.Length), truthBuffer.View, maskBuffer.View, mask.IsEmpty ? 0 : 1,
-                boundsBuffer.View, bounds.Length, histogramBuffer.View);
-            compute.Accelerator.Synchronize();
-            histogramBuffer.GetAsArray1D().CopyTo(histograms, 0);
-        }
-    }
-}
-
-/// <summary>The result of <see cref="BestPercentile.Find"/>: one entry per candidate, in the order given.</summary>
-/// <param name="Quantiles">The candidate quantiles.</param>
-/// <param name="Thresholds">Each candidate's threshold (the quantile of the masked probabilities).</param>
-/// <param name="Scores">Each candidate's confusion counts and scores.</param>
-public sealed record PercentileSweep(double[] Quantiles, double[] Thresholds, BinaryScores[] Scores)
-{
-    /// <summary>Index of the candidate with the highest F-β; the lowest quantile among equals.</summary>
-    public int BestIndex
-    {
-        get
-        {
-            int best = 0;
-            for (int i = 1; i < Scores.Length; i++)
-            {
-                double score = Scores[i].FBeta, bestScore = Scores[best].FBeta;
-                if (score > bestScore || (score == bestScore && Quantiles[i] < Quantiles[best]))
-                    best = i;
-            }
-            return best;
-        }
-    }
-
-    /// <summary>The best candidate's quantile.</summary>
-    public double BestQuantile => Quantiles[BestIndex];
-
-    /// <summary>The best candidate's threshold.</summary>
-    public double BestThreshold => Thresholds[BestIndex];
-
-    /// <summary>The best candidate's scores.</summary>
-    public BinaryScores Best => Scores[BestIndex];
 }

@@ -3,8 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Segmentation;
 
@@ -12,7 +10,7 @@ namespace Engine.Segmentation;
 /// Scores a binary prediction against the truth globally, over all pixels at once (as the ink-detection
 /// competition scored F0.5), not per image or per tile.
 /// </summary>
-public static class FBeta
+public static partial class FBeta
 {
     /// <summary>Work items of this many pixels let two to a few dozen cores share a map evenly.</summary>
     private const int ChunkLength = 1 << 20;
@@ -103,24 +101,5 @@ public static class FBeta
         counts[FBetaKernel.PredictedPositives] += predictedPositives;
         counts[FBetaKernel.ActualPositives] += actualPositives;
         counts[FBetaKernel.Selected] += selected;
-    }
-
-    private static void CountKernel(ComputeContext compute, ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth,
-        ReadOnlySpan<byte> mask, Span<long> counts)
-    {
-        lock (compute.LaunchGate)
-        {
-            using var predictedBuffer = compute.Upload(predicted);
-            using var truthBuffer = compute.Upload(truth);
-            using var maskBuffer = compute.Upload(mask);
-            using var countsBuffer = compute.Accelerator.Allocate1D<long>(FBetaKernel.CountsLength);
-            countsBuffer.MemSetToZero();
-            var kernel = compute.Kernel(FBetaKernel.Count, a => a.LoadStreamKernel<ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, int, ArrayView<long>>(FBetaKernel.Count));
-            kernel(ComputeContext.GridStride(predicted.Length, FBetaKernel.GroupSize),
-                predictedBuffer.View.SubView(0, predicted.Length), truthBuffer.View, maskBuffer.View,
-                mask.IsEmpty ? 0 : 1, countsBuffer.View);
-            compute.Accelerator.Synchronize();
-            countsBuffer.GetAsArray1D().CopyTo(counts);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;
@@ -16,7 +17,7 @@ internal static unsafe class OrderedKeySimd
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            var top = Vector512.ShiftRightLogical(Key(Vector512.Load(source)), 16);
+            var top = Vector512.ShiftRightLogical(default(Key).Invoke(Vector512.Load(source)), 16);
             if (mask is not null)
             {
                 var selected = Vector512.WidenLower(Vector512.WidenLower(Vector128.Load(mask).ToVector256Unsafe().ToVector512Unsafe()));
@@ -28,7 +29,7 @@ internal static unsafe class OrderedKeySimd
         {
             for (int half = 0; half < 16; half += 8)
             {
-                var top = Vector256.ShiftRightLogical(Key(Vector256.Load(source + half)), 16);
+                var top = Vector256.ShiftRightLogical(default(Key).Invoke(Vector256.Load(source + half)), 16);
                 if (mask is not null)
                 {
                     var selected = Vector256.WidenLower(Vector256.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(mask + half)).AsByte().ToVector256Unsafe()));
@@ -40,45 +41,35 @@ internal static unsafe class OrderedKeySimd
         else
         {
             for (int j = 0; j < 16; j++)
-                bins[j] = mask is null || mask[j] != 0 ? (uint)(OrderedKey.FromFloat(source[j]) >> 48) : spare;
+                bins[j] = mask is null || mask[j] != 0 ? default(Key).Invoke(source[j]) >> 16 : spare;
         }
     }
 
     /// <summary>The 32-bit keys of 16 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Keys16(float* source, uint* keys)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Key(Vector512.Load(source)).Store(keys);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Key(Vector256.Load(source)).Store(keys);
-            Key(Vector256.Load(source + 8)).Store(keys + 8);
-        }
-        else
-        {
-            for (int j = 0; j < 16; j++)
-                keys[j] = (uint)(OrderedKey.FromFloat(source[j]) >> 32);
-        }
-    }
+        => ElementWise.Unary(default(Key), new ReadOnlySpan<float>(source, 16), new Span<uint>(keys, 16));
 
-    /// <summary>The 32-bit keys of 16 floats: <see cref="OrderedKey.FromFloat"/> without branches.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<uint> Key(Vector512<float> v)
+    /// <summary>
+    /// The 32-bit key of a float, <see cref="OrderedKey.FromFloat"/>'s upper half; the vector forms without branches
+    /// (NaN → all ones, −0 → +0's key).
+    /// </summary>
+    public readonly struct Key : ElementWise.IUnaryOperator<float, uint>
     {
-        var bits = Vector512.AndNot(v.AsUInt32(), Vector512.Equals(v, Vector512<float>.Zero).AsUInt32());
-        var flip = Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector512.Create(0x8000_0000u);
-        return (bits ^ flip) | ~Vector512.Equals(v, v).AsUInt32();
-    }
+        public uint Invoke(float x) => (uint)(OrderedKey.FromFloat(x) >> 32);
 
-    /// <summary>The 32-bit keys of 8 floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<uint> Key(Vector256<float> v)
-    {
-        var bits = Vector256.AndNot(v.AsUInt32(), Vector256.Equals(v, Vector256<float>.Zero).AsUInt32());
-        var flip = Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u);
-        return (bits ^ flip) | ~Vector256.Equals(v, v).AsUInt32();
+        public Vector256<uint> Invoke(Vector256<float> x)
+        {
+            var bits = Vector256.AndNot(x.AsUInt32(), Vector256.Equals(x, Vector256<float>.Zero).AsUInt32());
+            var flip = Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u);
+            return (bits ^ flip) | ~Vector256.Equals(x, x).AsUInt32();
+        }
+
+        public Vector512<uint> Invoke(Vector512<float> x)
+        {
+            var bits = Vector512.AndNot(x.AsUInt32(), Vector512.Equals(x, Vector512<float>.Zero).AsUInt32());
+            var flip = Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector512.Create(0x8000_0000u);
+            return (bits ^ flip) | ~Vector512.Equals(x, x).AsUInt32();
+        }
     }
 }

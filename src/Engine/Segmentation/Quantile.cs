@@ -16,7 +16,7 @@ namespace Engine.Segmentation;
 /// here both count as +0. Infinities are ordinary values (numpy's formula then gives what numpy gives, NaN for
 /// ∞ − ∞ included).
 /// </remarks>
-public static class Quantile
+public static partial class Quantile
 {
     /// <summary>The <paramref name="q"/>-quantile of the selected values.</summary>
     /// <param name="values">The values, e.g. a probability map flattened row-major.</param>
@@ -101,13 +101,11 @@ public static class Quantile
 
         if (compute is { UsesKernels: true })
         {
-            lock (compute.LaunchGate)
-            {
-                using var counter = typeof(T) == typeof(float)
-                    ? new KernelDigitCounter(compute, MemoryMarshal.Cast<T, float>(values), mask)
-                    : new KernelDigitCounter(compute, MemoryMarshal.Cast<T, double>(values), mask);
-                Select(counter, values, qs, results, mask, ignoreNaN);
-            }
+            using var launch = compute.BeginLaunch();
+            var counter = typeof(T) == typeof(float)
+                ? new KernelDigitCounter(launch, MemoryMarshal.Cast<T, float>(values), mask)
+                : new KernelDigitCounter(launch, MemoryMarshal.Cast<T, double>(values), mask);
+            Select(counter, values, qs, results, mask, ignoreNaN);
             return;
         }
         fixed (T* v = values)
@@ -180,14 +178,17 @@ public static class Quantile
 
     private static long FirstNaN<T>(ReadOnlySpan<T> values, ReadOnlySpan<byte> mask) where T : unmanaged
     {
-        var floats = typeof(T) == typeof(float) ? MemoryMarshal.Cast<T, float>(values) : default;
-        var doubles = typeof(T) == typeof(double) ? MemoryMarshal.Cast<T, double>(values) : default;
-        for (int i = 0; i < values.Length; i++)
+        for (int start = 0; ;)
         {
-            bool isNaN = floats.IsEmpty ? double.IsNaN(doubles[i]) : float.IsNaN(floats[i]);
-            if (isNaN && (mask.IsEmpty || mask[i] != 0))
-                return i;
+            var rest = values[start..];
+            int i = typeof(T) == typeof(float)
+                ? ElementWise.IndexOfNaN(MemoryMarshal.Cast<T, float>(rest))
+                : ElementWise.IndexOfNaN(MemoryMarshal.Cast<T, double>(rest));
+            if (i < 0)
+                return -1;
+            if (mask.IsEmpty || mask[start + i] != 0)
+                return start + i;
+            start += i + 1;
         }
-        return -1;
     }
 }

@@ -194,7 +194,7 @@ internal sealed unsafe class SimdDigitCounter<T> : IDigitCounter where T : unman
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            var key = OrderedKeySimd.Key(Vector512.Load(source));
+            var key = default(OrderedKeySimd.Key).Invoke(Vector512.Load(source));
             var top = Vector512.ShiftRightLogical(key, prefixShift);
             var hit = Vector512<uint>.Zero;
             foreach (ulong prefix in prefixes)
@@ -206,8 +206,8 @@ internal sealed unsafe class SimdDigitCounter<T> : IDigitCounter where T : unman
         }
         if (Vector256.IsHardwareAccelerated)
         {
-            var low = OrderedKeySimd.Key(Vector256.Load(source));
-            var high = OrderedKeySimd.Key(Vector256.Load(source + 8));
+            var low = default(OrderedKeySimd.Key).Invoke(Vector256.Load(source));
+            var high = default(OrderedKeySimd.Key).Invoke(Vector256.Load(source + 8));
             var lowTop = Vector256.ShiftRightLogical(low, prefixShift);
             var highTop = Vector256.ShiftRightLogical(high, prefixShift);
             var hitLow = Vector256<uint>.Zero;

@@ -126,22 +126,7 @@ public sealed partial class SlidingWindowStitcher
     /// <summary>s[i] += p[i] for i &lt; n.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void AddRow(float* s, float* p, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-                (Vector512.Load(s + i) + Vector512.Load(p + i)).Store(s + i);
-        }
-        // Also after the 512-bit loop: the fast mode's rows are 8 pixels.
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-                (Vector256.Load(s + i) + Vector256.Load(p + i)).Store(s + i);
-        }
-        for (; i < n; i++)
-            s[i] += p[i];
-    }
+        => ElementWise.Binary(default(ElementWise.Add), new ReadOnlySpan<float>(s, n), new ReadOnlySpan<float>(p, n), new Span<float>(s, n));
 
     /// <summary>
     /// The constant-weight counts: how many windows' counted rectangles cover each pixel. A float32 sum of ones is
@@ -217,42 +202,15 @@ public sealed partial class SlidingWindowStitcher
     }
 
     /// <summary>sum += w·p and count += w; without weights sum += p alone (1·p is p, so the bits are numpy's).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void AccumulateRow(Span<float> sum, Span<float> count, ReadOnlySpan<float> values, ReadOnlySpan<float> weights)
+    private static void AccumulateRow(Span<float> sum, Span<float> count, ReadOnlySpan<float> values, ReadOnlySpan<float> weights)
     {
-        fixed (float* s = sum, c = count, p = values, w = weights)
+        if (weights.IsEmpty)
         {
-            int i = 0, n = sum.Length;
-            if (w is null)
-            {
-                AddRow(s, p, n);
-                return;
-            }
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; i <= n - 16; i += 16)
-                {
-                    var wv = Vector512.Load(w + i);
-                    // A product then a sum, two roundings, as numpy's acc += w * p (no fused multiply-add).
-                    (Vector512.Load(s + i) + wv * Vector512.Load(p + i)).Store(s + i);
-                    (Vector512.Load(c + i) + wv).Store(c + i);
-                }
-            }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i <= n - 8; i += 8)
-                {
-                    var wv = Vector256.Load(w + i);
-                    (Vector256.Load(s + i) + wv * Vector256.Load(p + i)).Store(s + i);
-                    (Vector256.Load(c + i) + wv).Store(c + i);
-                }
-            }
-            for (; i < n; i++)
-            {
-                s[i] += w[i] * p[i];
-                c[i] += w[i];
-            }
+            ElementWise.Binary(default(ElementWise.Add), sum, values, sum);
+            return;
         }
+        ElementWise.Ternary(default(ElementWise.AddProduct), sum, weights, values, sum);
+        ElementWise.Binary(default(ElementWise.Add), count, weights, count);
     }
 
     /// <summary>Per-tile mode: sum / count where covered, the fill where not, 0 outside the mask.</summary>
@@ -296,26 +254,26 @@ public sealed partial class SlidingWindowStitcher
     }
 
     /// <summary>out = count &gt; 0 ? sum / count : fill, and 0 where the mask is 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DivideRow(ReadOnlySpan<float> sum, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask, float fill, Span<float> output)
+    private static void DivideRow(ReadOnlySpan<float> sum, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask, float fill, Span<float> output)
     {
-        fixed (float* s = sum, c = count, o = output)
+        ElementWise.Binary(new DivideOrFill(fill), sum, count, output);
+        for (int i = 0; i < mask.Length; i++)
         {
-            int i = 0, n = output.Length;
-            if (mask.IsEmpty && Vector512.IsHardwareAccelerated)
-            {
-                var fillV = Vector512.Create(fill);
-                for (; i <= n - 16; i += 16)
-                {
-                    var cv = Vector512.Load(c + i);
-                    Vector512.ConditionalSelect(Vector512.GreaterThan(cv, Vector512<float>.Zero), Vector512.Load(s + i) / cv, fillV).Store(o + i);
-                }
-            }
-            for (; i < n; i++)
-            {
-                o[i] = !mask.IsEmpty && mask[i] == 0 ? 0f : c[i] > 0 ? s[i] / c[i] : fill;
-            }
+            if (mask[i] == 0)
+                output[i] = 0f;
         }
+    }
+
+    /// <summary>x / y where y &gt; 0, else the fill: the mean of a covered pixel's predictions.</summary>
+    internal readonly struct DivideOrFill(float fill) : ElementWise.IBinaryOperator
+    {
+        public float Invoke(float x, float y) => y > 0 ? x / y : fill;
+
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y)
+            => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x / y, Vector256.Create(fill));
+
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y)
+            => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), x / y, Vector512.Create(fill));
     }
 
     private static void SigmoidCovered(Span<float> row, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask)
@@ -366,31 +324,6 @@ public sealed partial class SlidingWindowStitcher
                     }
                 }
             }, static _ => { });
-        }
-    }
-
-    /// <summary>Index of the first NaN, or −1.</summary>
-    internal static unsafe int FirstNaN(ReadOnlySpan<float> values)
-    {
-        fixed (float* v = values)
-        {
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; i <= values.Length - 16; i += 16)
-                {
-                    var x = Vector512.Load(v + i);
-                    // NaN is the one value not equal to itself.
-                    if (!Vector512.EqualsAll(x, x))
-                        break;
-                }
-            }
-            for (; i < values.Length; i++)
-            {
-                if (float.IsNaN(v[i]))
-                    return i;
-            }
-            return -1;
         }
     }
 }

@@ -138,7 +138,7 @@ public sealed partial class SlidingWindowStitcher
             if (_scale > 1 && (y % _scale != 0 || x % _scale != 0))
                 throw new ArgumentException($"window {k}'s origin (y {y}, x {x}) is not a multiple of the factor {_scale}, which the fast mode needs; use the per-tile mode.", nameof(origins));
         }
-        int nan = FirstNaN(predictions);
+        int nan = ElementWise.IndexOfNaN(predictions);
         if (nan >= 0)
             throw new ArgumentException($"prediction {nan / tileLength} is NaN at row {nan % tileLength / TileWidth}, column {nan % TileWidth}: the model produced a non-finite value.", nameof(predictions));
         if (n == 0)

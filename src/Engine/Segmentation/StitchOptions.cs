@@ -1,48 +1,5 @@
 namespace Engine.Segmentation;
 
-/// <summary>How a low-resolution prediction is brought to full resolution (PyTorch's <c>F.interpolate</c> modes).</summary>
-public enum StitchUpsampling
-{
-    /// <summary><c>mode='bilinear'</c>, with <see cref="StitchOptions.AlignCorners"/>.</summary>
-    Bilinear,
-
-    /// <summary><c>mode='nearest'</c> (PyTorch's legacy nearest: source index ⌊dst · (1/f)⌋ in float32).</summary>
-    Nearest,
-}
-
-/// <summary>Where upsampling happens relative to accumulation.</summary>
-public enum StitchUpsampleMode
-{
-    /// <summary>Upsample every window, then accumulate at full resolution: what the winning ink-detection solutions did (the parity mode).</summary>
-    PerTile,
-
-    /// <summary>Accumulate at low resolution, then upsample the finished map once: far less work, a slightly different answer (see docs/architecture.md).</summary>
-    Fast,
-}
-
-/// <summary>The weight of each pixel of a window (MONAI's <c>BlendMode</c>).</summary>
-public enum StitchWeighting
-{
-    /// <summary>Every pixel weighs 1: the stitched map is the plain mean of the windows covering a pixel.</summary>
-    Constant,
-
-    /// <summary>MONAI's Gaussian importance map (<c>compute_importance_map</c>, σ = sigma_scale × window size).</summary>
-    Gaussian,
-}
-
-/// <summary>Where the sigmoid goes, for predictions that are logits.</summary>
-public enum StitchActivation
-{
-    /// <summary>The predictions are used as given (already probabilities, or logits you want averaged as such).</summary>
-    None,
-
-    /// <summary>Sigmoid on each low-resolution prediction before upsampling (the 2nd-place ink-detection solution).</summary>
-    SigmoidBeforeUpsample,
-
-    /// <summary>Sigmoid on the stitched map after averaging the logits (the 1st-place solution).</summary>
-    SigmoidAfterStitch,
-}
-
 /// <summary>Options of <see cref="SlidingWindowStitcher"/>; the defaults are the plain mean of full-size windows.</summary>
 public sealed record StitchOptions
 {

@@ -3,8 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
 using Engine.Kernels.Segmentation;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Segmentation;
 
@@ -17,7 +15,7 @@ namespace Engine.Segmentation;
 /// rounded the scalar to float32 first, which differs only for values equal to the float32 nearest above
 /// the threshold when the threshold rounds up to it. A NaN value is never ink, as in numpy.
 /// </remarks>
-public static class Threshold
+public static partial class Threshold
 {
     /// <summary>Work items of this many values let two to a few dozen cores share a map evenly.</summary>
     private const int ChunkLength = 1 << 20;
@@ -117,25 +115,5 @@ public static class Threshold
             count += isInk ? 1 : 0;
         }
         return count;
-    }
-
-    private static long ApplyKernel(ComputeContext compute, ReadOnlySpan<float> values, float bound, Span<byte> ink,
-        ReadOnlySpan<byte> mask)
-    {
-        lock (compute.LaunchGate)
-        {
-            using var valuesBuffer = compute.Upload(values);
-            using var maskBuffer = compute.Upload(mask);
-            using var inkBuffer = compute.Accelerator.Allocate1D<byte>(Math.Max(values.Length, 1));
-            using var positives = compute.Accelerator.Allocate1D<long>(1);
-            positives.MemSetToZero();
-            var kernel = compute.Kernel(ThresholdKernel.Apply, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, int, float, ArrayView<byte>, ArrayView<long>>(ThresholdKernel.Apply));
-            kernel(ComputeContext.GridStride(values.Length, ThresholdKernel.GroupSize),
-                valuesBuffer.View.SubView(0, values.Length), maskBuffer.View, mask.IsEmpty ? 0 : 1, bound,
-                inkBuffer.View.SubView(0, values.Length), positives.View);
-            compute.Accelerator.Synchronize();
-            ArrayViewExtensions.CopyToCPU(inkBuffer.View.BaseView.SubView(0, values.Length), ink);
-            return positives.GetAsArray1D()[0];
-        }
     }
 }

@@ -37,11 +37,13 @@ public sealed class WeightedBoxesFusionTests
         // Every WBF case fused at once with one set of parameters equals fusing the images one by one.
         var cases = DetectionCase.Cases.Where(c => c.Method == "wbf").ToArray();
         var batch = new DetectionBatch(cases.Select(c => c.Image).ToArray());
-        var all = WeightedBoxesFusion.Fuse(batch, 0.4, 0.01, WbfConfType.BoxAndModelAvg);
+        var options = new WeightedBoxesFusionOptions { IouThreshold = 0.4, SkipBoxThreshold = 0.01, ConfType = WbfConfType.BoxAndModelAvg };
+        var all = WeightedBoxesFusion.Fuse(batch, options);
+        Assert.Equal(all.Scores, WeightedBoxesFusion.Fuse(batch, 0.4, 0.01, WbfConfType.BoxAndModelAvg).Scores); // the positional form
         Assert.Equal(cases.Length, all.ImageCount);
         for (int i = 0; i < cases.Length; i++)
         {
-            var one = WeightedBoxesFusion.Fuse(cases[i].Image.Models, cases[i].Image.Weights, 0.4, 0.01, WbfConfType.BoxAndModelAvg);
+            var one = WeightedBoxesFusion.Fuse(cases[i].Image.Models, cases[i].Image.Weights, options);
             Assert.Equal(one.ImageScores(0).ToArray(), all.ImageScores(i).ToArray());
             Assert.Equal(one.ImageBoxes(0).ToArray(), all.ImageBoxes(i).ToArray());
             Assert.Equal(one.ImageLabels(0).ToArray(), all.ImageLabels(i).ToArray());
@@ -82,5 +84,50 @@ public sealed class WeightedBoxesFusionTests
         Assert.Equal(new DetectionWarning(0, 1, 0, "x2 < x1: swapped"), warnings[0]);
         Assert.Equal((0, 1, 1), (warnings[1].Image, warnings[1].Model, warnings[1].Box));
         Assert.Contains("zero area", warnings[1].Message);
+    }
+
+    /// <summary>Reports synchronously on the fusing thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+    private sealed class CancelAfterFirstReport(CancellationTokenSource source) : IProgress<long>
+    {
+        public long Reports;
+
+        public void Report(long imagesDone)
+        {
+            Interlocked.Increment(ref Reports);
+            source.Cancel();
+        }
+    }
+
+    [Fact]
+    public void Batch_fusion_reports_progress_and_stops_when_cancelled()
+    {
+        var image = DetectionCase.Cases.First(c => c.Method == "wbf").Image;
+        var batch = new DetectionBatch(Enumerable.Repeat(image, 4000).ToArray());
+        var options = new WeightedBoxesFusionOptions();
+
+        long last = 0;
+        var gate = new Lock();
+        var done = new SynchronousProgress(v =>
+        {
+            lock (gate)
+                last = Math.Max(last, v);
+        });
+        WeightedBoxesFusion.Fuse(batch, options, progress: done);
+        Assert.Equal(4000, last);
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => WeightedBoxesFusion.Fuse(batch, options, cancellationToken: cancelled.Token));
+
+        // Cancelled while running: the first chunk's report cancels, so at most one chunk per core reports.
+        using var midway = new CancellationTokenSource();
+        var progress = new CancelAfterFirstReport(midway);
+        Assert.Throws<OperationCanceledException>(() => WeightedBoxesFusion.Fuse(batch, options, progress: progress, cancellationToken: midway.Token));
+        Assert.InRange(progress.Reports, 1, Environment.ProcessorCount);
+    }
+
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
     }
 }

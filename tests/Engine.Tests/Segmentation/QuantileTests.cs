@@ -6,46 +6,6 @@ using Engine.Tests.Compute;
 
 namespace Engine.Tests.Segmentation;
 
-/// <summary>One case of tests/data/quantile/cases.json: values, optional mask, and numpy's answers.</summary>
-public sealed record QuantileCase(string Name, string Dtype, double[] Qs, bool HasMask, bool IgnoreNaN)
-{
-    public static IEnumerable<QuantileCase> All()
-    {
-        foreach (var c in TestData.Json("quantile", "cases.json").GetProperty("cases").EnumerateArray())
-        {
-            yield return new QuantileCase(c.GetProperty("name").GetString()!, c.GetProperty("dtype").GetString()!,
-                c.GetProperty("qs").EnumerateArray().Select(q => q.GetDouble()).ToArray(),
-                c.GetProperty("mask").GetBoolean(), c.GetProperty("ignore_nan").GetBoolean());
-        }
-    }
-
-    public static TheoryData<string> Names(int maxLength = int.MaxValue)
-    {
-        var names = new TheoryData<string>();
-        foreach (var c in All().Where(c => c.Length <= maxLength))
-            names.Add(c.Name);
-        return names;
-    }
-
-    public static QuantileCase Named(string name) => All().Single(c => c.Name == name);
-
-    public int Length => Dtype == "float32" ? Floats.Length : Doubles.Length;
-
-    public float[] Floats => Dtype == "float32" ? NpyFile.ReadFloat32(File("values")).Data : [];
-
-    public double[] Doubles => Dtype == "float64" ? NpyFile.ReadFloat64(File("values")).Data : [];
-
-    public byte[] Mask => HasMask ? NpyFile.ReadBytes(File("mask")).Data : [];
-
-    public double[] Expected => NpyFile.ReadFloat64(File("expected")).Data;
-
-    public double[] Run(ComputeContext? compute) => Dtype == "float32"
-        ? Quantile.Compute(Floats, Qs, Mask, IgnoreNaN, compute)
-        : Quantile.Compute(Doubles, Qs, Mask, IgnoreNaN, compute);
-
-    private string File(string part) => TestData.PathOf("quantile", $"{Name}.{part}.npy");
-}
-
 public class QuantileTests
 {
     /// <summary>Bit-for-bit equality, NaN equal to NaN (numpy's answer for ∞ − ∞).</summary>
@@ -192,27 +152,5 @@ public class QuantileTests
     {
         var error = Assert.Throws<ArgumentException>(() => Quantile.Compute(new[] { 1f, 2f }, [0.1, 0.2], new double[1]));
         Assert.Contains("results has 1 elements but 2 quantiles", error.Message);
-    }
-}
-
-/// <summary>The same golden cases through the ILGPU kernel on the CPU accelerator (small cases: it emulates).</summary>
-[Collection(IlgpuCpuCollection.Name)]
-public class QuantileKernelTests(IlgpuCpuFixture fixture)
-{
-    public static TheoryData<string> SmallCases => QuantileCase.Names(maxLength: 3000);
-
-    [Theory]
-    [MemberData(nameof(SmallCases))]
-    public void Kernel_equals_numpy_bit_for_bit(string name)
-    {
-        var c = QuantileCase.Named(name);
-        QuantileTests.AssertSameBits(c.Expected, c.Run(fixture.Compute), name);
-    }
-
-    [Fact]
-    public void A_NaN_is_the_same_error_on_the_kernel_path()
-    {
-        var error = Assert.Throws<QuantileNaNException>(() => Quantile.Compute(new[] { 1f, float.NaN }, 0.5, compute: fixture.Compute));
-        Assert.Contains("values[1] is NaN", error.Message);
     }
 }

@@ -29,8 +29,13 @@ internal sealed record DetectionCase(string Name, string Method, JsonElement Par
     /// <summary>Runs this case's method with its parameters on <paramref name="batch"/>.</summary>
     public DetectionResult Run(DetectionBatch batch, Action<DetectionWarning>? warn = null) => Method switch
     {
-        "wbf" => WeightedBoxesFusion.Fuse(batch, Param("iou_thr"), Param("skip_box_thr"),
-            WbfConfTypeNames.Parse(Params.GetProperty("conf_type").GetString()!), Params.GetProperty("allows_overflow").GetBoolean(), warn),
+        "wbf" => WeightedBoxesFusion.Fuse(batch, new WeightedBoxesFusionOptions
+        {
+            IouThreshold = Param("iou_thr"),
+            SkipBoxThreshold = Param("skip_box_thr"),
+            ConfType = WbfConfTypeNames.Parse(Params.GetProperty("conf_type").GetString()!),
+            AllowsOverflow = Params.GetProperty("allows_overflow").GetBoolean(),
+        }, warn),
         "nmw" => NonMaximumWeighted.Fuse(batch, Param("iou_thr"), Param("skip_box_thr"), warn),
         "nms" => Nms.Suppress(batch, Param("iou_thr"), warn),
         "soft-nms-linear" => SoftNms.Suppress(batch, SoftNmsMethod.Linear, Param("iou_thr"), Param("sigma"), Param("thresh"), warn),
