@@ -22,9 +22,10 @@ internal static class ProbabilityHistogramPlot
     /// <exception cref="IOException">A file cannot be read or written.</exception>
     public static void WriteBeside(Engine.Torch.Ink.InkInferenceResult result, string fragment)
     {
-        var map = Engine.IO.NpyFile.ReadFloat32(result.ProbabilityNpy).Data;
+        // Mapped, not read: the map was just written, so its pages are cached and no second copy of it is allocated.
+        using var map = Engine.IO.NpyFile.Map(result.ProbabilityNpy);
         var mask = Engine.IO.MapFile.ReadMask(Path.Combine(fragment, "mask.png")).Pixels;
-        Write(map, mask.Length == map.Length ? mask : [], result.Threshold, Path.Combine(result.Directory, FileName));
+        Write(map.Float32, mask.Length == map.Float32.Length ? mask : [], result.Threshold, Path.Combine(result.Directory, FileName));
     }
 
     /// <summary>Writes the histogram of <paramref name="probabilities"/> where <paramref name="mask"/> is non-zero.</summary>
@@ -68,7 +69,7 @@ internal static class ProbabilityHistogramPlot
 
         double share = inside > 0 ? 100.0 * ink / inside : 0;
         var line = plot.Add.VerticalLine(threshold, 2.5f, ScottPlot.Colors.Red, ScottPlot.LinePattern.Dashed);
-        line.LegendText = string.Create(CultureInfo.InvariantCulture, $"threshold {threshold:G4}: {share:F1} % of the mask above it is ink");
+        line.LegendText = string.Create(CultureInfo.InvariantCulture, $"threshold {threshold:G4}: {share:F1} % of the mask is above it (ink)");
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"Probability map: {inside:N0} pixels inside the mask, {ink:N0} ink"));
         plot.ShowLegend(ScottPlot.Alignment.UpperCenter);
         PlotFile.WritePng(plot, path, Width, Height);

@@ -67,6 +67,25 @@ public static class MapFile
             : (NpyFile.ReadFloat32(path).Data, null);
     }
 
+    /// <summary>
+    /// Opens the values of a map as <see cref="ReadValues"/> reads them, without copying where the file allows: a
+    /// float32 or float64 .npy is memory-mapped (<see cref="NpyFile.Map"/>), so a cached file costs what touching
+    /// the page cache does; other dtypes and formats are read into an array.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The values; dispose them when done.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (the reader's message names it).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static MapValues OpenValues(string path)
+    {
+        if (Extension(path) == ".npy" && NpyFile.ReadHeader(path) is { Dtype: NpyDtype.Float32 or NpyDtype.Float64 } header
+            && header.ElementCount <= int.MaxValue)
+            return new MapValues(NpyFile.Map(path));
+        var (floats, doubles) = ReadValues(path);
+        return new MapValues(floats, doubles);
+    }
+
     /// <summary>Writes a 0/1 mask: .png as 0/255 (what image viewers and the ink-detection labels use), .npy as uint8 0/1.</summary>
     /// <param name="path">The file to write; its extension picks the format.</param>
     /// <param name="mask">The mask; non-zero pixels are written as 255 (.png) or 1 (.npy).</param>
