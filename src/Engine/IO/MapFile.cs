@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Engine.IO;
 
 /// <summary>
@@ -94,16 +96,15 @@ public static class MapFile
     public static void WriteMask(string path, GrayImage<byte> mask)
     {
         var pixels = new byte[mask.Pixels.Length];
+        // min(value, 1) is 0 for 0 and 1 for any other byte: the 0/1 mask in one vectorized pass.
+        TensorPrimitives.Min(mask.Pixels, (byte)1, pixels);
         switch (Extension(path))
         {
             case ".png":
-                for (int i = 0; i < pixels.Length; i++)
-                    pixels[i] = mask.Pixels[i] != 0 ? (byte)255 : (byte)0;
+                TensorPrimitives.Multiply(pixels, (byte)255, pixels);
                 PngImage.Write(path, pixels, mask.Width, mask.Height);
                 break;
             case ".npy":
-                for (int i = 0; i < pixels.Length; i++)
-                    pixels[i] = mask.Pixels[i] != 0 ? (byte)1 : (byte)0;
                 NpyFile.Write(path, pixels, [mask.Height, mask.Width]);
                 break;
             default:
