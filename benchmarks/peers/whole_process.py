@@ -2,7 +2,7 @@
 """Whole-process timings: `engine wbf` and `engine quantile` started as a user starts them (process start, read,
 compute, write), beside the peers' in-memory work on the same files, on the same machine at the same time.
 
-    /usr/bin/python3 benchmarks/peers/whole_process.py ENGINE benchmarks/data [--repeat 5]
+    /usr/bin/python3 benchmarks/peers/whole_process.py ENGINE benchmarks/data [--repeat 5] [--peer-repeat 3]
 
 ENGINE is the engine executable (e.g. src/Engine.Cli/bin/Release/net10.0/Engine.Cli). The inputs are the ones
 wbf.py and quantile.py write with --make-data (benchmarks/data/wbf, benchmarks/data/quantile). Peers:
@@ -38,6 +38,7 @@ def main():
     parser.add_argument("engine")
     parser.add_argument("data")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--peer-repeat", type=int, default=3, help="wbf.py's --repeat (ensemble-boxes takes minutes)")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     results = {}
@@ -45,7 +46,7 @@ def main():
         preds = os.path.join(args.data, "wbf", "preds.jsonl")
         if os.path.exists(preds):
             engine = run_timed([args.engine, "wbf", "--input", preds, "--out", os.path.join(scratch, "fused.jsonl")], args.repeat)
-            peer = json.loads(subprocess.run([sys.executable, os.path.join(here, "wbf.py"), os.path.join(args.data, "wbf")],
+            peer = json.loads(subprocess.run([sys.executable, os.path.join(here, "wbf.py"), os.path.join(args.data, "wbf"), "--repeat", str(args.peer_repeat)],
                                              check=True, capture_output=True, text=True).stdout)
             peer_median = peer["timings"]["WeightedBoxesFusion"]["median"]
             results["wbf"] = {"bytes": os.path.getsize(preds), "engine process": engine,
