@@ -55,7 +55,9 @@ internal static class PeerComparison
         Console.WriteLine(table);
         string output = Path.Combine(summary.ResultsDirectoryPath, $"{name}-vs-{suite.Peer}.md");
         File.WriteAllText(output, table);
-        Console.Error.WriteLine($"Written to {output}");
+        string chart = Path.ChangeExtension(output, ".png");
+        RatioChart.Write(Ratios(summary, peer.RootElement), suite.Peer, chart);
+        Console.Error.WriteLine($"Written to {output} and {chart}");
         return 0;
     }
 
@@ -81,6 +83,13 @@ internal static class PeerComparison
         }
         return text.ToString();
     }
+
+    private static List<RatioChart.Row> Ratios(Summary summary, JsonElement peer) =>
+        peer.GetProperty("timings").EnumerateObject().Select(timing =>
+        {
+            double peerSeconds = timing.Value.GetProperty("median").GetDouble();
+            return new RatioChart.Row(timing.Name, Median(summary, timing.Name, "all cores") / peerSeconds, Median(summary, timing.Name, "1 core") / peerSeconds);
+        }).ToList();
 
     private static double? Median(Summary summary, string method, string job)
     {

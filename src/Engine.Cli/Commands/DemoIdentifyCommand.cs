@@ -57,7 +57,9 @@ internal static class DemoIdentifyCommand
             clock.Restart();
             var (labels, scores) = IdentityPredictor.RawPixelRanking(train, test, set.Images);
             // The baseline's threshold is chosen on the test truth itself: an advantage the model does not get.
-            var (baselineThreshold, baseline, _) = IdentityRanking.BestThreshold<string>(labels, scores, truths, IdentityRanker.Candidates, IdentityRanking.NewIndividual);
+            var (baselineThreshold, baseline, baselineMaps) = IdentityRanking.BestThreshold<string>(labels, scores, truths, IdentityRanker.Candidates, IdentityRanking.NewIndividual);
+            string sweepPlot = Path.Combine(folder.FullName, "baseline-threshold-sweep.png");
+            Plots.ThresholdSweepPlot.Write(IdentityRanker.Candidates, baselineMaps, baselineThreshold, "Raw-pixel kNN baseline: MAP@5 over the new_individual threshold (test truth)", sweepPlot);
             double baselineSeconds = clock.Elapsed.TotalSeconds;
             double totalSeconds = total.Elapsed.TotalSeconds;
             if (!text)
@@ -74,7 +76,7 @@ internal static class DemoIdentifyCommand
                 return 0;
             }
             stdout.WriteLine($"test MAP@5 {F(map)} (threshold {F(prediction.Threshold, "F2")} chosen on the validation split); raw-pixel baseline {F(baseline)} (its best threshold on the test truth, {F(baselineThreshold, "F2")})");
-            stdout.WriteLine($"wrote {submission}");
+            stdout.WriteLine($"wrote {submission} and {sweepPlot}");
             stdout.WriteLine($"time: generate {F(generate, "F1")} s, train {F(training.Seconds, "F1")} s, predict {F(seconds.Total, "F1")} s (engine {F(100 * seconds.EngineShare, "F1")} %), baseline {F(baselineSeconds, "F1")} s; total {F(totalSeconds, "F1")} s");
             return 0;
         }));

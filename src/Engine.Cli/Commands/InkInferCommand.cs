@@ -109,7 +109,9 @@ internal static class InkInferCommand
         using var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragment, models[0], options));
         try
         {
-            return InkInference.Run(fragment, models, output, options, bar);
+            var result = InkInference.Run(fragment, models, output, options, bar);
+            Plots.ProbabilityHistogramPlot.WriteBeside(result, fragment);
+            return result;
         }
         catch (ArgumentException e) when (e.Message.StartsWith("A memory budget of", StringComparison.Ordinal))
         {

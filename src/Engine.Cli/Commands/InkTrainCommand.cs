@@ -134,7 +134,9 @@ internal static class InkTrainCommand
                 if (p.Finished is not null && printEpochs)
                     stdout.WriteLine(Describe(p.Finished));
             });
-            return InkTrainer.Train(directories, model, options, progress);
+            var result = InkTrainer.Train(directories, model, options, progress);
+            Plots.TrainingCurvesPlot.WriteBesideCheckpoints(result);
+            return result;
         }
         finally
         {

@@ -37,9 +37,9 @@ internal static class QuantileCommand
                 if (count is { } n && n != (long)maskSize.Width * maskSize.Height)
                     throw new ArgumentException($"{declaredMask.FullName} has {(long)maskSize.Width * maskSize.Height} pixels but {inputPath} has {n} values; they must match.");
             }
-            var values = MapFile.ReadValues(inputPath);
+            using var values = MapFile.OpenValues(inputPath);
             var selection = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMask(maskFile.FullName) : null;
-            int length = values.Floats?.Length ?? values.Doubles!.Length;
+            int length = values.Length;
             if (selection is not null && selection.Pixels.Length != length)
                 throw new ArgumentException($"{parse.GetValue(mask)!.FullName} has {selection.Pixels.Length} pixels but {parse.GetValue(input)!.FullName} has {length} values; they must match.");
             foreach (double fraction in parse.GetValue(qs)!)
@@ -49,15 +49,15 @@ internal static class QuantileCommand
             double[] results;
             try
             {
-                results = values.Doubles is { } doubles
-                    ? Quantile.Compute(doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
-                    : Quantile.Compute(values.Floats!, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
+                results = values.IsFloat64
+                    ? Quantile.Compute(values.Doubles, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute)
+                    : Quantile.Compute(values.Floats, q, selection?.Pixels, parse.GetValue(ignoreNaN), compute);
             }
             catch (QuantileNaNException e)
             {
                 throw InputErrors.NaN(e, parse.GetValue(input)!.FullName, 0, "--ignore-nan");
             }
-            new QuantileResult(q, results, length, values.Doubles is null ? "float32" : "float64").Write(stdout, parse.GetValue(json));
+            new QuantileResult(q, results, length, values.IsFloat64 ? "float64" : "float32").Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -45,7 +45,7 @@ public static class CocoJson
         var boxes = new Growing<double>();
         var areas = new Growing<double>();
         var crowd = new Growing<bool>();
-        string where = "the top level";
+        var where = new Place("the top level");
         try
         {
             Read(ref reader, source, where);
@@ -57,15 +57,15 @@ public static class CocoJson
                 if (reader.ValueTextEquals("images"u8))
                 {
                     sawImages = true;
-                    ReadArrayStart(ref reader, source, "\"images\"");
-                    while (Read(ref reader, source, "\"images\"") && reader.TokenType != JsonTokenType.EndArray)
+                    ReadArrayStart(ref reader, source, new Place("\"images\""));
+                    while (Read(ref reader, source, new Place("\"images\"")) && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        where = $"image {images.Count}";
+                        where = new Place("image", images.Count);
                         long? id = null;
                         double width = double.NaN, height = double.NaN;
                         ReadObject(ref reader, source, where, (ref Utf8JsonReader r) =>
                         {
-                            string at = $"image {images.Count}";
+                            var at = new Place("image", images.Count);
                             if (r.ValueTextEquals("id"u8))
                                 id = ReadInteger(ref r, source, at, "id");
                             else if (r.ValueTextEquals("width"u8))
@@ -84,22 +84,22 @@ public static class CocoJson
                 else if (reader.ValueTextEquals("categories"u8))
                 {
                     sawCategories = true;
-                    ReadArrayStart(ref reader, source, "\"categories\"");
-                    while (Read(ref reader, source, "\"categories\"") && reader.TokenType != JsonTokenType.EndArray)
+                    ReadArrayStart(ref reader, source, new Place("\"categories\""));
+                    while (Read(ref reader, source, new Place("\"categories\"")) && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        where = $"category {categories.Count}";
+                        where = new Place("category", categories.Count);
                         long? id = null;
                         string? name = null;
                         ReadObject(ref reader, source, where, (ref Utf8JsonReader r) =>
                         {
                             if (r.ValueTextEquals("id"u8))
                             {
-                                id = ReadInteger(ref r, source, $"category {categories.Count}", "id");
+                                id = ReadInteger(ref r, source, new Place("category", categories.Count), "id");
                                 return true;
                             }
                             if (r.ValueTextEquals("name"u8))
                             {
-                                Read(ref r, source, $"category {categories.Count}");
+                                Read(ref r, source, new Place("category", categories.Count));
                                 name = r.TokenType == JsonTokenType.String ? r.GetString() : null;
                                 if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                                     r.Skip();
@@ -114,11 +114,11 @@ public static class CocoJson
                 else if (reader.ValueTextEquals("annotations"u8))
                 {
                     sawAnnotations = true;
-                    ReadArrayStart(ref reader, source, "\"annotations\"");
-                    while (Read(ref reader, source, "\"annotations\"") && reader.TokenType != JsonTokenType.EndArray)
+                    ReadArrayStart(ref reader, source, new Place("\"annotations\""));
+                    while (Read(ref reader, source, new Place("\"annotations\"")) && reader.TokenType != JsonTokenType.EndArray)
                     {
                         ReadAnnotation(ref reader, source, ids, imageIds, categoryIds, boxes, areas, crowd, ref where);
-                        where = $"annotation {ids.Count}";
+                        where = new Place("annotation", ids.Count);
                     }
                 }
                 else
@@ -166,7 +166,7 @@ public static class CocoJson
         var boxes = new Growing<double>();
         var scores = new Growing<double>();
         Span<double> box = stackalloc double[4];
-        string where = "the top level";
+        var where = new Place("the top level");
         try
         {
             Read(ref reader, source, where);
@@ -175,7 +175,7 @@ public static class CocoJson
             while (Read(ref reader, source, where) && reader.TokenType != JsonTokenType.EndArray)
             {
                 int d = imageIds.Count;
-                where = $"detection {d}";
+                where = new Place("detection", d);
                 if (reader.TokenType != JsonTokenType.StartObject)
                     throw new InvalidDataException($"{source}: {where} is not a JSON object (found {reader.TokenType}).");
                 long? image = null, category = null;
@@ -203,14 +203,13 @@ public static class CocoJson
                         reader.Skip();
                     }
                 }
-                string at = image is { } i ? $"{where} (image {i})" : where;
                 if (image is null || category is null || !hasBox || !hasScore)
-                    throw new InvalidDataException($"{source}: {at} lacks {Missing(("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("score", hasScore))}.");
+                    throw new InvalidDataException($"{source}: {(image is { } i ? $"{where} (image {i})" : where)} lacks {Missing(("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("score", hasScore))}.");
                 imageIds.Add(image.Value);
                 categoryIds.Add(category.Value);
                 boxes.AddRange(box);
                 scores.Add(score);
-                where = $"detection {imageIds.Count}";
+                where = new Place("detection", imageIds.Count);
             }
         }
         catch (JsonException e)
@@ -248,11 +247,17 @@ public static class CocoJson
 
     private delegate bool PropertyReader(ref Utf8JsonReader reader);
 
+    /// <summary>Where the reader is ("annotation 12"), formatted only for a message, so reading allocates nothing per entry.</summary>
+    private readonly record struct Place(string Kind, int Index = -1)
+    {
+        public override string ToString() => Index < 0 ? Kind : $"{Kind} {Index}";
+    }
+
     private static void ReadAnnotation(ref Utf8JsonReader reader, string source, Growing<long> ids, Growing<long> imageIds, Growing<long> categoryIds,
-        Growing<double> boxes, Growing<double> areas, Growing<bool> crowd, ref string where)
+        Growing<double> boxes, Growing<double> areas, Growing<bool> crowd, ref Place where)
     {
         int a = ids.Count;
-        where = $"annotation {a}";
+        where = new Place("annotation", a);
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new InvalidDataException($"{source}: {where} is not a JSON object (found {reader.TokenType}).");
         long? id = null, image = null, category = null;
@@ -294,9 +299,8 @@ public static class CocoJson
                 reader.Skip();
             }
         }
-        string at = id is { } i ? $"{where} (id {i})" : where;
         if (id is null || image is null || category is null || !hasBox || !hasArea)
-            throw new InvalidDataException($"{source}: {at} lacks {Missing(("id", id is not null), ("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("area", hasArea))}.");
+            throw new InvalidDataException($"{source}: {(id is { } i ? $"{where} (id {i})" : where)} lacks {Missing(("id", id is not null), ("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("area", hasArea))}.");
         ids.Add(id.Value);
         imageIds.Add(image.Value);
         categoryIds.Add(category.Value);
@@ -308,21 +312,21 @@ public static class CocoJson
     private static string Missing(params (string Name, bool Present)[] fields) =>
         string.Join(", ", fields.Where(f => !f.Present).Select(f => $"\"{f.Name}\""));
 
-    private static bool Read(ref Utf8JsonReader reader, string source, string where)
+    private static bool Read(ref Utf8JsonReader reader, string source, Place where)
     {
         if (!reader.Read())
             throw new InvalidDataException($"{source}: the JSON ends early, at {where}.");
         return true;
     }
 
-    private static void ReadArrayStart(ref Utf8JsonReader reader, string source, string what)
+    private static void ReadArrayStart(ref Utf8JsonReader reader, string source, Place what)
     {
         Read(ref reader, source, what);
         if (reader.TokenType != JsonTokenType.StartArray)
             throw new InvalidDataException($"{source}: {what} is not a JSON array (found {reader.TokenType}).");
     }
 
-    private static void ReadObject(ref Utf8JsonReader reader, string source, string where, PropertyReader property)
+    private static void ReadObject(ref Utf8JsonReader reader, string source, Place where, PropertyReader property)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new InvalidDataException($"{source}: {where} is not a JSON object (found {reader.TokenType}).");
@@ -336,7 +340,7 @@ public static class CocoJson
         }
     }
 
-    private static long ReadInteger(ref Utf8JsonReader reader, string source, string where, string field)
+    private static long ReadInteger(ref Utf8JsonReader reader, string source, Place where, string field)
     {
         Read(ref reader, source, where);
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value))
@@ -344,7 +348,7 @@ public static class CocoJson
         return value;
     }
 
-    private static double ReadNumber(ref Utf8JsonReader reader, string source, string where, string field)
+    private static double ReadNumber(ref Utf8JsonReader reader, string source, Place where, string field)
     {
         Read(ref reader, source, where);
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double value) || !double.IsFinite(value))
@@ -352,7 +356,7 @@ public static class CocoJson
         return value;
     }
 
-    private static void ReadBox(ref Utf8JsonReader reader, string source, string where, scoped Span<double> box)
+    private static void ReadBox(ref Utf8JsonReader reader, string source, Place where, scoped Span<double> box)
     {
         Read(ref reader, source, where);
         if (reader.TokenType != JsonTokenType.StartArray)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -18,7 +19,14 @@ public static class DetectionJson
     /// </summary>
     public const double MaxMagnitude = 1e15;
 
+    private static readonly JsonReaderOptions ReaderOptions = new() { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip };
+
     /// <summary>Reads every image of a JSON array or a sequence of JSON objects (JSON Lines).</summary>
+    /// <remarks>
+    /// One forward pass of a <see cref="Utf8JsonReader"/>: values go into reused buffers and then into one array per
+    /// model and field, so nothing is allocated per box, and messages are formed only when there is an error.
+    /// A repeated key keeps its last value, as Python's json does.
+    /// </remarks>
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
     /// <param name="isArray">True when the input was a JSON array (the output should be one too).</param>
@@ -27,7 +35,8 @@ public static class DetectionJson
     {
         RequireUtf8(utf8, source);
         var images = new List<ImagePredictions>();
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        var buffers = new Buffers();
         isArray = false;
         try
         {
@@ -45,8 +54,7 @@ public static class DetectionJson
                     continue;
                 if (reader.TokenType != JsonTokenType.StartObject)
                     throw new InvalidDataException($"{source}: image {images.Count} is not a JSON object (found {reader.TokenType}).");
-                using var image = JsonDocument.ParseValue(ref reader);
-                images.Add(ParseImage(image.RootElement, images.Count, source));
+                images.Add(ReadImage(ref reader, utf8, new Place(source, images.Count), buffers));
             }
         }
         catch (JsonException e)
@@ -78,100 +86,235 @@ public static class DetectionJson
     /// <exception cref="InvalidDataException">A field is missing or of the wrong shape.</exception>
     public static ImagePredictions ParseImage(JsonElement image, int index, string source = "input")
     {
-        string where = $"{source}: image {index}";
+        var place = new Place(source, index);
         if (image.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{where} is not a JSON object.");
-        if (!image.TryGetProperty("models", out var modelsElement) || modelsElement.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException($"{where} has no \"models\" array.");
-        var models = new List<ModelPredictions>();
-        foreach (var model in modelsElement.EnumerateArray())
+            throw new InvalidDataException($"{place.Image} is not a JSON object.");
+        byte[] utf8 = Encoding.UTF8.GetBytes(image.GetRawText());
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        reader.Read();
+        return ReadImage(ref reader, utf8, place, new Buffers());
+    }
+
+    /// <summary>Where a value is, formatted only for a message.</summary>
+    private readonly record struct Place(string Source, int ImageIndex, int ModelIndex = 0)
+    {
+        public string Image => $"{Source}: image {ImageIndex}";
+
+        public string Model => $"{Image}, model {ModelIndex}";
+    }
+
+    /// <summary>Values of the model being read, reused from model to model.</summary>
+    private sealed class Buffers
+    {
+        public readonly Values Boxes = new(), Scores = new(), Labels = new(), Weights = new();
+    }
+
+    private sealed class Values
+    {
+        private double[] _items = new double[1024];
+
+        public int Count { get; private set; }
+
+        public ReadOnlySpan<double> Span => _items.AsSpan(0, Count);
+
+        public void Clear() => Count = 0;
+
+        public void Add(double value)
         {
-            string at = $"{where}, model {models.Count}";
-            if (model.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{at} is not a JSON object.");
-            var boxes = Array(model, "boxes", at);
-            var flat = new double[boxes.GetArrayLength() * 4];
-            int b = 0;
-            foreach (var box in boxes.EnumerateArray())
-            {
-                if (box.ValueKind != JsonValueKind.Array || box.GetArrayLength() != 4)
-                    throw new InvalidDataException($"{at}, box {b}: expected [x1, y1, x2, y2].");
-                int c = 0;
-                foreach (var v in box.EnumerateArray())
-                {
-                    flat[4 * b + c] = Number(v, $"{at}, box {b}, {Corner[c]}");
-                    c++;
-                }
-                b++;
-            }
-            var scores = Numbers(Array(model, "scores", at), $"{at}, score");
-            var labelValues = Numbers(Array(model, "labels", at), $"{at}, label");
-            var labels = new int[labelValues.Length];
-            for (int i = 0; i < labels.Length; i++)
-            {
-                double l = labelValues[i];
-                if (l != Math.Floor(l) || l < int.MinValue || l > int.MaxValue)
-                    throw new InvalidDataException($"{at}, label {i} is {l}; labels must be integers.");
-                labels[i] = (int)l;
-            }
-            if (scores.Length != b || labels.Length != b)
-                throw new InvalidDataException($"{at}: {b} boxes, {scores.Length} scores and {labels.Length} labels; they must have the same length.");
-            models.Add(new ModelPredictions(flat, scores, labels));
+            if (Count == _items.Length)
+                System.Array.Resize(ref _items, _items.Length * 2);
+            _items[Count++] = value;
         }
-        double[]? weights = null;
-        if (image.TryGetProperty("weights", out var w) && w.ValueKind != JsonValueKind.Null)
+    }
+
+    /// <summary>Reads the image object the reader is on, leaving the reader on its end.</summary>
+    private static ImagePredictions ReadImage(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, Place place, Buffers buffers)
+    {
+        List<ModelPredictions>? models = null;
+        bool hasWeights = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (w.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException($"{where}: \"weights\" is not an array.");
-            weights = Numbers(w, $"{where}, weight");
+            if (reader.ValueTextEquals("models"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                    throw new InvalidDataException($"{place.Image} has no \"models\" array.");
+                models = [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var at = place with { ModelIndex = models.Count };
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                        throw new InvalidDataException($"{at.Model} is not a JSON object.");
+                    models.Add(ReadModel(ref reader, utf8, at, buffers));
+                }
+            }
+            else if (reader.ValueTextEquals("weights"u8))
+            {
+                reader.Read();
+                hasWeights = reader.TokenType != JsonTokenType.Null;
+                if (!hasWeights)
+                    continue;
+                if (reader.TokenType != JsonTokenType.StartArray)
+                    throw new InvalidDataException($"{place.Image}: \"weights\" is not an array.");
+                ReadNumbers(ref reader, utf8, buffers.Weights, place, "weight");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (models is null)
+            throw new InvalidDataException($"{place.Image} has no \"models\" array.");
+        double[]? weights = null;
+        if (hasWeights)
+        {
+            weights = buffers.Weights.Span.ToArray();
             for (int m = 0; m < weights.Length; m++)
             {
                 if (!(weights[m] > 0))
-                    throw new InvalidDataException($"{where}, weight {m} is {Text(weights[m])}; weights must be positive.");
+                    throw new InvalidDataException($"{place.Image}, weight {m} is {Text(weights[m])}; weights must be positive.");
             }
         }
         return new ImagePredictions(models, weights);
     }
 
-    private static JsonElement Array(JsonElement model, string name, string at) =>
-        model.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Array ? e
-            : throw new InvalidDataException($"{at} has no \"{name}\" array.");
+    /// <summary>Reads the model object the reader is on into one array per field.</summary>
+    private static ModelPredictions ReadModel(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, Place at, Buffers buffers)
+    {
+        bool hasBoxes = false, hasScores = false, hasLabels = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("boxes"u8))
+            {
+                RequireArray(ref reader, at, "boxes");
+                ReadBoxes(ref reader, utf8, buffers.Boxes, at);
+                hasBoxes = true;
+            }
+            else if (reader.ValueTextEquals("scores"u8))
+            {
+                RequireArray(ref reader, at, "scores");
+                ReadNumbers(ref reader, utf8, buffers.Scores, at, "score");
+                hasScores = true;
+            }
+            else if (reader.ValueTextEquals("labels"u8))
+            {
+                RequireArray(ref reader, at, "labels");
+                ReadNumbers(ref reader, utf8, buffers.Labels, at, "label");
+                hasLabels = true;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (!hasBoxes || !hasScores || !hasLabels)
+            throw new InvalidDataException($"{at.Model} has no \"{(!hasBoxes ? "boxes" : !hasScores ? "scores" : "labels")}\" array.");
+        var labelValues = buffers.Labels.Span;
+        var labels = new int[labelValues.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double l = labelValues[i];
+            if (l != Math.Floor(l) || l < int.MinValue || l > int.MaxValue)
+                throw new InvalidDataException($"{at.Model}, label {i} is {Text(l)}; labels must be integers.");
+            labels[i] = (int)l;
+        }
+        int boxCount = buffers.Boxes.Count / 4;
+        if (buffers.Scores.Count != boxCount || labels.Length != boxCount)
+            throw new InvalidDataException($"{at.Model}: {boxCount} boxes, {buffers.Scores.Count} scores and {labels.Length} labels; they must have the same length.");
+        return new ModelPredictions(buffers.Boxes.Span.ToArray(), buffers.Scores.Span.ToArray(), labels);
+    }
+
+    private static void RequireArray(ref Utf8JsonReader reader, Place at, string name)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new InvalidDataException($"{at.Model} has no \"{name}\" array.");
+    }
 
     private static readonly string[] Corner = ["x1", "y1", "x2", "y2"];
 
     private static string Text(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static double[] Numbers(JsonElement array, string at)
+    /// <summary>Reads the array of [x1, y1, x2, y2] the reader is on into <paramref name="values"/>, four a box.</summary>
+    /// <remarks>A box's shape is checked before its numbers, so a box of five strings is reported as a wrong shape.</remarks>
+    private static void ReadBoxes(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, Values values, Place at)
     {
-        var values = new double[array.GetArrayLength()];
-        int i = 0;
-        foreach (var v in array.EnumerateArray())
+        values.Clear();
+        int b = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            values[i] = Number(v, $"{at} {i}");
-            i++;
+            if (reader.TokenType != JsonTokenType.StartArray)
+                throw new InvalidDataException($"{at.Model}, box {b}: expected [x1, y1, x2, y2].");
+            int c = 0, badCorner = -1;
+            long badStart = 0, badEnd = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                long start = reader.TokenStartIndex;
+                double value = c < 4 && badCorner < 0 ? Number(ref reader) : double.NaN;
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                    reader.Skip();
+                if (c < 4 && badCorner < 0)
+                {
+                    if (double.IsNaN(value))
+                        (badCorner, badStart, badEnd) = (c, start, reader.BytesConsumed);
+                    else
+                        values.Add(value);
+                }
+                c++;
+            }
+            if (c != 4)
+                throw new InvalidDataException($"{at.Model}, box {b}: expected [x1, y1, x2, y2].");
+            if (badCorner >= 0)
+                throw NumberError(utf8[(int)badStart..(int)badEnd], $"{at.Model}, box {b}, {Corner[badCorner]}");
+            b++;
         }
-        return values;
     }
 
-    /// <summary>A finite number of magnitude at most <see cref="MaxMagnitude"/>, or an error naming where it is.</summary>
+    /// <summary>Reads the array of numbers the reader is on into <paramref name="values"/>.</summary>
+    private static void ReadNumbers(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, Values values, Place at, string what)
+    {
+        values.Clear();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            long start = reader.TokenStartIndex;
+            double value = Number(ref reader);
+            if (double.IsNaN(value))
+            {
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                    reader.Skip();
+                string where = what == "weight" ? $"{at.Image}, weight {values.Count}" : $"{at.Model}, {what} {values.Count}";
+                throw NumberError(utf8[(int)start..(int)reader.BytesConsumed], where);
+            }
+            values.Add(value);
+        }
+    }
+
+    /// <summary>The number the reader is on if it is finite and at most <see cref="MaxMagnitude"/>; NaN otherwise (JSON has no NaN).</summary>
+    private static double Number(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double value) && Math.Abs(value) <= MaxMagnitude ? value : double.NaN;
+
+    /// <summary>Why <paramref name="token"/> (a value's JSON text) is not a number Engine accepts, and where it is.</summary>
     /// <remarks>
     /// NaN and ±Infinity (as the strings "NaN", "Infinity", which Python's json writes bare and .NET reads quoted)
     /// and numbers beyond double's range are refused here, with the file, image, model and box, rather than
     /// later by the batch (which knows no file) or by the JSON writer (which names nothing).
     /// </remarks>
-    private static double Number(JsonElement v, string at)
+    private static InvalidDataException NumberError(ReadOnlySpan<byte> token, string at)
     {
-        if (v.ValueKind == JsonValueKind.Number)
+        var reader = new Utf8JsonReader(token);
+        reader.Read();
+        string raw = Engine.IO.PrintableText.Escape(Encoding.UTF8.GetString(token), 60);
+        if (reader.TokenType == JsonTokenType.Number)
         {
-            if (!v.TryGetDouble(out double value) || !double.IsFinite(value))
-                throw new InvalidDataException($"{at} is {Engine.IO.PrintableText.Escape(v.GetRawText(), 60)}, beyond the range of a double.");
-            if (Math.Abs(value) > MaxMagnitude)
-                throw new InvalidDataException($"{at} is {Text(value)}; Engine accepts magnitudes up to 1e15, so that fused sums stay finite.");
-            return value;
+            if (!reader.TryGetDouble(out double value) || !double.IsFinite(value))
+                return new InvalidDataException($"{at} is {raw}, beyond the range of a double.");
+            return new InvalidDataException($"{at} is {Text(value)}; Engine accepts magnitudes up to 1e15, so that fused sums stay finite.");
         }
-        if (v.ValueKind == JsonValueKind.String && v.GetString() is "NaN" or "Infinity" or "-Infinity")
-            throw new InvalidDataException($"{at} is {v.GetString()}; values must be finite numbers.");
-        throw new InvalidDataException($"{at} is {Engine.IO.PrintableText.Escape(v.GetRawText(), 60)}, not a number.");
+        if (reader.TokenType == JsonTokenType.String && reader.GetString() is "NaN" or "Infinity" or "-Infinity")
+            return new InvalidDataException($"{at} is {reader.GetString()}; values must be finite numbers.");
+        return new InvalidDataException($"{at} is {raw}, not a number.");
     }
 
     /// <summary>Writes each image's boxes as <c>{"boxes":…,"scores":…,"labels":…}</c>, as a JSON array or one object a line.</summary>
@@ -180,59 +323,75 @@ public static class DetectionJson
     /// <param name="asArray">A JSON array; otherwise JSON Lines.</param>
     /// <param name="scaleX">Multiplies x coordinates (an image width for pixel output; 1 for normalized).</param>
     /// <param name="scaleY">Multiplies y coordinates.</param>
+    /// <exception cref="InvalidOperationException">A fused score or coordinate is not finite (a bug: finite inputs fuse to finite values).</exception>
     public static void Write(Stream output, DetectionResult result, bool asArray, double scaleX = 1, double scaleY = 1)
     {
-        var newline = Encoding.UTF8.GetBytes("\n");
+        // One writer over one buffer, handed to the stream whenever it holds FlushBytes; the separators between
+        // images (",\n" or "\n") are written around the writer, which is reset for each image's object.
+        var buffer = new ArrayBufferWriter<byte>(2 * FlushBytes);
+        using var json = new Utf8JsonWriter(buffer);
         if (asArray)
-            output.Write("["u8);
+            buffer.Write("["u8);
         for (int i = 0; i < result.ImageCount; i++)
         {
-            // Finite inputs within MaxMagnitude cannot fuse to a non-finite value; a non-finite one here is a bug,
-            // reported with the image rather than as the JSON writer's complaint about infinity.
-            foreach (double s in result.ImageScores(i))
-            {
-                if (!double.IsFinite(s))
-                    throw new InvalidOperationException($"Image {i}: a fused score is {Text(s)}; Engine produced a non-finite value from finite inputs.");
-            }
-            var imageBoxes = result.ImageBoxes(i);
-            foreach (double c in imageBoxes)
-            {
-                if (!double.IsFinite(c * scaleX) || !double.IsFinite(c * scaleY))
-                    throw new InvalidOperationException($"Image {i}: a fused coordinate is {Text(c)} (× {Text(scaleX)}, {Text(scaleY)}); Engine produced a non-finite value from finite inputs.");
-            }
-            if (asArray && i > 0)
-                output.Write(","u8);
+            RequireFinite(result, i, scaleX, scaleY);
             if (asArray)
-                output.Write(newline);
-            using (var json = new Utf8JsonWriter(output))
+                buffer.Write(i > 0 ? ",\n"u8 : "\n"u8);
+            json.Reset();
+            json.WriteStartObject();
+            json.WriteStartArray("boxes"u8);
+            var boxes = result.ImageBoxes(i);
+            for (int b = 0; b < boxes.Length; b += 4)
             {
-                json.WriteStartObject();
-                json.WriteStartArray("boxes");
-                var boxes = result.ImageBoxes(i);
-                for (int b = 0; b < boxes.Length; b += 4)
-                {
-                    json.WriteStartArray();
-                    json.WriteNumberValue(boxes[b] * scaleX);
-                    json.WriteNumberValue(boxes[b + 1] * scaleY);
-                    json.WriteNumberValue(boxes[b + 2] * scaleX);
-                    json.WriteNumberValue(boxes[b + 3] * scaleY);
-                    json.WriteEndArray();
-                }
+                json.WriteStartArray();
+                json.WriteNumberValue(boxes[b] * scaleX);
+                json.WriteNumberValue(boxes[b + 1] * scaleY);
+                json.WriteNumberValue(boxes[b + 2] * scaleX);
+                json.WriteNumberValue(boxes[b + 3] * scaleY);
                 json.WriteEndArray();
-                json.WriteStartArray("scores");
-                foreach (double s in result.ImageScores(i))
-                    json.WriteNumberValue(s);
-                json.WriteEndArray();
-                json.WriteStartArray("labels");
-                foreach (int l in result.ImageLabels(i))
-                    json.WriteNumberValue(l);
-                json.WriteEndArray();
-                json.WriteEndObject();
             }
+            json.WriteEndArray();
+            json.WriteStartArray("scores"u8);
+            foreach (double s in result.ImageScores(i))
+                json.WriteNumberValue(s);
+            json.WriteEndArray();
+            json.WriteStartArray("labels"u8);
+            foreach (int l in result.ImageLabels(i))
+                json.WriteNumberValue(l);
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.Flush();
             if (!asArray)
-                output.Write(newline);
+                buffer.Write("\n"u8);
+            if (buffer.WrittenCount >= FlushBytes)
+            {
+                output.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
         }
         if (asArray)
-            output.Write(result.ImageCount > 0 ? "\n]\n"u8 : "]\n"u8);
+            buffer.Write(result.ImageCount > 0 ? "\n]\n"u8 : "]\n"u8);
+        output.Write(buffer.WrittenSpan);
+    }
+
+    /// <summary>Bytes gathered before a write to the output stream.</summary>
+    private const int FlushBytes = 1 << 20;
+
+    /// <summary>
+    /// Finite inputs within MaxMagnitude cannot fuse to a non-finite value; a non-finite one here is a bug,
+    /// reported with the image rather than as the JSON writer's complaint about infinity.
+    /// </summary>
+    private static void RequireFinite(DetectionResult result, int image, double scaleX, double scaleY)
+    {
+        foreach (double s in result.ImageScores(image))
+        {
+            if (!double.IsFinite(s))
+                throw new InvalidOperationException($"Image {image}: a fused score is {Text(s)}; Engine produced a non-finite value from finite inputs.");
+        }
+        foreach (double c in result.ImageBoxes(image))
+        {
+            if (!double.IsFinite(c * scaleX) || !double.IsFinite(c * scaleY))
+                throw new InvalidOperationException($"Image {image}: a fused coordinate is {Text(c)} (× {Text(scaleX)}, {Text(scaleY)}); Engine produced a non-finite value from finite inputs.");
+        }
     }
 }

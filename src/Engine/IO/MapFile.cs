@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Engine.IO;
 
 /// <summary>
@@ -67,6 +69,25 @@ public static class MapFile
             : (NpyFile.ReadFloat32(path).Data, null);
     }
 
+    /// <summary>
+    /// Opens the values of a map as <see cref="ReadValues"/> reads them, without copying where the file allows: a
+    /// float32 or float64 .npy is memory-mapped (<see cref="NpyFile.Map"/>), so a cached file costs what touching
+    /// the page cache does; other dtypes and formats are read into an array.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The values; dispose them when done.</returns>
+    /// <exception cref="NotSupportedException">The extension is none of .npy, .tif, .tiff, .png.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed (the reader's message names it).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static MapValues OpenValues(string path)
+    {
+        if (Extension(path) == ".npy" && NpyFile.ReadHeader(path) is { Dtype: NpyDtype.Float32 or NpyDtype.Float64 } header
+            && header.ElementCount <= int.MaxValue)
+            return new MapValues(NpyFile.Map(path));
+        var (floats, doubles) = ReadValues(path);
+        return new MapValues(floats, doubles);
+    }
+
     /// <summary>Writes a 0/1 mask: .png as 0/255 (what image viewers and the ink-detection labels use), .npy as uint8 0/1.</summary>
     /// <param name="path">The file to write; its extension picks the format.</param>
     /// <param name="mask">The mask; non-zero pixels are written as 255 (.png) or 1 (.npy).</param>
@@ -75,16 +96,15 @@ public static class MapFile
     public static void WriteMask(string path, GrayImage<byte> mask)
     {
         var pixels = new byte[mask.Pixels.Length];
+        // min(value, 1) is 0 for 0 and 1 for any other byte: the 0/1 mask in one vectorized pass.
+        TensorPrimitives.Min(mask.Pixels, (byte)1, pixels);
         switch (Extension(path))
         {
             case ".png":
-                for (int i = 0; i < pixels.Length; i++)
-                    pixels[i] = mask.Pixels[i] != 0 ? (byte)255 : (byte)0;
+                TensorPrimitives.Multiply(pixels, (byte)255, pixels);
                 PngImage.Write(path, pixels, mask.Width, mask.Height);
                 break;
             case ".npy":
-                for (int i = 0; i < pixels.Length; i++)
-                    pixels[i] = mask.Pixels[i] != 0 ? (byte)1 : (byte)0;
                 NpyFile.Write(path, pixels, [mask.Height, mask.Width]);
                 break;
             default:

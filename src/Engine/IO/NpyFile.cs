@@ -177,22 +177,10 @@ public static class NpyFile
     private static NpyArray<T> Read<T>(string path, string reader, Func<NpyDtype, bool> accepts)
         where T : unmanaged, INumberBase<T>
     {
-        using var stream = OpenRead(path);
-        var header = ReadHeader(stream, path);
-        if (!accepts(header.Dtype))
-        {
-            var taken = Enum.GetValues<NpyDtype>().Where(accepts).Select(Descr);
-            throw new NotSupportedException(
-                $"{path} holds {Descr(header.Dtype)} data; NpyFile.{reader} reads only {string.Join(", ", taken)}, as it never narrows or rounds.");
-        }
+        var opened = OpenChecked(path, reader, accepts);
+        using var stream = opened.Stream;
+        var header = opened.Header;
         long count = header.ElementCount;
-        // The file's length is checked first: a header promising more than the file holds is corrupt, whatever
-        // its size, and nothing is allocated for it.
-        long promised = count * ElementSize(header.Dtype);
-        long held = stream.Length - stream.Position;
-        if (held != promised)
-            throw new InvalidDataException(
-                $"{path} holds {held} bytes of data, its header promises {promised} (shape {ShapeText(header.Shape)}, {Descr(header.Dtype)}).");
         if (count > Array.MaxLength)
             throw new NotSupportedException($"{path} holds {count} elements; a .NET array holds at most {Array.MaxLength}.");
 
@@ -214,6 +202,60 @@ public static class NpyFile
                 break;
         }
         return new NpyArray<T>(data, header.Shape);
+    }
+
+    /// <summary>
+    /// Opens the file, checks its header and that the data is exactly the size the header promises, and leaves the
+    /// stream at the first data byte.
+    /// </summary>
+    private static (FileStream Stream, NpyHeader Header) OpenChecked(string path, string reader, Func<NpyDtype, bool> accepts)
+    {
+        var stream = OpenRead(path);
+        try
+        {
+            var header = ReadHeader(stream, path);
+            if (!accepts(header.Dtype))
+            {
+                var taken = Enum.GetValues<NpyDtype>().Where(accepts).Select(Descr);
+                throw new NotSupportedException(
+                    $"{path} holds {Descr(header.Dtype)} data; NpyFile.{reader} reads only {string.Join(", ", taken)}, as it never narrows or rounds.");
+            }
+            // The file's length is checked first: a header promising more than the file holds is corrupt, whatever
+            // its size, and nothing is allocated for it.
+            long promised = header.ElementCount * ElementSize(header.Dtype);
+            long held = stream.Length - stream.Position;
+            if (held != promised)
+                throw new InvalidDataException(
+                    $"{path} holds {held} bytes of data, its header promises {promised} (shape {ShapeText(header.Shape)}, {Descr(header.Dtype)}).");
+            return (stream, header);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Maps a float32 or float64 array's data into memory instead of reading it: its values are the file's pages,
+    /// shared with the page cache, so a file already cached costs no copy and no allocation of its size.
+    /// </summary>
+    /// <remarks>The file's header is checked as by <see cref="ReadFloat32"/>; every file Engine reads is C order and little-endian, the host's order.</remarks>
+    /// <param name="path">The .npy file.</param>
+    /// <returns>The mapping; its values stay valid until it is disposed.</returns>
+    /// <exception cref="InvalidDataException">The file is not an .npy file, its header is malformed, or its data is not the size the header promises.</exception>
+    /// <exception cref="NotSupportedException">The file holds another dtype, is in Fortran order, big-endian, or holds more than <see cref="int.MaxValue"/> elements.</exception>
+    /// <exception cref="IOException">The file cannot be opened or mapped.</exception>
+    public static NpyMapping Map(string path)
+    {
+        var (stream, header) = OpenChecked(path, nameof(Map), static d => d is NpyDtype.Float32 or NpyDtype.Float64);
+        long count = header.ElementCount;
+        if (count > int.MaxValue)
+        {
+            stream.Dispose();
+            throw new NotSupportedException($"{path} holds {count} elements; a span holds at most {int.MaxValue}.");
+        }
+        return new NpyMapping(stream, header, stream.Position, (int)count);
     }
 
     /// <summary>Fills <paramref name="data"/> from the stream, which holds exactly its elements as <typeparamref name="TFile"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Numerics.Tensors;
 
 namespace Engine.IO;
@@ -9,38 +10,24 @@ namespace Engine.IO;
 /// stb_image_write, used before, tries all five filters on every row and runs its own deflate: 1.7 s for a
 /// 6,000 × 8,000 gray map and 4.3 s for its RGB overlay here; whole-fragment outputs are that size.
 /// </summary>
+/// <remarks>
+/// The compressed data goes to the file as it is produced, in IDAT chunks of <see cref="IdatChunkBytes"/>
+/// (PNG allows any number of IDAT chunks; a decoder concatenates them), so the encoder holds a band of filtered
+/// rows and one chunk, never the whole compressed image.
+/// </remarks>
 public static class PngEncoder
 {
     /// <summary>Rows compressed per write to the zlib stream: a few MB of filtered rows at a time.</summary>
     private const int RowsPerChunk = 256;
 
-    private static readonly uint[] CrcTable = MakeCrcTable();
+    /// <summary>Bytes of compressed data per IDAT chunk: libpng's default is 8 KB; larger chunks cost fewer headers and CRC restarts.</summary>
+    internal const int IdatChunkBytes = 1 << 18;
 
     /// <summary>Writes <paramref name="pixels"/> (row-major, <paramref name="channels"/> bytes a pixel: 1 gray, 3 RGB) as a PNG, replacing any file.</summary>
     /// <exception cref="IOException">The file cannot be created or written.</exception>
     public static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         int rowBytes = checked(width * channels);
-        // The IDAT payload is gathered first: a chunk's length and CRC precede and follow its data.
-        using var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            var filtered = new byte[(long)Math.Min(RowsPerChunk, height) * (rowBytes + 1)];
-            for (int y0 = 0; y0 < height; y0 += RowsPerChunk)
-            {
-                int rows = Math.Min(RowsPerChunk, height - y0);
-                for (int r = 0; r < rows; r++)
-                {
-                    var row = pixels.Slice((y0 + r) * rowBytes, rowBytes);
-                    var target = filtered.AsSpan(r * (rowBytes + 1), rowBytes + 1);
-                    target[0] = 1; // Sub: each byte minus the same channel of the pixel to its left, mod 256.
-                    row[..channels].CopyTo(target[1..]);
-                    TensorPrimitives.Subtract(row[channels..], row[..^channels], target[(1 + channels)..]);
-                }
-                zlib.Write(filtered, 0, rows * (rowBytes + 1));
-            }
-        }
-
         using var atomic = AtomicFile.Create(path, 1 << 16);
         var file = atomic.Stream;
         file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -51,7 +38,27 @@ public static class PngEncoder
         header[9] = channels == 3 ? (byte)2 : (byte)0; // colour type: RGB or gray
         header[10] = header[11] = header[12] = 0;   // deflate, adaptive filtering, no interlace
         WriteChunk(file, "IHDR"u8, header);
-        WriteChunk(file, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+
+        using (var idat = new IdatStream(file))
+        {
+            using (var zlib = new ZLibStream(idat, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                var filtered = new byte[(long)Math.Min(RowsPerChunk, height) * (rowBytes + 1)];
+                for (int y0 = 0; y0 < height; y0 += RowsPerChunk)
+                {
+                    int rows = Math.Min(RowsPerChunk, height - y0);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        var row = pixels.Slice((y0 + r) * rowBytes, rowBytes);
+                        var target = filtered.AsSpan(r * (rowBytes + 1), rowBytes + 1);
+                        target[0] = 1; // Sub: each byte minus the same channel of the pixel to its left, mod 256.
+                        row[..channels].CopyTo(target[1..]);
+                        TensorPrimitives.Subtract(row[channels..], row[..^channels], target[(1 + channels)..]);
+                    }
+                    zlib.Write(filtered, 0, rows * (rowBytes + 1));
+                }
+            }
+        }
         WriteChunk(file, "IEND"u8, []);
         atomic.Commit();
     }
@@ -63,28 +70,60 @@ public static class PngEncoder
         stream.Write(word);
         stream.Write(type);
         stream.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, ~Crc(Crc(uint.MaxValue, type), data));
+        var crc = new Crc32(); // ISO 3309, PNG's CRC, over the chunk's type and data
+        crc.Append(type);
+        crc.Append(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, crc.GetCurrentHashAsUInt32());
         stream.Write(word);
     }
 
-    /// <summary>The PNG specification's CRC-32 (ISO 3309), one table lookup a byte.</summary>
-    private static uint Crc(uint crc, ReadOnlySpan<byte> data)
+    /// <summary>Collects what zlib writes and emits it as IDAT chunks of <see cref="IdatChunkBytes"/>, the last one shorter, on dispose.</summary>
+    private sealed class IdatStream(Stream file) : Stream
     {
-        foreach (byte b in data)
-            crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
-    }
+        private readonly byte[] _chunk = new byte[IdatChunkBytes];
+        private int _length;
 
-    private static uint[] MakeCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
         {
-            uint c = n;
-            for (int k = 0; k < 8; k++)
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
+            while (!buffer.IsEmpty)
+            {
+                int n = Math.Min(buffer.Length, _chunk.Length - _length);
+                buffer[..n].CopyTo(_chunk.AsSpan(_length));
+                _length += n;
+                buffer = buffer[n..];
+                if (_length == _chunk.Length)
+                    EmitChunk();
+            }
         }
-        return table;
+
+        // zlib flushes after its last block; the chunk is emitted when the stream is disposed, so no empty IDAT is written.
+        public override void Flush()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _length > 0)
+                EmitChunk();
+            base.Dispose(disposing);
+        }
+
+        private void EmitChunk()
+        {
+            WriteChunk(file, "IDAT"u8, _chunk.AsSpan(0, _length));
+            _length = 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -33,4 +33,31 @@ public sealed class PngEncoderTests : IDisposable
         Assert.Equal(channels == 3 ? ColorComponents.RedGreenBlue : ColorComponents.Grey, image.SourceComp);
         Assert.Equal(pixels, image.Data);
     }
+    [Fact]
+    public void An_image_larger_than_one_chunk_is_written_in_several_IDAT_chunks_the_engine_reads_back()
+    {
+        const int width = 1200, height = 700; // random bytes barely compress: about 840 KB, over three chunks
+        var pixels = new byte[width * height];
+        new Random(17).NextBytes(pixels);
+        string path = _folder.File("chunks.png");
+        PngEncoder.Write(path, pixels, width, height, 1);
+
+        Assert.True(IdatChunkCount(File.ReadAllBytes(path)) > 1);
+        var image = PngImage.Read(path);
+        Assert.Equal((width, height), (image.Width, image.Height));
+        Assert.Equal(pixels, image.Pixels);
+    }
+
+    private static int IdatChunkCount(byte[] file)
+    {
+        int count = 0;
+        for (int at = 8; at < file.Length; )
+        {
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(at));
+            if (file.AsSpan(at + 4, 4).SequenceEqual("IDAT"u8))
+                count++;
+            at += 12 + length;
+        }
+        return count;
+    }
 }

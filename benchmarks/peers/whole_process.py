@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Whole-process timings: `engine wbf` and `engine quantile` started as a user starts them (process start, read,
+compute, write), beside the peers' in-memory work on the same files, on the same machine at the same time.
+
+    /usr/bin/python3 benchmarks/peers/whole_process.py ENGINE benchmarks/data [--repeat 5] [--peer-repeat 3]
+
+ENGINE is the engine executable (e.g. src/Engine.Cli/bin/Release/net10.0/Engine.Cli). The inputs are the ones
+wbf.py and quantile.py write with --make-data (benchmarks/data/wbf, benchmarks/data/quantile). Peers:
+- wbf: ensemble-boxes' weighted_boxes_fusion over every image with the arrays already in memory (wbf.py's
+  timing, run here as a subprocess; ENSEMBLE_BOXES names its folder), so the peer is not charged for JSON;
+- quantile: numpy's np.quantile(np.load(probs.npy), 0.93) in this process (the file in the page cache after the
+  warm-up, as it is for Engine), not charged for starting Python.
+Prints JSON: every time, the medians, and peer ÷ engine (how many times faster the whole engine process is).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from peer_timing import timed
+
+
+def run_timed(command, repeat):
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # warm-up: page cache, disk cache of the binary
+
+    def once():
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return timed(once, repeat, warm_up=False)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("engine")
+    parser.add_argument("data")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--peer-repeat", type=int, default=3, help="wbf.py's --repeat (ensemble-boxes takes minutes)")
+    args = parser.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        preds = os.path.join(args.data, "wbf", "preds.jsonl")
+        if os.path.exists(preds):
+            engine = run_timed([args.engine, "wbf", "--input", preds, "--out", os.path.join(scratch, "fused.jsonl")], args.repeat)
+            peer = json.loads(subprocess.run([sys.executable, os.path.join(here, "wbf.py"), os.path.join(args.data, "wbf"), "--repeat", str(args.peer_repeat)],
+                                             check=True, capture_output=True, text=True).stdout)
+            peer_median = peer["timings"]["WeightedBoxesFusion"]["median"]
+            results["wbf"] = {"bytes": os.path.getsize(preds), "engine process": engine,
+                              "ensemble-boxes in-memory": peer_median, "peer / engine": peer_median / engine["median"]}
+        probs = os.path.join(args.data, "quantile", "probs.npy")
+        if os.path.exists(probs):
+            engine = run_timed([args.engine, "quantile", "--input", probs, "-q", "0.93"], args.repeat)
+            peer = timed(lambda: np.quantile(np.load(probs), 0.93), args.repeat)
+            results["quantile"] = {"bytes": os.path.getsize(probs), "engine process": engine,
+                                   "numpy load + quantile": peer, "peer / engine": peer["median"] / engine["median"]}
+    results["load average"] = os.getloadavg()
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
