@@ -177,7 +177,7 @@ public static class InkInference
             Tiles = plan.Grid.Count,
             ModelWindows = (predictor as TorchInkEnsemble)?.ModelWindows ?? plan.Grid.Count,
             Stride = plan.Stride,
-            Models = plan.ModelDirectories.Count,
+            Models = (predictor as TorchInkEnsemble)?.Models ?? 1,
             Device = predictor.Device,
             Backend = compute?.Backend ?? Engine.Compute.ComputeBackend.Cpu,
             Quantile = plan.Quantile,
@@ -235,6 +235,8 @@ public static class InkInference
                 break;
             times.Wait += Stopwatch.GetElapsedTime(start).TotalSeconds;
             using var batch = batches.Current;
+            // A batch cut ahead before the cancellation is not run.
+            cancellationToken.ThrowIfCancellationRequested();
             index++;
             int n = batch.Count;
             var predicted = probabilities.AsSpan(0, n * cells * cells);

@@ -50,13 +50,13 @@ public sealed record InkInferenceResult
     /// <summary>Windows cut from the fragment.</summary>
     public required int Tiles { get; init; }
 
-    /// <summary>The input windows the models ran on: tiles × TTA copies × models.</summary>
+    /// <summary>The input windows the models ran on: tiles × TTA copies × models (the tiles, for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required long ModelWindows { get; init; }
 
     /// <summary>The stride used.</summary>
     public required int Stride { get; init; }
 
-    /// <summary>Checkpoints averaged; 0 when the predictor was given in memory.</summary>
+    /// <summary>Models averaged (1 for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required int Models { get; init; }
 
     /// <summary>The device the models ran on, e.g. cpu or cuda.</summary>

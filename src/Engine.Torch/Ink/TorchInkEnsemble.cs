@@ -93,6 +93,9 @@ public sealed class TorchInkEnsemble : IInkPredictor, IDisposable
     /// <inheritdoc/>
     public double ModelSeconds { get; private set; }
 
+    /// <summary>Models averaged.</summary>
+    public int Models => _models.Length;
+
     /// <summary>Input windows through the models' forward passes so far: tiles × TTA copies × models.</summary>
     public long ModelWindows { get; private set; }
 

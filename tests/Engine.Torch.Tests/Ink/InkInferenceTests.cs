@@ -237,7 +237,7 @@ public sealed class InkInferenceTests : IDisposable
     {
         using var model = new NaNAfter(new TinyInkNet(Input.Slices.Count, seed: 7), batches: 2);
         var error = Assert.Throws<NonFiniteValueException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, model));
-        Assert.Contains("model 0 predicted NaN or Inf in batch 2", error.Message);
+        Assert.Contains("model 0 predicted NaN or Inf in batch 3", error.Message);
         Assert.Contains("for the tile at y ", error.Message);
         // The stitcher had begun prob.npy: nothing of the run is left, not even the output folder it created.
         Assert.False(Directory.Exists(_output));
