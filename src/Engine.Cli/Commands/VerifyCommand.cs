@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Engine.Cli.Demo;
 using Engine.Compute;
 using Engine.Detection;
@@ -21,15 +22,31 @@ internal static class VerifyCommand
         var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 8, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize).", DefaultValueFactory = _ => 1024 };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
+        var timings = new Option<string?>("--timings") { Description = "After the checks, time each operation at a size where a GPU matters on both paths: gpu (kNN 1,000,000 × 512 with 10,000 queries; 10⁹ values for quantile and threshold; a 32,768² stitched map; 4,096 patches of 16 × 256²) or small (the same rows in seconds on the emulator)." };
+        var cpuSeconds = new Option<double>("--cpu-seconds") { Description = "--timings: the most a CPU reference row may take; beyond it the CPU runs a prefix of the work and its time is scaled up.", DefaultValueFactory = _ => 30 };
+        var peakTflops = new Option<double>("--peak-tflops") { Description = "--timings: the device's FP32 (non-tensor) peak in TFLOP/s, for kNN's share of it; 0: unknown.", DefaultValueFactory = _ => 0 };
+        var peakBandwidth = new Option<double>("--peak-bandwidth") { Description = "--timings: the device's memory bandwidth in GB/s, for the other rows' share of it; 0: unknown.", DefaultValueFactory = _ => 0 };
+        var markdown = CommandLine.FileOption("--markdown", "Also write the checks (and --timings' table) as Markdown to this file.");
         var command = new Command("verify", "Check that a backend (e.g. --backend cuda) gives the CPU SIMD path's answers for every kernel-backed operation on synthetic inputs (bit-identical, or within the operation's stated tolerance), and time both.")
         {
-            size, json, backend,
+            size, json, backend, timings, cpuSeconds, peakTflops, peakBandwidth, markdown,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             int side = parse.GetValue(size);
             if (side < 16 || side > 16_384)
                 throw new ArgumentException($"--size {side} is outside 16 … 16384.");
+            var sizes = parse.GetValue(timings) switch
+            {
+                null => null,
+                "gpu" => VerifyTimings.Gpu,
+                "small" => VerifyTimings.Small,
+                var t => throw new ArgumentException($"--timings {t} is not one of gpu, small."),
+            };
+            double budget = parse.GetValue(cpuSeconds);
+            if (!(budget > 0 && double.IsFinite(budget)))
+                throw new ArgumentException($"--cpu-seconds {budget.ToString(CultureInfo.InvariantCulture)} must be a positive number of seconds.");
+            var peaks = new VerifyTimings.Peaks(Peak(parse.GetValue(peakTflops), "--peak-tflops") * 1e12, Peak(parse.GetValue(peakBandwidth), "--peak-bandwidth") * 1e9);
             var map = SyntheticInkMap.Create(side, side, seed: 3);
             var candidates = Enumerable.Range(0, 20).Select(i => Math.Round(0.80 + 0.01 * i, 2)).ToArray();
             using var cpu = new ComputeContext(ComputeBackend.Cpu);
@@ -89,6 +106,21 @@ internal static class VerifyCommand
             });
 
             bool pass = rows.All(r => r.Result.Pass);
+            var error = parse.InvocationConfiguration.Error;
+            var timed = sizes is null ? [] : VerifyTimings.Run(sizes, cpu, other, budget, line => error.WriteLine($"engine: timed {line}"));
+            if (parse.GetValue(markdown) is { } markdownFile)
+            {
+                Engine.IO.AtomicFile.Write(markdownFile.FullName, stream =>
+                {
+                    using var writer = new StreamWriter(stream, leaveOpen: true);
+                    WriteMarkdown(writer, rows, side, other.Description, cpu.Description);
+                    if (timed.Count > 0)
+                    {
+                        writer.WriteLine();
+                        VerifyTimings.WriteMarkdown(writer, timed, other.Description, peaks);
+                    }
+                });
+            }
             if (parse.GetValue(json))
             {
                 CommandLine.WriteJson(stdout, new
@@ -98,6 +130,11 @@ internal static class VerifyCommand
                     pixels = map.Probabilities.Length,
                     identical = rows.All(r => r.Result.Identical),
                     pass,
+                    timings = timed.Select(t => new
+                    {
+                        operation = t.Operation, shape = t.Shape, cpuSeconds = t.CpuSeconds, cpuFraction = t.CpuFraction, backendSeconds = t.BackendSeconds,
+                        throughput = t.Throughput, throughputUnit = t.IsFlops ? "FLOP/s" : "bytes/s", shareOfPeak = t.ShareOf(peaks), target = t.Target,
+                    }),
                     operations = rows.Select(r => new
                     {
                         operation = r.Operation, identical = r.Result.Identical, pass = r.Result.Pass, tolerance = r.Result.Tolerance,
@@ -114,12 +151,35 @@ internal static class VerifyCommand
                     string difference = r.Result.Difference is { } d ? $"   {r.Result.Unit} {d:G4}" : "";
                     stdout.WriteLine($"{r.Operation,-16} {verdict,-10} {"(" + r.Result.Tolerance + ")",-8} cpu {r.CpuSeconds * 1000,9:F2} ms   backend {r.OtherSeconds * 1000,9:F2} ms{difference}");
                 }
+                if (timed.Count > 0)
+                {
+                    stdout.WriteLine();
+                    VerifyTimings.WriteMarkdown(stdout, timed, other.Description, peaks);
+                }
             }
             if (!pass)
-                parse.InvocationConfiguration.Error.WriteLine("engine: error: the backend's answers differ from the CPU SIMD path's beyond their tolerance");
+                error.WriteLine("engine: error: the backend's answers differ from the CPU SIMD path's beyond their tolerance");
             return pass ? 0 : 1;
         }));
         return command;
+    }
+
+    private static double Peak(double value, string option) => value >= 0 && double.IsFinite(value) ? value
+        : throw new ArgumentException($"{option} {value.ToString(CultureInfo.InvariantCulture)} must be a non-negative number (0: unknown).");
+
+    private static void WriteMarkdown(TextWriter writer, List<Row> rows, int side, string backend, string cpu)
+    {
+        writer.WriteLine($"`engine verify --size {side}`: {backend} against {cpu}");
+        writer.WriteLine();
+        writer.WriteLine("| operation | answer | tolerance | difference | CPU SIMD | backend |");
+        writer.WriteLine("| --- | --- | --- | --- | ---: | ---: |");
+        foreach (var r in rows)
+        {
+            string verdict = r.Result.Identical ? "identical" : r.Result.Pass ? "within" : "**DIFFERENT**";
+            string difference = r.Result.Difference is { } d ? $"{r.Result.Unit} {d:G4}" : "—";
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Operation} | {verdict} | {r.Result.Tolerance} | {difference} | {r.CpuSeconds * 1000:F2} ms | {r.OtherSeconds * 1000:F2} ms |"));
+        }
     }
 
     /// <summary>How a backend's answer compares with the CPU SIMD path's.</summary>
