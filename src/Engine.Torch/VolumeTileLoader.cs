@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using Engine.Volumes;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,6 +43,7 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     private readonly int _prefetch;
     private readonly int? _limit;
     private readonly IProgress<long>? _progress;
+    private readonly CancellationToken _cancellationToken;
 
     /// <summary>Creates a loader over <paramref name="tiler"/>'s batches.</summary>
     /// <param name="tiler">Cuts the batches; its batch size is the loader's.</param>
@@ -51,8 +51,10 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     /// <param name="prefetch">Batches cut ahead of the one being trained on, at least 1.</param>
     /// <param name="limit">Stop after this many tiles; null for all.</param>
     /// <param name="progress">Receives the tiles cut so far (ahead of those consumed, by the prefetch).</param>
+    /// <param name="cancellationToken">Stops the cutting; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="prefetch"/> is below 1 or <paramref name="groups"/> is below 1.</exception>
-    public VolumeTileLoader(VolumeTiler tiler, int? groups = null, int prefetch = 1, int? limit = null, IProgress<long>? progress = null)
+    public VolumeTileLoader(VolumeTiler tiler, int? groups = null, int prefetch = 1, int? limit = null, IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
         if (groups is < 1)
@@ -62,6 +64,7 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
         _prefetch = prefetch;
         _limit = limit;
         _progress = progress;
+        _cancellationToken = cancellationToken;
     }
 
     /// <summary>
@@ -72,55 +75,12 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     public IEnumerator<TileTensors> GetEnumerator()
     {
         TorchRuntime.EnsureLoaded();
-        using var ready = new BlockingCollection<TileBatch>(_prefetch);
-        using var stop = new CancellationTokenSource();
-        var producer = Task.Run(() =>
+        foreach (var batch in _tiler.BatchesAhead(_prefetch, _limit, _progress, _cancellationToken))
         {
-            try
-            {
-                foreach (var batch in _tiler.Batches(_limit, _progress))
-                {
-                    try
-                    {
-                        ready.Add(batch, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        batch.Dispose();
-                        return;
-                    }
-                }
-            }
-            finally
-            {
-                ready.CompleteAdding();
-            }
-        });
-        try
-        {
-            foreach (var batch in ready.GetConsumingEnumerable())
-            {
-                TileTensors tensors;
-                using (batch)
-                    tensors = ToTensors(batch);
-                yield return tensors;
-            }
-            producer.GetAwaiter().GetResult();
-        }
-        finally
-        {
-            stop.Cancel();
-            try
-            {
-                producer.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Already rethrown above when the loop ran to its end; after an early exit nobody wants it.
-            }
-            // Give back what was cut ahead and never consumed.
-            while (ready.TryTake(out var unused))
-                unused.Dispose();
+            TileTensors tensors;
+            using (batch)
+                tensors = ToTensors(batch);
+            yield return tensors;
         }
     }
 

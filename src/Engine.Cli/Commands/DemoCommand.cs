@@ -28,10 +28,11 @@ internal static class DemoCommand
         var size = new Option<int>("--size") { Description = "Height and width of the synthetic fragment in pixels.", DefaultValueFactory = _ => 1024 };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic fragment and of the training.", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs (the default takes about 3.5 minutes on 2 cores).", DefaultValueFactory = _ => preset.Epochs };
+        var backend = CommandLine.BackendOption();
         var json = CommandLine.JsonOption();
         var command = new Command("demo", "The main job on a synthetic fragment: write 65 uint16 slices, train the 2.5D ink model on all but the right quarter, infer over the whole fragment with TTA and stitching, threshold at the percentile best on the training part, score F0.5 on the held-out quarter.")
         {
-            output, size, seed, epochs, json,
+            output, size, seed, epochs, backend, json,
         };
         command.Subcommands.Add(DemoIdentifyCommand.Create());
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
@@ -39,7 +40,8 @@ internal static class DemoCommand
             int side = parse.GetValue(size);
             if (side < 256 || side > 16_384)
                 throw new ArgumentException($"--size {side} is outside 256 … 16384 (the model's tiles are {preset.Input.Tile} px and a quarter is held out).");
-            var options = preset with { Epochs = CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000), Seed = parse.GetValue(seed) };
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            var options = preset with { Epochs = CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000), Seed = parse.GetValue(seed), Compute = compute };
             options.Validate(); // before minutes of writing slices
             var folder = parse.GetValue(output)!;
             folder.Create();
@@ -63,7 +65,14 @@ internal static class DemoCommand
             string model = System.IO.Path.Combine(training.ModelDirectory, "last");
 
             // 3. Inference over the whole fragment.
-            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, new InkInferenceOptions { Tta = InkTta.Flips, Stride = InferenceStride });
+            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, new InkInferenceOptions
+            {
+                Tta = InkTta.Flips,
+                Stride = InferenceStride,
+                // Not the checkpoint's own: validation chose that on the held-out strip, which must not choose anything.
+                Quantile = InkInferenceOptions.DefaultQuantile,
+                Compute = compute,
+            });
 
             // 4. The percentile is chosen where the model trained, and judged where it did not.
             clock.Restart();
@@ -93,7 +102,7 @@ internal static class DemoCommand
                     firstEpochLoss = training.Epochs[0].Loss,
                     lastEpochLoss = training.Epochs[^1].Loss,
                     trainingTilesPerSecond = options.BatchSize / training.SecondsPerStep,
-                    percentile = scores.Percentile,
+                    quantile = scores.Quantile,
                     trainingFBeta = scores.TrainedFBeta,
                     threshold = scores.Threshold,
                     positives = scores.Positives,
@@ -103,6 +112,7 @@ internal static class DemoCommand
                     allInkFBeta = allInk.FBeta,
                     modelWindowsPerSecond = inference.ModelWindowsPerSecond,
                     engineShare = stages.EngineShare,
+                    backend = inference.Backend.ToString(),
                     output = folder.FullName,
                     peakResidentBytes = peak,
                     seconds = new
@@ -120,7 +130,7 @@ internal static class DemoCommand
             string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
             stdout.Write("inference: ");
             InkInferCommand.WriteTimings(stdout, inference, peak: null);
-            stdout.WriteLine($"percentile {F(scores.Percentile, "F2")} (best F0.5 on the training part, {F(scores.TrainedFBeta, "F4")}): threshold {F(scores.Threshold, "G6")}, {CommandLine.Count(scores.Positives)} ink pixels");
+            stdout.WriteLine($"quantile {F(scores.Quantile, "F2")} (best F0.5 on the training part, {F(scores.TrainedFBeta, "F4")}): threshold {F(scores.Threshold, "G6")}, {CommandLine.Count(scores.Positives)} ink pixels");
             stdout.WriteLine($"held-out F0.5 (columns {from}..{to - 1}): {F(score.FBeta, "F4")}  precision {F(score.Precision, "F4")}  recall {F(score.Recall, "F4")}  (calling everything ink: {F(allInk.FBeta, "F4")})");
             stdout.WriteLine($"wrote prob.tif, prob.png, ink.png, overlay.png to {folder.FullName}; the fragment in fragment/, the model in model/");
             stdout.WriteLine($"time: generate {F(generateSeconds, "F1")} s, train {F(training.Seconds, "F1")} s, infer {F(stages.Total, "F1")} s (engine {F(100 * stages.EngineShare, "F1")} %), percentile and score {F(thresholdSeconds, "F2")} s; total {F(totalSeconds, "F1")} s"

@@ -14,17 +14,19 @@ internal static class InkInferCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: prob.npy, prob.tif (float32), prob.png, ink.png, overlay.png.", Required = true };
         var tta = new Option<string>("--tta") { Description = "Test-time augmentation: none, flips (each window as is and flipped both ways, averaged: 3 × the work) or distributed (one of those per window in turn).", DefaultValueFactory = _ => "none" };
         var stride = new Option<int?>("--stride") { Description = "Step between windows in pixels; default half the model's tile (every pixel in 2 × 2 windows)." };
-        var percentile = new Option<double>("--percentile") { Description = "Ink is the map above this quantile of itself within the mask, in [0, 1].", DefaultValueFactory = _ => InkInferenceOptions.DefaultPercentile };
+        var percentile = new Option<double?>("--percentile") { Description = $"Ink is the map above this quantile of itself within the mask, in [0, 1]; default: the one validation chose in training (averaged over an ensemble), or {InkInferenceOptions.DefaultQuantile} for checkpoints trained without validation." };
         var inner = new Option<int?>("--inner") { Description = "Only the centre inner × inner pixels of each window count (windows at the fragment's edge keep their outer side)." };
         var batch = new Option<int>("--batch") { Description = "Windows per model call.", DefaultValueFactory = _ => new InkInferenceOptions().BatchSize };
         var budget = new Option<string>("--memory") { Description = "Memory budget for all that grows with the fragment (mask, tiles' bands and batches, stitched bands, the outputs): bytes, or with K, M, G.", DefaultValueFactory = _ => "2G" };
+        var backend = CommandLine.BackendOption();
         var json = CommandLine.JsonOption();
         var command = new Command("infer", "Run ink models over a whole fragment: tiles at a stride, TTA, ×32 per-window upsampling, stitching in bands, percentile threshold; streams within a memory budget.")
         {
-            fragment, models, output, tta, stride, percentile, inner, batch, budget, json,
+            fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var options = new InkInferenceOptions
             {
                 Tta = parse.GetValue(tta) switch
@@ -35,11 +37,12 @@ internal static class InkInferCommand
                     var other => throw new ArgumentException($"--tta {other} is not one of none, flips, distributed."),
                 },
                 Stride = parse.GetValue(stride) is { } s ? CommandLine.InRange(s, "--stride", 1, 65_536) : null,
-                Percentile = parse.GetValue(percentile) is var p && p is >= 0 and <= 1 ? p
+                Quantile = parse.GetValue(percentile) is not { } p ? null : p is >= 0 and <= 1 ? p
                     : throw new ArgumentException($"--percentile {p} is not a quantile in [0, 1] (0.93 marks the top 7 % of the fragment as ink)."),
                 Inner = parse.GetValue(inner) is { } i ? CommandLine.InRange(i, "--inner", 1, 65_536) : null,
                 BatchSize = CommandLine.InRange(parse.GetValue(batch), "--batch", 1, 65_536),
                 MemoryBudget = VolumeCommand.Bytes(parse.GetValue(budget)!),
+                Compute = compute,
             };
             string fragmentPath = parse.GetValue(fragment)!.FullName;
             string[] modelPaths = parse.GetValue(models)!.Select(m => m.FullName).ToArray();
@@ -61,7 +64,9 @@ internal static class InkInferCommand
                     tta = parse.GetValue(tta),
                     result.ModelWindows,
                     result.Device,
-                    percentile = options.Percentile,
+                    backend = result.Backend.ToString(),
+                    quantile = result.Quantile,
+                    quantileSource = result.QuantileSource.ToString(),
                     result.Threshold,
                     result.InkPixels,
                     score = result.Score is { } score ? new { fBeta = score.FBeta, score.Precision, score.Recall, beta = score.Beta } : null,
@@ -83,8 +88,8 @@ internal static class InkInferCommand
                 return 0;
             }
             string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-            stdout.WriteLine($"{CommandLine.Count(result.Tiles)} windows (stride {result.Stride}) × {result.ModelWindows / result.Tiles} passes over {result.Width} × {result.Height} on {result.Device} -> {outPath}");
-            stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(options.Percentile, "G4")}): {CommandLine.Count(result.InkPixels)} ink pixels"
+            stdout.WriteLine($"{CommandLine.Count(result.Tiles)} windows (stride {result.Stride}) × {result.ModelWindows / result.Tiles} passes over {result.Width} × {result.Height} on {result.Device} (engine on {result.Backend}) -> {outPath}");
+            stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(result.Quantile, "G4")}, {Describe(result.QuantileSource)}): {CommandLine.Count(result.InkPixels)} ink pixels"
                 + (result.Score is { } s2 ? $"; F0.5 {F(s2.FBeta, "F4")} (precision {F(s2.Precision, "F4")}, recall {F(s2.Recall, "F4")}) against inklabels.png" : ""));
             WriteTimings(stdout, result, peak);
             return 0;
@@ -98,18 +103,19 @@ internal static class InkInferCommand
         var t = result.Seconds;
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
         stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
-        stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, tta+sigmoid {F(t.Tta, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
+        stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, around the model (copies, tta, sigmoid, mean) {F(t.AroundModel, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
         stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
             + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
     }
 
-    /// <summary>Runs <see cref="InkInference"/> with a progress bar (windows, ETA); <c>engine demo</c> infers through here too.</summary>
+    /// <summary>Plans and runs <see cref="InkInference"/> with a progress bar over the plan's windows; <c>engine demo</c> infers through here too.</summary>
     internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
     {
-        using var bar = ProgressBar.Start(parse, "Inferring", TileCount(fragment, models[0], options));
         try
         {
-            return InkInference.Run(fragment, models, output, options, bar);
+            var plan = InkInferencePlan.Create(fragment, models, options);
+            using var bar = ProgressBar.Start(parse, "Inferring", plan.Grid.Count);
+            return InkInference.Run(plan, output, bar);
         }
         catch (ArgumentException e) when (e.Message.StartsWith("A memory budget of", StringComparison.Ordinal))
         {
@@ -117,18 +123,10 @@ internal static class InkInferCommand
         }
     }
 
-    /// <summary>The bar's total: the windows the grid will hold (a quick pass over the mask; errors are left to the run, which names them).</summary>
-    private static long TileCount(string fragment, string model, InkInferenceOptions options)
+    private static string Describe(InkQuantileSource source) => source switch
     {
-        try
-        {
-            var input = InkCheckpoint.Read(model).Input;
-            var mask = Engine.IO.MapFile.ReadMask(Path.Combine(fragment, "mask.png"));
-            return Engine.Volumes.TileGrid.Create(mask.Pixels, mask.Width, mask.Height, input.Tile, options.Stride ?? Math.Max(input.Tile / 2, 1)).Count;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or NotSupportedException)
-        {
-            return 0;
-        }
-    }
+        InkQuantileSource.Options => "--percentile",
+        InkQuantileSource.Training => "chosen by validation in training",
+        _ => "the default: the checkpoints hold no validation",
+    };
 }

@@ -31,10 +31,11 @@ internal static class InkTrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, tile order and augmentations.", DefaultValueFactory = _ => preset.Seed };
         var labels = new Option<string>("--labels") { Description = "Label downsampling to the 1/32 grid: area (mean of each 32 × 32 cell) or bilinear (align_corners=True, the 2nd place's).", DefaultValueFactory = _ => preset.Labels.ToString().ToLowerInvariant() };
         var onNaN = new Option<string>("--on-nan") { Description = "On a NaN/Inf loss or prediction: stop, or skip the step and count it.", DefaultValueFactory = _ => "stop" };
+        var backend = CommandLine.BackendOption();
         var json = CommandLine.JsonOption();
         var command = new Command("train", "Train the 2.5D ink model (TorchSharp) on fragments: tiles over the mask, augmentations, BCE + soft F0.5 loss, AdamW, EMA; validation F0.5 at the best percentile on a held-out strip.")
         {
-            fragments, output, epochs, steps, tile, slices, groups, batch, stride, learningRate, fold, folds, seed, labels, onNaN, json,
+            fragments, output, epochs, steps, tile, slices, groups, batch, stride, learningRate, fold, folds, seed, labels, onNaN, backend, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -57,6 +58,7 @@ internal static class InkTrainCommand
             CommandLine.RequireMemory((long)parse.GetValue(batch) * range.Count * tileSide * tileSide * sizeof(float),
                 $"--batch {parse.GetValue(batch)} of {range.Count} slices × --tile {tileSide}");
             int depthGroups = Groups(range, parse.GetValue(groups));
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var options = preset with
             {
                 Model = preset.Model with { Groups = depthGroups, ChannelsPerGroup = range.Count / depthGroups },
@@ -71,6 +73,7 @@ internal static class InkTrainCommand
                 Seed = parse.GetValue(seed),
                 Labels = Choice(parse.GetValue(labels)!, "--labels", InkLabelMode.Area, InkLabelMode.Bilinear),
                 OnNonFinite = Choice(parse.GetValue(onNaN)!, "--on-nan", InkNonFinitePolicy.Stop, InkNonFinitePolicy.Skip),
+                Compute = compute,
             };
             options.Validate();
             string[] directories = parse.GetValue(fragments)!.Select(Path.GetFullPath).ToArray();
@@ -90,6 +93,7 @@ internal static class InkTrainCommand
                     tile = options.Input.Tile,
                     groups = depthGroups,
                     labels = options.Labels.ToString().ToLowerInvariant(),
+                    backend = compute.Backend.ToString(),
                     epochs = result.Epochs,
                     best = result.Best,
                     bestEpoch = result.BestEpoch,
@@ -104,7 +108,7 @@ internal static class InkTrainCommand
                 return 0;
             }
             string score = result.Best is { } best
-                ? string.Create(CultureInfo.InvariantCulture, $"best valid F0.5 {best.FBeta:F3} at epoch {result.BestEpoch} (percentile {best.Percentile:F2}, threshold {best.Threshold:F3})")
+                ? string.Create(CultureInfo.InvariantCulture, $"best valid F0.5 {best.FBeta:F3} at epoch {result.BestEpoch} (quantile {best.Quantile:F2}, threshold {best.Threshold:F3})")
                 : "no validation (--folds 1)";
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained {result.Epochs.Count} epochs, {result.StepLosses.Count} steps of {options.BatchSize} tiles ({options.BatchSize / result.SecondsPerStep:F1} tiles/s) on {result.TrainTiles} tiles in {result.Seconds:F1} s; {score}; skipped {result.SkippedSteps} steps; model in {result.ModelDirectory}"));
@@ -143,7 +147,7 @@ internal static class InkTrainCommand
     }
 
     private static string Describe(InkEpoch e) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {e.Epoch}: loss {e.Loss:F4}{(e.Validation is { } v ? $", valid F0.5 {v.FBeta:F3} (P {v.Precision:F3}, R {v.Recall:F3}, percentile {v.Percentile:F2})" : "")}, {e.TilesPerSecond:F1} tiles/s, {e.Seconds:F1} s{(e.SkippedSteps > 0 ? $", {e.SkippedSteps} steps skipped" : "")}");
+        $"epoch {e.Epoch}: loss {e.Loss:F4}{(e.Validation is { } v ? $", valid F0.5 {v.FBeta:F3} (P {v.Precision:F3}, R {v.Recall:F3}, quantile {v.Quantile:F2})" : "")}, {e.TilesPerSecond:F1} tiles/s, {e.Seconds:F1} s{(e.SkippedSteps > 0 ? $", {e.SkippedSteps} steps skipped" : "")}");
 
     /// <summary>The groups for <paramref name="range"/>: as given (it must divide the slice count) or the divisor nearest 4.</summary>
     private static int Groups(SliceRange range, int? requested)

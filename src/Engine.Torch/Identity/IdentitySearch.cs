@@ -7,7 +7,7 @@ namespace Engine.Torch.Identity;
 public static class IdentityEmbedding
 {
     /// <summary>Embeds one batch of normalized images (count × 3 × size × size values).</summary>
-    /// <exception cref="IdentityNonFiniteException">An embedding is NaN/Inf.</exception>
+    /// <exception cref="NonFiniteValueException">An embedding is NaN/Inf.</exception>
     public static float[] Embed(IdentityNet net, float[] images, int count, int size, bool flipTta)
     {
         using var scope = NewDisposeScope();
@@ -17,7 +17,7 @@ public static class IdentityEmbedding
         if (flipTta)
             embedding = nn.functional.normalize(embedding + net.forward(batch.flip(3)), dim: 1);
         if (!embedding.isfinite().all().item<bool>())
-            throw new IdentityNonFiniteException("The model's embeddings are NaN or infinite.");
+            throw new NonFiniteValueException("The model's embeddings are NaN or infinite.");
         return embedding.data<float>().ToArray();
     }
 

@@ -29,7 +29,7 @@ public static class IdentityTrainer
     /// <summary>Trains and writes the model directory.</summary>
     /// <exception cref="ArgumentException">An option is out of range, or the split leaves fewer than two individuals to train on.</exception>
     /// <exception cref="InvalidDataException">The CSV or an image is malformed (the message names it).</exception>
-    /// <exception cref="IdentityNonFiniteException">A loss or embedding was NaN/Inf and the policy is to stop.</exception>
+    /// <exception cref="NonFiniteValueException">A loss or embedding was NaN/Inf and the policy is to stop.</exception>
     public static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
         IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null) =>
         Train(records, images, outputDirectory, options, progress, poison: null);
@@ -208,7 +208,7 @@ public static class IdentityTrainer
         if (problem is not null)
         {
             if (!options.SkipNonFinite)
-                throw new IdentityNonFiniteException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
+                throw new NonFiniteValueException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
             return float.NaN;
         }
         loss!.backward();

@@ -8,20 +8,20 @@ namespace Engine.Torch.Ink;
 /// (the mask outside the held-out columns) and judged where it did not (the mask inside them), so no number on the
 /// held-out part was tuned on it.
 /// </summary>
-/// <param name="Percentile">The quantile q with the best F0.5 on the trained part.</param>
+/// <param name="Quantile">The quantile q with the best F0.5 on the trained part.</param>
 /// <param name="TrainedFBeta">That best F0.5, on the trained part.</param>
 /// <param name="Threshold">The q-quantile of the map within the whole mask: pixels above it are ink.</param>
 /// <param name="Ink">The thresholded map, 1 = ink, row-major.</param>
 /// <param name="Positives">Ink pixels.</param>
 /// <param name="HeldOut">F0.5, precision and recall on the held-out columns.</param>
 /// <param name="AllInk">The same scores for calling every held-out pixel ink, the trivial predictor to beat.</param>
-public sealed record HeldOutScore(double Percentile, double TrainedFBeta, double Threshold, byte[] Ink, long Positives,
+public sealed record HeldOutScore(double Quantile, double TrainedFBeta, double Threshold, byte[] Ink, long Positives,
     BinaryScores HeldOut, BinaryScores AllInk)
 {
-    /// <summary>The percentiles tried: 0.50, 0.51, …, 0.99 (validation during training tries the same).</summary>
-    public static IReadOnlyList<double> Candidates => PercentileCandidates;
+    /// <summary>The quantiles tried: 0.50, 0.51, …, 0.99 (validation during training tries the same).</summary>
+    public static IReadOnlyList<double> Candidates => QuantileCandidates;
 
-    internal static readonly double[] PercentileCandidates = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
+    internal static readonly double[] QuantileCandidates = Enumerable.Range(50, 50).Select(p => p / 100.0).ToArray();
 
     /// <summary>Chooses the percentile on the trained part, thresholds the map, and scores the held-out columns.</summary>
     /// <param name="map">The probability map, row-major, the mask's size.</param>
@@ -44,8 +44,8 @@ public sealed record HeldOutScore(double Percentile, double TrainedFBeta, double
             int x = i % width;
             (x >= heldOut.From && x < heldOut.To ? held : trained)[i] = mask.Pixels[i];
         }
-        var sweep = BestPercentile.Find(map, truth.Pixels, PercentileCandidates, trained, 0.5);
-        double threshold = Quantile.Compute(map, sweep.BestQuantile, mask.Pixels);
+        var sweep = BestPercentile.Find(map, truth.Pixels, QuantileCandidates, trained, 0.5);
+        double threshold = Segmentation.Quantile.Compute(map, sweep.BestQuantile, mask.Pixels);
         var ink = new byte[map.Length];
         long positives = Segmentation.Threshold.Apply(map, threshold, mask.Pixels, ink);
         return new HeldOutScore(sweep.BestQuantile, sweep.Best.FBeta, threshold, ink, positives,

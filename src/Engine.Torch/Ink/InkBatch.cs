@@ -18,7 +18,9 @@ internal static class InkBatch
     /// <param name="tiles">The batch's tiles.</param>
     /// <param name="shifts">Each tile's z-shift in slices (negative: towards lower slice numbers); null for none.</param>
     /// <param name="shuffle">Each tile's slice order within every group (length C: a permutation of 0..C−1 mapping each group onto itself); null entries keep the order.</param>
-    public static (Tensor Images, Tensor Labels) Build(InkTileSet set, IReadOnlyList<InkTile> tiles, int[]? shifts = null, int[]?[]? shuffle = null)
+    /// <param name="compute">Where the tiles are normalized: null for the CPU SIMD path, or a kernel backend (the same values, docs/gpu.md).</param>
+    public static (Tensor Images, Tensor Labels) Build(InkTileSet set, IReadOnlyList<InkTile> tiles, int[]? shifts = null, int[]?[]? shuffle = null,
+        Engine.Compute.ComputeContext? compute = null)
     {
         int channels = set.Channels, tile = set.Input.Tile, plane = tile * tile, length = channels * plane, count = tiles.Count;
         // The batch is normalized straight into the tensor's storage, and the staging buffer is pooled: a step's
@@ -37,7 +39,7 @@ internal static class InkBatch
             var output = Span(images, count * length);
             float divisor = set.Input.Scale switch { TileScale.Divide65535 => 65535f, TileScale.Divide255 => 255f, _ => 1f };
             if (set.Input.Normalize)
-                PatchNormalization.Normalize(input, length, divisor, output);
+                PatchNormalization.Normalize(input, length, divisor, output, compute);
             else
             {
                 // As VolumeTiler scales: convert, then divide in float32.

@@ -31,6 +31,9 @@ public sealed record InkCheckpoint(InkModelConfig Model, InkInput Input, IReadOn
     /// <summary>The weights file's name in a model directory.</summary>
     public const string WeightsFile = "weights.bin";
 
+    /// <summary>The metric holding the quantile q that validation chose (pixels above the map's q-quantile are ink); <see cref="InkInference"/> thresholds there by default.</summary>
+    public const string ValidQuantileMetric = "validQuantile";
+
     private const int Format = 2;
 
     /// <summary>The first format, without the weights' length and checksum; still read.</summary>

@@ -2,179 +2,133 @@ using System.Diagnostics;
 using Engine.IO;
 using Engine.Segmentation;
 using Engine.Volumes;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 
 /// <summary>
-/// Runs ink models over a whole fragment and writes the probability map and the thresholded ink, streaming the
-/// volume and the map so that memory stays within a budget whatever the fragment's size: the mask's tile grid
-/// (<see cref="TileGrid"/>) is cut in bands of rows (<see cref="VolumeTiler"/>) on a prefetch thread
-/// (<see cref="VolumeTileLoader"/>), each batch goes through the models under test-time augmentation
-/// (<see cref="TensorTestTimeAugmentation"/>), the probabilities (sigmoid, then the mean over TTA copies and
-/// models) are upsampled ×32 per window with bilinear <c>align_corners=True</c> as the 2nd-place solution did and
-/// stitched in bands straight to a .npy (<see cref="BandedSlidingWindowStitcher"/>), then thresholded at a
-/// percentile of the map within the mask (<see cref="Quantile"/>, <see cref="Threshold"/>).
+/// Runs an ink predictor over a whole fragment and writes the probability map and the thresholded ink, streaming
+/// the volume and the map so that memory stays within a budget whatever the fragment's size. An
+/// <see cref="InkInferencePlan"/> fixes what runs; then the mask's tile grid is cut in bands of rows
+/// (<see cref="VolumeTiler"/>, the next band read while this one is cut) on a prefetch thread, each batch goes
+/// through the predictor (<see cref="TorchInkEnsemble"/> by default: TTA, the models, sigmoid and mean), the
+/// probabilities are upsampled ×32 per window with bilinear <c>align_corners=True</c> as the 2nd-place solution
+/// did and stitched in bands straight to a .npy (<see cref="BandedSlidingWindowStitcher"/>), then thresholded at a
+/// quantile of the map within the mask (<see cref="Quantile"/>, <see cref="Threshold"/>). With a kernel backend
+/// (<see cref="InkInferenceOptions.Compute"/>) normalization, stitching, quantile and threshold run the ILGPU kernels.
 /// </summary>
-/// <remarks>
-/// Memory: the mask and grid are held throughout; the tiler and the stitcher share the rest of the budget while the
-/// models run (the stitcher gets a quarter, at least its minimum of three windows' height of bands); after the
-/// stitching the whole map is read back for the percentile, which needs every value at once, and the PNGs, which
-/// the encoder writes from whole images: <see cref="OutputBytesPerPixel"/> bytes a pixel, checked against the budget
-/// before anything runs (the four files are encoded at once only when <see cref="ParallelOutputBytesPerPixel"/> fits).
-/// The tiler's band and the stitcher's garbage are collected between the two stages, so they never add up. Outside
-/// the budget: libtorch's own tensors — a batch, its TTA copies and the models' activations, which grow with the
-/// batch size, not the fragment — and the process itself (the .NET runtime, libtorch, the garbage collector's
-/// slack): docs/performance.md gives the measured peak RSS against the budget.
-/// </remarks>
 public static class InkInference
 {
-    /// <summary>
-    /// Bytes a map pixel costs after the stitching, the outputs written one after another: the float32 map, the
-    /// mask, the ink, the truth labels, the overlay's RGB pixels and the PNG encoder's filtered copy of them, and one
-    /// for its compressed stream.
-    /// </summary>
-    public const int OutputBytesPerPixel = 14;
-
-    /// <summary>The same with the four outputs encoded at once: the gray PNGs' pixels and filtered copies come on top.</summary>
-    public const int ParallelOutputBytesPerPixel = 20;
-
-    /// <summary>Float32 values a stitcher holds per pixel of its bands' width (two live bands of two accumulators, one finished map).</summary>
-    private const long StitcherBytesPerPixel = 5 * sizeof(float);
-
-    private static readonly Engine.Segmentation.TtaTransform[] FlipTransforms =
-        [TtaTransform.Identity, TtaTransform.FlipHorizontal, TtaTransform.FlipVertical];
-
-    /// <summary>Runs the checkpoints in <paramref name="modelDirectories"/> (an ensemble when several) over a fragment.</summary>
+    /// <summary>Plans and runs checkpoints (an ensemble when several) over a fragment.</summary>
     /// <param name="fragmentDirectory">The fragment: surface_volume/00.tif …, mask.png, and optionally inklabels.png (then the result holds F0.5).</param>
     /// <param name="modelDirectories">Checkpoint folders written by <see cref="InkCheckpoint.Save"/>; they must cut the same input.</param>
     /// <param name="outputDirectory">Where prob.npy, prob.tif, prob.png, ink.png and overlay.png go (created if needed).</param>
-    /// <param name="options">Stride, TTA, percentile, budget…; null for the defaults.</param>
+    /// <param name="options">Stride, TTA, quantile, budget, backend…; null for the defaults.</param>
     /// <param name="progress">Receives the windows finished so far.</param>
+    /// <param name="cancellationToken">Checked before every batch; a cancelled run leaves no output.</param>
     /// <returns>What was written, the threshold and the per-stage timings.</returns>
-    /// <exception cref="ArgumentException">No model is given, two checkpoints cut different inputs (both are named), an option is out of range, or the budget is too small.</exception>
+    /// <exception cref="ArgumentException">As <see cref="InkInferencePlan.Create(string, IReadOnlyList{string}, InkInferenceOptions?)"/>, or the budget is too small for the tiler or stitcher.</exception>
     /// <exception cref="DirectoryNotFoundException">A model or fragment folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The fragment has no mask.png.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed, or a model predicted NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="InvalidDataException">A file is malformed.</exception>
+    /// <exception cref="NonFiniteValueException">The models predicted NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static InkInferenceResult Run(string fragmentDirectory, IReadOnlyList<string> modelDirectories, string outputDirectory,
-        InkInferenceOptions? options = null, IProgress<long>? progress = null)
+        InkInferenceOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(InkInferencePlan.Create(fragmentDirectory, modelDirectories, options), outputDirectory, progress, cancellationToken);
+
+    /// <summary>Runs a plan's checkpoints (<see cref="TorchInkEnsemble.Load"/>, on <see cref="InkInferenceOptions.Device"/>).</summary>
+    /// <param name="plan">The plan, made with checkpoint folders.</param>
+    /// <param name="outputDirectory">Where the outputs go (created if needed).</param>
+    /// <param name="progress">Receives the windows finished so far.</param>
+    /// <param name="cancellationToken">Checked before every batch; a cancelled run leaves no output.</param>
+    /// <returns>What was written, the threshold and the per-stage timings.</returns>
+    /// <exception cref="ArgumentException">The plan has no checkpoint folders, or the budget is too small for the tiler or stitcher.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed.</exception>
+    /// <exception cref="NonFiniteValueException">The models predicted NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static InkInferenceResult Run(InkInferencePlan plan, string outputDirectory, IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
     {
-        if (modelDirectories.Count == 0)
-            throw new ArgumentException("No model given: pass at least one checkpoint folder.", nameof(modelDirectories));
-        foreach (var directory in modelDirectories)
-        {
-            if (!System.IO.Directory.Exists(directory))
-                throw new DirectoryNotFoundException($"Model folder {directory} does not exist.");
-        }
-        var clock = Stopwatch.StartNew();
-        TorchRuntime.EnsureLoaded();
-        var checkpoints = modelDirectories.Select(InkCheckpoint.Read).ToArray();
-        for (int i = 1; i < checkpoints.Length; i++)
-        {
-            if (checkpoints[i].Input != checkpoints[0].Input)
-                throw new ArgumentException($"The checkpoints {modelDirectories[0]} ({Describe(checkpoints[0].Input)}) and {modelDirectories[i]} ({Describe(checkpoints[i].Input)}) cut different inputs; an ensemble averages models that read the same tiles.", nameof(modelDirectories));
-        }
-        var device = (options ?? new InkInferenceOptions()).Device ?? (cuda.is_available() ? CUDA : CPU);
-        var models = new List<InkModel>();
-        try
-        {
-            foreach (var directory in modelDirectories)
-                models.Add(InkCheckpoint.LoadModel(directory, device));
-            return Run(fragmentDirectory, models, checkpoints[0].Input, outputDirectory, options, progress, modelDirectories, clock);
-        }
-        finally
-        {
-            foreach (var model in models)
-                model.Dispose();
-        }
+        if (plan.ModelDirectories.Count == 0)
+            throw new ArgumentException("The plan names no checkpoint folder; pass the models to run.", nameof(plan));
+        long start = Stopwatch.GetTimestamp();
+        using var ensemble = TorchInkEnsemble.Load(plan.ModelDirectories, plan.Input, plan.Options.Tta, plan.Options.Device);
+        return Run(plan, ensemble, outputDirectory, progress, cancellationToken, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>Runs models held in memory (an ensemble when several) over a fragment; they are put in eval() mode.</summary>
     /// <param name="fragmentDirectory">The fragment: surface_volume/00.tif …, mask.png, and optionally inklabels.png.</param>
-    /// <param name="models">Models taking (B, C, tile, tile) float32 to (B, 1, tile / 32, tile / 32) logits, all on one device (where the batches are sent).</param>
+    /// <param name="models">Models taking (B, C, tile, tile) float32 to (B, 1, tile / 32, tile / 32) logits, all on one device.</param>
     /// <param name="input">How their input is cut: slices, tile, scaling, normalization.</param>
     /// <param name="outputDirectory">Where the outputs go (created if needed).</param>
-    /// <param name="options">Stride, TTA, percentile, budget…; null for the defaults (<see cref="InkInferenceOptions.Device"/> is ignored: the models' device is used).</param>
+    /// <param name="options">Stride, TTA, quantile, budget, backend…; null for the defaults (<see cref="InkInferenceOptions.Device"/> is ignored: the models' device is used).</param>
     /// <param name="progress">Receives the windows finished so far.</param>
+    /// <param name="cancellationToken">Checked before every batch; a cancelled run leaves no output.</param>
     /// <returns>What was written, the threshold and the per-stage timings.</returns>
     /// <exception cref="ArgumentException">No model is given, an option or the input is out of range, a model's output has the wrong shape, or the budget is too small.</exception>
     /// <exception cref="DirectoryNotFoundException">The fragment folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The fragment has no mask.png.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed, or a model predicted NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="InvalidDataException">A file is malformed.</exception>
+    /// <exception cref="NonFiniteValueException">A model predicted NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static InkInferenceResult Run(string fragmentDirectory, IReadOnlyList<nn.Module<Tensor, Tensor>> models, InkInput input,
-        string outputDirectory, InkInferenceOptions? options = null, IProgress<long>? progress = null)
+        string outputDirectory, InkInferenceOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         if (models.Count == 0)
             throw new ArgumentException("No model given.", nameof(models));
-        TorchRuntime.EnsureLoaded();
-        return Run(fragmentDirectory, models, input, outputDirectory, options, progress,
-            Enumerable.Range(0, models.Count).Select(i => $"model {i}").ToArray(), Stopwatch.StartNew());
+        var plan = InkInferencePlan.Create(fragmentDirectory, input, options);
+        using var ensemble = new TorchInkEnsemble(models, input, plan.Options.Tta);
+        return Run(plan, ensemble, outputDirectory, progress, cancellationToken);
     }
 
-    private static string Describe(InkInput input) =>
-        $"slices {input.Slices}, tile {input.Tile}, scale {input.Scale}, {(input.Normalize ? "normalized" : "not normalized")}";
+    /// <summary>Runs any <see cref="IInkPredictor"/> over a plan's fragment.</summary>
+    /// <param name="plan">The plan; its input is what the predictor reads.</param>
+    /// <param name="predictor">Turns batches of normalized tiles into probabilities.</param>
+    /// <param name="outputDirectory">Where the outputs go (created if needed).</param>
+    /// <param name="progress">Receives the windows finished so far.</param>
+    /// <param name="cancellationToken">Checked before every batch; a cancelled run leaves no output.</param>
+    /// <returns>What was written, the threshold and the per-stage timings.</returns>
+    /// <exception cref="ArgumentException">The budget is too small for the tiler or stitcher, or the predictor rejects a batch.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed.</exception>
+    /// <exception cref="NonFiniteValueException">The predictor returned NaN or Inf (the batch and tile are named).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static InkInferenceResult Run(InkInferencePlan plan, IInkPredictor predictor, string outputDirectory,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(plan, predictor, outputDirectory, progress, cancellationToken, loadSeconds: 0);
 
-    private static InkInferenceResult Run(string fragmentDirectory, IEnumerable<nn.Module<Tensor, Tensor>> modelList, InkInput input,
-        string outputDirectory, InkInferenceOptions? options, IProgress<long>? progress, IReadOnlyList<string> names, Stopwatch clock)
+    private static InkInferenceResult Run(InkInferencePlan plan, IInkPredictor predictor, string outputDirectory,
+        IProgress<long>? progress, CancellationToken cancellationToken, double loadSeconds)
     {
-        var models = modelList.ToArray();
-        options ??= new InkInferenceOptions();
-        int tile = input.Tile, stride = options.Stride ?? Math.Max(input.Tile / 2, 1);
-        Validate(input, options, stride);
-        if (!System.IO.Directory.Exists(fragmentDirectory))
-            throw new DirectoryNotFoundException($"Fragment folder {fragmentDirectory} does not exist.");
-        string maskPath = Path.Combine(fragmentDirectory, "mask.png");
-        if (!File.Exists(maskPath))
-            throw new FileNotFoundException($"The fragment {fragmentDirectory} has no mask.png; inference runs over the fragment's mask.", maskPath);
-
-        using var volume = TiffVolume.Open(Path.Combine(fragmentDirectory, "surface_volume"), input.Slices);
-        // Sizes from the headers first, so a mask or labels file declaring a huge image fails before it is decoded.
-        if (MapFile.ReadSize(maskPath) is { } declared && (declared.Width != volume.Width || declared.Height != volume.Height))
-            throw new InvalidDataException($"{maskPath} is {declared.Width}×{declared.Height} px but the slices of {volume.Source} are {volume.Width}×{volume.Height}; the mask must match them.");
-        string labelsPath = Path.Combine(fragmentDirectory, "inklabels.png");
-        MapFile.RequireSameDeclaredSize(maskPath, File.Exists(labelsPath) ? labelsPath : null);
-        var mask = MapFile.ReadMask(maskPath);
-        int width = volume.Width, height = volume.Height;
-        var grid = TileGrid.Create(mask.Pixels, width, height, tile, stride);
-        if (grid.Count == 0)
-            throw new InvalidDataException($"{maskPath} marks no fragment pixel: there is nothing to run the model over.");
-
-        // The budget: the mask and grid throughout; then tiler + stitcher; then the whole-map outputs.
-        long pixels = (long)width * height;
-        long fixedBytes = pixels + (long)grid.Count * 2 * sizeof(int);
-        long outputBytes = OutputBytesPerPixel * pixels;
-        long remaining = options.MemoryBudget - fixedBytes;
-        if (fixedBytes + outputBytes > options.MemoryBudget)
-            throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small for a {width:N0} × {height:N0} fragment: its mask and tile grid ({fixedBytes:N0}) and the outputs' arrays ({OutputBytesPerPixel} bytes a pixel, {outputBytes:N0}) need {fixedBytes + outputBytes:N0}.", nameof(options));
-        long stitcherMinimum = StitcherBytesPerPixel * width * 3L * tile;
-        long stitcherWhole = StitcherBytesPerPixel * width * ((long)height + 2L * tile);
-        long stitcherBudget = Math.Min(Math.Max(remaining / 4, stitcherMinimum), Math.Max(stitcherWhole, stitcherMinimum));
+        var clock = Stopwatch.StartNew();
+        var options = plan.Options;
+        var compute = options.Compute;
+        int width = plan.Width, height = plan.Height;
+        byte[] fragment = plan.Mask.Pixels;
         // The five outputs are written under temporary names and renamed together at the end: a run that fails (a
-        // NaN from a model, a corrupt slice) leaves none of them, and a previous run's files stay as they were.
+        // NaN from a model, a corrupt slice, a cancellation) leaves none of them, and a previous run's files stay.
         using var outputs = new AtomicFileSet();
         outputs.CreateFolder(outputDirectory);
         string npyPath = Path.Combine(outputDirectory, "prob.npy");
         string stagedNpy = outputs.Stage(npyPath);
-        var fragment = mask.Pixels;
-        var times = new StageTimer { Setup = clock.Elapsed.TotalSeconds };
-        var tiling = StitchFragment(volume, grid, input, options, fragment, models, names, stagedNpy, times, progress,
-            remaining - stitcherBudget, stitcherBudget, $"after the mask and tile grid ({fixedBytes:N0}) and the stitcher's bands ({stitcherBudget:N0})");
+        var times = new StageTimer { Setup = plan.Seconds + loadSeconds };
+        var tiling = StitchFragment(plan, predictor, stagedNpy, times, progress, cancellationToken);
         // The tiler keeps its band (up to most of the budget) for another enumeration, and finished bands of the
         // stitcher are garbage now: collect them before the outputs' arrays are allocated, so the two stages'
         // buffers never add up.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        cancellationToken.ThrowIfCancellationRequested();
 
-        // The whole map, read back: the percentile needs every value at once.
+        // The whole map, read back: the quantile needs every value at once.
         long start = Stopwatch.GetTimestamp();
         var map = NpyFile.ReadFloat32(stagedNpy).Data;
-        double threshold = Quantile.Compute(map, options.Percentile, fragment);
-        var (ink, positives) = Engine.Segmentation.Threshold.Apply(map, threshold, fragment);
+        double threshold = Quantile.Compute(map, plan.Quantile, fragment, compute: compute);
+        var (ink, positives) = Engine.Segmentation.Threshold.Apply(map, threshold, fragment, compute);
         byte[]? truth = null;
-        if (File.Exists(labelsPath))
+        if (plan.LabelsPath is { } labelsPath)
         {
             var labels = MapFile.ReadMask(labelsPath);
-            MapFile.RequireSameSize(mask, maskPath, labels, labelsPath);
+            MapFile.RequireSameSize(plan.Mask, Path.Combine(plan.FragmentDirectory, "mask.png"), labels, labelsPath);
             truth = labels.Pixels;
         }
         BinaryScores? score = truth is null ? null : FBeta.Score(ink, truth, fragment);
@@ -192,7 +146,7 @@ public static class InkInference
             () => InkOverlay.Write(stagedOverlay, new GrayImage<float>(width, height, map), ink, truth),
         ];
         // Four independent encoders, the PNGs' deflate the slowest: at once when the budget holds all their buffers.
-        if (fixedBytes + ParallelOutputBytesPerPixel * pixels <= options.MemoryBudget)
+        if (plan.ParallelOutputs)
         {
             try
             {
@@ -206,10 +160,10 @@ public static class InkInference
         }
         else
             Array.ForEach(writes, write => write());
+        cancellationToken.ThrowIfCancellationRequested();
         outputs.Commit();
         times.Write += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        int copies = options.Tta == InkTta.Flips ? FlipTransforms.Length : 1;
         return new InkInferenceResult
         {
             Directory = outputDirectory,
@@ -220,164 +174,112 @@ public static class InkInference
             OverlayPng = overlayPath,
             Width = width,
             Height = height,
-            Tiles = grid.Count,
-            ModelWindows = (long)grid.Count * copies * models.Length,
-            Stride = stride,
-            Models = models.Length,
-            Device = DeviceOf(models[0]).ToString(),
+            Tiles = plan.Grid.Count,
+            ModelWindows = (predictor as TorchInkEnsemble)?.ModelWindows ?? plan.Grid.Count,
+            Stride = plan.Stride,
+            Models = (predictor as TorchInkEnsemble)?.Models ?? 1,
+            Device = predictor.Device,
+            Backend = compute?.Backend ?? Engine.Compute.ComputeBackend.Cpu,
+            Quantile = plan.Quantile,
+            QuantileSource = plan.QuantileSource,
             Threshold = threshold,
             InkPixels = positives,
             Score = score,
             MemoryBudget = options.MemoryBudget,
-            FixedBytes = fixedBytes,
+            FixedBytes = plan.FixedBytes,
             TilerPeakBytes = tiling.TilerPeak,
-            StitcherBudget = stitcherBudget,
+            StitcherBudget = plan.StitcherBudget,
             StitcherBandRows = tiling.StitcherBandRows,
-            OutputBytes = outputBytes,
-            Seconds = new InkStageSeconds(times.Setup, tiling.Read, tiling.Cut, times.Wait, times.Tta, times.Model,
-                times.Stitch, times.Threshold, times.Write, clock.Elapsed.TotalSeconds),
+            OutputBytes = plan.OutputBytes,
+            Seconds = new InkStageSeconds(times.Setup, tiling.Read, tiling.Cut, times.Wait, times.AroundModel, times.Model,
+                times.Stitch, times.Threshold, times.Write, times.Setup + clock.Elapsed.TotalSeconds),
         };
     }
 
-    /// <summary>The models' run: tiles cut in bands, through the models, stitched band by band into the .npy.</summary>
-    private static (long TilerPeak, double Read, double Cut, int StitcherBandRows) StitchFragment(TiffVolume volume, TileGrid grid,
-        InkInput input, InkInferenceOptions options, byte[] fragment, nn.Module<Tensor, Tensor>[] models, IReadOnlyList<string> names,
-        string npyPath, StageTimer times, IProgress<long>? progress, long tilerBudget, long stitcherBudget, string budgetSplit)
+    /// <summary>The predictor's run: tiles cut in bands, predicted, stitched band by band into the .npy.</summary>
+    private static (long TilerPeak, double Read, double Cut, int StitcherBandRows) StitchFragment(InkInferencePlan plan,
+        IInkPredictor predictor, string npyPath, StageTimer times, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        var options = plan.Options;
+        var input = plan.Input;
+        using var volume = TiffVolume.Open(Path.Combine(plan.FragmentDirectory, "surface_volume"), input.Slices);
         VolumeTiler tiler;
         try
         {
-            tiler = new VolumeTiler(volume, grid, new VolumeTilerOptions
+            tiler = new VolumeTiler(volume, plan.Grid, new VolumeTilerOptions
             {
                 BatchSize = options.BatchSize,
                 Scale = input.Scale,
                 Normalize = input.Normalize,
-                MemoryBudget = Math.Max(tilerBudget, 1),
+                MemoryBudget = Math.Max(plan.TilerBudget, 1),
+                Compute = options.Compute,
+                ReadAhead = true,
             });
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: {budgetSplit}, the tiler has {tilerBudget:N0} left. {e.Message}", nameof(options), e);
+            throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: after the mask and tile grid ({plan.FixedBytes:N0}) and the stitcher's bands ({plan.StitcherBudget:N0}), the tiler has {plan.TilerBudget:N0} left. {e.Message}", nameof(plan), e);
         }
-        int width = volume.Width, outSide = input.Tile / InkModelConfig.OutputStride;
-        var stitchOptions = InkModelConfig.Stitching(inner: options.Inner);
-        foreach (var model in models)
-            model.eval();
-        using var stitcher = new BandedSlidingWindowStitcher(npyPath, volume.Height, width, outSide, outSide, stitcherBudget, stitchOptions,
-            (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows));
-        RunModels(tiler, models, names, options, outSide, times, progress, stitcher.Add);
-        times.Time(ref times.Stitch, stitcher.Complete);
-        return (tiler.PeakBytes, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, stitcher.BandRows);
-    }
-
-    private delegate void AddWindows(ReadOnlySpan<float> predictions, ReadOnlySpan<int> origins);
-
-    /// <summary>The loop over batches: TTA, the models, sigmoid and mean, the NaN/Inf check, then the stitcher.</summary>
-    private static void RunModels(VolumeTiler tiler, nn.Module<Tensor, Tensor>[] models, IReadOnlyList<string> names,
-        InkInferenceOptions options, int outSide, StageTimer times, IProgress<long>? progress, AddWindows stitch)
-    {
-        var device = DeviceOf(models[0]);
-        // Flips run one forward pass per transform over the batch as it is, rather than one pass over the three
-        // copies stacked: stacking copied the batch four times more than the two flips do (0.5 s of the demo's
-        // 10 s inference), and each window's prediction is the same.
-        var passes = options.Tta == InkTta.Flips ? FlipTransforms : [TtaTransform.Identity];
-        using var noGrad = no_grad();
-        using var batches = new VolumeTileLoader(tiler).GetEnumerator();
+        int width = plan.Width, cells = input.Tile / InkModelConfig.OutputStride;
+        byte[] fragment = plan.Mask.Pixels;
+        using var stitcher = new BandedSlidingWindowStitcher(npyPath, plan.Height, width, cells, cells, plan.StitcherBudget,
+            InkModelConfig.Stitching(inner: options.Inner), (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows), options.Compute);
+        var probabilities = new float[options.BatchSize * cells * cells];
         long done = 0;
-        for (int index = 0; ; index++)
+        int index = 0;
+        using var batches = tiler.BatchesAhead(cancellationToken: cancellationToken).GetEnumerator();
+        while (true)
         {
             long start = Stopwatch.GetTimestamp();
             if (!batches.MoveNext())
                 break;
             times.Wait += Stopwatch.GetElapsedTime(start).TotalSeconds;
             using var batch = batches.Current;
-            using var scope = NewDisposeScope();
-            int n = (int)batch.Images.shape[0];
-            int[] origins = batch.Origins.data<int>().ToArray();
+            // A batch cut ahead before the cancellation is not run.
+            cancellationToken.ThrowIfCancellationRequested();
+            index++;
+            int n = batch.Count;
+            var predicted = probabilities.AsSpan(0, n * cells * cells);
+            start = Stopwatch.GetTimestamp();
+            double modelBefore = predictor.ModelSeconds;
+            predictor.Predict(batch.Data.Span, n, done, predicted);
+            double model = predictor.ModelSeconds - modelBefore;
+            times.Model += model;
+            times.AroundModel += Stopwatch.GetElapsedTime(start).TotalSeconds - model;
+            RequireFinite(predicted, cells * cells, predictor, index, batch.Origins);
 
             start = Stopwatch.GetTimestamp();
-            var images = batch.Images.to(device);
-            if (options.Tta == InkTta.Distributed)
-                images = TensorTestTimeAugmentation.Transform(images, FlipTransforms, TtaPolicy.Distributed, done);
-            times.Tta += Stopwatch.GetElapsedTime(start).TotalSeconds;
-            Tensor? sum = null;
-            for (int m = 0; m < models.Length; m++)
-            {
-                foreach (var transform in passes)
-                {
-                    start = Stopwatch.GetTimestamp();
-                    var input = transform == TtaTransform.Identity ? images : TensorTestTimeAugmentation.Apply(images, transform);
-                    times.Tta += Stopwatch.GetElapsedTime(start).TotalSeconds;
-
-                    start = Stopwatch.GetTimestamp();
-                    var logits = models[m].forward(input);
-                    if (device.type == DeviceType.CUDA)
-                        cuda.synchronize();
-                    times.Model += Stopwatch.GetElapsedTime(start).TotalSeconds;
-
-                    start = Stopwatch.GetTimestamp();
-                    if (logits.shape is not [var rows, 1, var h, var w] || rows != n || h != outSide || w != outSide)
-                        throw new ArgumentException($"{names[m]} returned logits of shape ({string.Join(", ", logits.shape)}) for {n} windows of {tiler.TileLength / ((long)outSide * outSide * 1024)} × {outSide * 32} × {outSide * 32}; an ink model returns (N, 1, tile / 32, tile / 32).");
-                    var back = options.Tta == InkTta.Distributed ? TensorTestTimeAugmentation.Undo(logits, FlipTransforms, TtaPolicy.Distributed, done)
-                        : transform == TtaTransform.Identity ? logits
-                        : TensorTestTimeAugmentation.Apply(logits, TestTimeAugmentation.Inverse(transform));
-                    var probabilities = back.sigmoid().view(n, outSide, outSide);
-                    RequireFinite(probabilities, names[m], index, origins);
-                    sum = sum is null ? probabilities : sum.add_(probabilities);
-                    times.Tta += Stopwatch.GetElapsedTime(start).TotalSeconds;
-                }
-            }
-            start = Stopwatch.GetTimestamp();
-            if (models.Length * passes.Length > 1)
-                sum!.div_(models.Length * passes.Length);
-            float[] values = sum!.to(CPU).contiguous().data<float>().ToArray();
-            times.Tta += Stopwatch.GetElapsedTime(start).TotalSeconds;
-
-            start = Stopwatch.GetTimestamp();
-            stitch(values, origins);
+            int[] origins = new int[2 * n];
+            for (int k = 0; k < n; k++)
+                (origins[2 * k], origins[2 * k + 1]) = (batch.Origins[k].Y, batch.Origins[k].X);
+            stitcher.Add(predicted, origins);
             times.Stitch += Stopwatch.GetElapsedTime(start).TotalSeconds;
             done += n;
             progress?.Report(done);
         }
+        times.Time(ref times.Stitch, stitcher.Complete);
+        return (tiler.PeakBytes, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, stitcher.BandRows);
     }
 
-    /// <summary>libtorch has produced NaN at random steps on this machine's CPU (docs/architecture.md): never let one reach the map.</summary>
-    private static void RequireFinite(Tensor probabilities, string model, int batch, int[] origins)
+    /// <summary>libtorch has produced NaN at random on this machine's CPU (docs/architecture.md): never let one reach the map.</summary>
+    private static void RequireFinite(ReadOnlySpan<float> probabilities, int cellsPerTile, IInkPredictor predictor, int batch, IReadOnlyList<TileOrigin> origins)
     {
-        using var finite = isfinite(probabilities).flatten(1).all(1).cpu();
-        var perTile = finite.data<bool>().ToArray();
-        int bad = Array.IndexOf(perTile, false);
-        if (bad >= 0)
-            throw new InvalidDataException($"{model} predicted NaN or Inf in batch {batch}, for the tile at y {origins[2 * bad]}, x {origins[2 * bad + 1]}; libtorch has produced NaN at random on some CPUs, so run again, and if it repeats check the model's weights.");
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            if (!float.IsFinite(probabilities[i]))
+            {
+                var origin = origins[i / cellsPerTile];
+                throw new NonFiniteValueException($"{predictor.Name} predicted NaN or Inf in batch {batch}, for the tile at y {origin.Y}, x {origin.X}; libtorch has produced NaN at random on some CPUs, so run again, and if it repeats check the model's weights.");
+            }
+        }
     }
 
-    private static Device DeviceOf(nn.Module<Tensor, Tensor> model) =>
-        model.parameters().FirstOrDefault()?.device ?? CPU;
-
-    private static void Validate(InkInput input, InkInferenceOptions options, int stride)
-    {
-        if (input.Tile < InkModelConfig.OutputStride || input.Tile % InkModelConfig.OutputStride != 0)
-            throw new ArgumentException($"The input's tile {input.Tile} is not a positive multiple of {InkModelConfig.OutputStride}, the models' output stride.", nameof(input));
-        if (stride < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), stride, $"Stride {stride} must be at least 1.");
-        if (options.BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Batch size {options.BatchSize} must be at least 1.");
-        if (options.Inner is { } inner && (inner < 1 || inner > input.Tile))
-            throw new ArgumentOutOfRangeException(nameof(options), inner, $"Inner block {inner} must lie in 1..{input.Tile} (the tile).");
-        if (!(options.Percentile is >= 0 and <= 1))
-            throw new ArgumentOutOfRangeException(nameof(options), options.Percentile, $"Percentile {options.Percentile} is a quantile in [0, 1] (0.93 keeps the top 7 % as ink).");
-        if (!Enum.IsDefined(options.Tta))
-            throw new ArgumentOutOfRangeException(nameof(options), options.Tta, "Unknown TTA mode.");
-        if (options.MemoryBudget < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MemoryBudget, "The memory budget must be positive.");
-    }
-
-    /// <summary>Seconds per stage, summed on the model's thread.</summary>
+    /// <summary>Seconds per stage, summed on the predictor's thread.</summary>
     private sealed class StageTimer
     {
         public double Setup;
         public double Wait;
-        public double Tta;
+        public double AroundModel;
         public double Model;
         public double Stitch;
         public double Threshold;

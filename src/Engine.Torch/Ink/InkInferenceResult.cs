@@ -7,14 +7,14 @@ namespace Engine.Torch.Ink;
 /// <param name="Setup">Loading the models (libtorch's start-up included), opening the slices, reading the mask and laying the tile grid.</param>
 /// <param name="Read">Reading bands of rows from the slices (prefetch thread).</param>
 /// <param name="Tile">Cutting tiles out of the bands with scaling and per-tile normalization, which the uint16 path does in one step (prefetch thread).</param>
-/// <param name="Wait">The model's thread waiting for the next batch, its copy into a tensor included.</param>
-/// <param name="Tta">Test-time augmentation and its undoing, sigmoid, averaging, the NaN/Inf check and the copy back from the model.</param>
+/// <param name="Wait">The predictor's thread waiting for the next batch.</param>
+/// <param name="AroundModel">The predictor's work around the forward passes: the batch's copy into a tensor, test-time augmentation and its undoing, sigmoid, the mean and the copy back; and the engine's NaN/Inf check of the result.</param>
 /// <param name="Model">The models' forward passes alone.</param>
 /// <param name="Stitch">Upsampling, trimming and accumulating the windows, and writing finished bands of the map to the .npy.</param>
 /// <param name="Threshold">Reading the map back, its percentile within the mask and the thresholding.</param>
 /// <param name="Write">Writing prob.tif, prob.png, ink.png and overlay.png.</param>
 /// <param name="Total">Wall time of the whole run, opening the fragment and loading the models included.</param>
-public sealed record InkStageSeconds(double Setup, double Read, double Tile, double Wait, double Tta, double Model, double Stitch, double Threshold, double Write, double Total)
+public sealed record InkStageSeconds(double Setup, double Read, double Tile, double Wait, double AroundModel, double Model, double Stitch, double Threshold, double Write, double Total)
 {
     /// <summary>The engine's share of the wall time: everything but the models' forward passes, (Total − Model) / Total.</summary>
     public double EngineShare => Total > 0 ? (Total - Model) / Total : 0;
@@ -50,19 +50,28 @@ public sealed record InkInferenceResult
     /// <summary>Windows cut from the fragment.</summary>
     public required int Tiles { get; init; }
 
-    /// <summary>The input windows the models ran on: tiles × TTA copies × models.</summary>
+    /// <summary>The input windows the models ran on: tiles × TTA copies × models (the tiles, for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required long ModelWindows { get; init; }
 
     /// <summary>The stride used.</summary>
     public required int Stride { get; init; }
 
-    /// <summary>Models averaged.</summary>
+    /// <summary>Models averaged (1 for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required int Models { get; init; }
 
     /// <summary>The device the models ran on, e.g. cpu or cuda.</summary>
     public required string Device { get; init; }
 
-    /// <summary>The threshold: the <see cref="InkInferenceOptions.Percentile"/>-quantile of the map within the mask.</summary>
+    /// <summary>Where the engine's stages ran: <see cref="Engine.Compute.ComputeBackend.Cpu"/> for the SIMD paths, or the kernels' backend.</summary>
+    public required Engine.Compute.ComputeBackend Backend { get; init; }
+
+    /// <summary>The quantile the map was thresholded at.</summary>
+    public required double Quantile { get; init; }
+
+    /// <summary>Where <see cref="Quantile"/> came from: the options, the checkpoints' training, or the default.</summary>
+    public required InkQuantileSource QuantileSource { get; init; }
+
+    /// <summary>The threshold: the <see cref="Quantile"/>-quantile of the map within the mask.</summary>
     public required double Threshold { get; init; }
 
     /// <summary>Pixels marked ink.</summary>

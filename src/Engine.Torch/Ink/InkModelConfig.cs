@@ -12,18 +12,17 @@ public sealed record InkModelConfig
 
     /// <summary>
     /// How a window's 1/32 logits become full-resolution probabilities, the 2nd-place solution's way: ×32 bilinear
-    /// per window with <c>align_corners=True</c>, overlaps averaged. Validation and inference both stitch with it.
+    /// per window with <c>align_corners=True</c>, overlaps averaged. Validation and inference both stitch with it,
+    /// probabilities that <see cref="TorchInkEnsemble"/> has already passed through the sigmoid.
     /// </summary>
-    /// <param name="activation">Where the sigmoid is applied (inference applies it in TorchSharp before stitching).</param>
     /// <param name="inner">Only the centre inner × inner pixels of a window count (windows at the edge keep their outer side); null for whole windows.</param>
     /// <returns>The stitcher's options.</returns>
-    public static Segmentation.StitchOptions Stitching(Segmentation.StitchActivation activation = Segmentation.StitchActivation.None, int? inner = null) => new()
+    public static Segmentation.StitchOptions Stitching(int? inner = null) => new()
     {
         Factor = OutputStride,
         Upsampling = Segmentation.StitchUpsampling.Bilinear,
         AlignCorners = true,
         UpsampleMode = Segmentation.StitchUpsampleMode.PerTile,
-        Activation = activation,
         Inner = inner,
         KeepEdges = inner is not null,
     };

@@ -24,21 +24,23 @@ public static class InkTrainer
     /// <param name="outputDirectory">The model directory to write (created if needed); the last epoch's model goes to <c>last/</c> inside it. Nothing is written there until the run has finished (see <see cref="StagedModelDirectory"/>): a failed run leaves it as it was.</param>
     /// <param name="options">What to train and how.</param>
     /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Checked before every step and validation batch; a cancelled run publishes nothing.</param>
     /// <returns>The epochs' numbers, the losses, the best score and where the model is.</returns>
     /// <exception cref="ArgumentException">An option is out of range, the slices fall outside a volume, a mask and its labels or slices differ in size, or a fragment gives no training or validation tiles.</exception>
     /// <exception cref="DirectoryNotFoundException">A fragment directory or its surface_volume is missing.</exception>
     /// <exception cref="FileNotFoundException">A fragment's mask.png or inklabels.png is missing.</exception>
     /// <exception cref="InvalidDataException">A fragment's file is corrupt (the message names it).</exception>
     /// <exception cref="NotSupportedException">A volume holds float32 samples.</exception>
-    /// <exception cref="InkNonFiniteException">A loss or prediction was NaN/Inf and the policy is to stop; the message names the epoch and step.</exception>
+    /// <exception cref="NonFiniteValueException">A loss or prediction was NaN/Inf and the policy is to stop; the message names the epoch and step.</exception>
     /// <exception cref="IOException">The model directory cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static InkTrainingResult Train(IReadOnlyList<string> fragments, string outputDirectory, InkTrainerOptions options,
-        IProgress<InkTrainingProgress>? progress = null) =>
-        Train(fragments, outputDirectory, options, progress, poison: null);
+        IProgress<InkTrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(fragments, outputDirectory, options, progress, poison: null, cancellationToken);
 
     /// <summary>As the public overload; <paramref name="poison"/> makes the forward pass of the given steps (from 0) NaN, for tests.</summary>
     internal static InkTrainingResult Train(IReadOnlyList<string> fragments, string outputDirectory, InkTrainerOptions options,
-        IProgress<InkTrainingProgress>? progress, Func<int, bool>? poison)
+        IProgress<InkTrainingProgress>? progress, Func<int, bool>? poison, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fragments);
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +78,7 @@ public static class InkTrainer
             int lossCount = 0, epochSkipped = 0;
             for (int s = 0; s < stepsPerEpoch; s++, step++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 learningRate = LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = learningRate;
@@ -101,7 +104,7 @@ public static class InkTrainer
             InkValidationScore? score = null;
             if (validating)
             {
-                var maps = InkValidation.Predict(ema.Model, set, batch, device, epoch);
+                var maps = InkValidation.Predict(ema.Model, set, batch, epoch, options.Compute, cancellationToken);
                 score = InkValidation.Score(maps, set, options.Beta);
                 if (best is null || score.FBeta > best.FBeta)
                 {
@@ -157,7 +160,7 @@ public static class InkTrainer
         if (problem is not null)
         {
             if (options.OnNonFinite == InkNonFinitePolicy.Stop)
-                throw new InkNonFiniteException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).", epoch, step + 1);
+                throw new NonFiniteValueException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
             using (no_grad())
                 for (int i = 0; i < buffers.Length; i++)
                     buffers[i].copy_(saved![i]);
@@ -182,7 +185,7 @@ public static class InkTrainer
             metrics["validFBeta"] = score.FBeta;
             metrics["validPrecision"] = score.Precision;
             metrics["validRecall"] = score.Recall;
-            metrics["validPercentile"] = score.Percentile;
+            metrics[InkCheckpoint.ValidQuantileMetric] = score.Quantile;
             metrics["validThreshold"] = score.Threshold;
         }
         InkCheckpoint.Save(directory, model, options.Input, metrics, options);

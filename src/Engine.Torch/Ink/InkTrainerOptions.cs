@@ -105,6 +105,13 @@ public sealed record InkTrainerOptions
     public InkNonFinitePolicy OnNonFinite { get; init; } = InkNonFinitePolicy.Stop;
 
     /// <summary>
+    /// Where validation normalizes its tiles and stitches its maps: null or a CPU context runs the SIMD paths, a
+    /// kernel backend the ILGPU kernels (the same maps). A machine's choice, not the model's: not saved with it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Engine.Compute.ComputeContext? Compute { get; init; }
+
+    /// <summary>
     /// Settings measured to learn the default 65 × 1,024 × 1,024 <see cref="SyntheticFragment"/> in a few minutes
     /// on two CPU cores, holding out its right quarter (docs/performance.md has the numbers).
     /// </summary>

@@ -1,45 +1,51 @@
 using Engine.Segmentation;
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 
-/// <summary>How a model scores on the held-out strip: F-β at the best percentile threshold.</summary>
+/// <summary>How a model scores on the held-out strip: F-β at the best quantile threshold.</summary>
 /// <param name="FBeta">F-β (F0.5 by default) of the thresholded map against inklabels.png within the strip's mask.</param>
 /// <param name="Precision">Precision at that threshold.</param>
 /// <param name="Recall">Recall at that threshold.</param>
-/// <param name="Percentile">The best percentile q: pixels above the q-quantile of the strip's probabilities are ink.</param>
+/// <param name="Quantile">The best quantile q in [0, 1]: pixels above the q-quantile of the strip's probabilities are ink.</param>
 /// <param name="Threshold">The probability that quantile is.</param>
-public sealed record InkValidationScore(double FBeta, double Precision, double Recall, double Percentile, double Threshold);
+public sealed record InkValidationScore(double FBeta, double Precision, double Recall, double Quantile, double Threshold);
 
 /// <summary>
-/// Validation as inference does it: the validation tiles' 1/32 logits are stitched at full resolution by the
-/// engine's <see cref="SlidingWindowStitcher"/> (sigmoid, then ×32 bilinear per tile with align_corners=True, the
-/// 2nd-place solution's upsampling, overlaps averaged), and <see cref="BestPercentile"/> picks the percentile
-/// threshold with the best F-β over the strip.
+/// Validation as inference does it: the validation tiles go through the same predictor (<see cref="TorchInkEnsemble"/>,
+/// sigmoid in torch), their probabilities are stitched at full resolution by the engine's
+/// <see cref="SlidingWindowStitcher"/> (×32 bilinear per tile with align_corners=True, the 2nd-place solution's
+/// upsampling, overlaps averaged), and <see cref="BestPercentile"/> picks the quantile threshold with the best F-β
+/// over the strip. With a kernel backend the tiles are normalized and the maps stitched by the ILGPU kernels.
 /// </summary>
 internal static class InkValidation
 {
     /// <summary>One probability map per fragment (0 outside its validation strip's mask).</summary>
-    /// <exception cref="InkNonFiniteException">A batch of predictions is NaN or infinite twice in a row.</exception>
-    public static float[][] Predict(InkModel model, InkTileSet set, int batchSize, Device device, int epoch)
+    /// <exception cref="NonFiniteValueException">A batch of predictions is NaN or infinite twice in a row.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static float[][] Predict(InkModel model, InkTileSet set, int batchSize, int epoch, Engine.Compute.ComputeContext? compute,
+        CancellationToken cancellationToken = default)
     {
-        int cells = set.Input.Tile / InkModelConfig.OutputStride;
-        var options = InkModelConfig.Stitching(StitchActivation.SigmoidBeforeUpsample);
-        var stitchers = set.Fragments.Select(f => new SlidingWindowStitcher(f.Height, f.Width, cells, cells, options)).ToArray();
-        model.eval();
-        using var _ = no_grad();
+        int cells = set.Input.Tile / InkModelConfig.OutputStride, perTile = cells * cells;
+        var options = InkModelConfig.Stitching();
+        var stitchers = set.Fragments.Select(f => new SlidingWindowStitcher(f.Height, f.Width, cells, cells, options, compute)).ToArray();
+        using var predictor = new TorchInkEnsemble([model], set.Input);
+        var probabilities = new float[batchSize * perTile];
         for (int start = 0; start < set.Valid.Count; start += batchSize)
         {
-            using var scope = NewDisposeScope();
+            cancellationToken.ThrowIfCancellationRequested();
             var tiles = set.Valid.Skip(start).Take(batchSize).ToArray();
-            var images = InkBatch.Build(set, tiles).Images.to(device);
-            float[] logits = Logits(model, images, epoch, start / batchSize);
+            var predicted = probabilities.AsSpan(0, tiles.Length * perTile);
+            Probabilities(predictor, set, tiles, compute, predicted, epoch, start / batchSize);
             foreach (var group in Enumerable.Range(0, tiles.Length).GroupBy(i => tiles[i].Fragment))
             {
                 var indices = group.ToArray();
-                var predictions = indices.SelectMany(i => logits.AsSpan(i * cells * cells, cells * cells).ToArray()).ToArray();
+                var selected = new float[indices.Length * perTile];
+                for (int j = 0; j < indices.Length; j++)
+                    predicted.Slice(indices[j] * perTile, perTile).CopyTo(selected.AsSpan(j * perTile, perTile));
                 var origins = indices.SelectMany(i => new[] { tiles[i].Origin.Y, tiles[i].Origin.X }).ToArray();
-                stitchers[group.Key].Add(predictions, origins);
+                stitchers[group.Key].Add(selected, origins);
             }
         }
         return stitchers.Select((s, f) => s.Finish(set.Fragments[f].Scored)).ToArray();
@@ -62,22 +68,36 @@ internal static class InkValidation
                 truth.Add(labels[i]);
             }
         }
-        var sweep = BestPercentile.Find(probabilities.ToArray(), truth.ToArray(), HeldOutScore.PercentileCandidates, beta: beta);
+        var sweep = BestPercentile.Find(probabilities.ToArray(), truth.ToArray(), HeldOutScore.QuantileCandidates, beta: beta);
         return new InkValidationScore(sweep.Best.FBeta, sweep.Best.Precision, sweep.Best.Recall, sweep.BestQuantile, sweep.BestThreshold);
     }
 
     /// <summary>
-    /// The batch's logits on the CPU. A non-finite batch is run once more before giving up: libtorch has produced
+    /// The batch's probabilities. A non-finite batch is run once more before giving up: libtorch has produced
     /// NaN at random on this CPU and then run clean on the same input (docs/architecture.md).
     /// </summary>
-    private static float[] Logits(InkModel model, Tensor images, int epoch, int batch)
+    private static void Probabilities(TorchInkEnsemble predictor, InkTileSet set, InkTile[] tiles, Engine.Compute.ComputeContext? compute,
+        Span<float> probabilities, int epoch, int batch)
     {
+        using var scope = NewDisposeScope();
+        var images = InkBatch.Build(set, tiles, compute: compute).Images;
+        var pixels = MemoryMarshal.Cast<byte, float>(images.bytes);
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            using var logits = model.forward(images);
-            if (logits.isfinite().all().item<bool>())
-                return logits.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+            predictor.Predict(pixels, tiles.Length, 0, probabilities);
+            if (IsFinite(probabilities))
+                return;
         }
-        throw new InkNonFiniteException($"The model's predictions on validation batch {batch + 1} of epoch {epoch} are NaN or infinite (twice).", epoch, batch + 1);
+        throw new NonFiniteValueException($"The model's predictions on validation batch {batch + 1} of epoch {epoch} are NaN or infinite (twice).");
+    }
+
+    private static bool IsFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float value in values)
+        {
+            if (!float.IsFinite(value))
+                return false;
+        }
+        return true;
     }
 }

@@ -25,6 +25,8 @@ public sealed class ComputeContext : IDisposable
     private readonly Accelerator? _accelerator;
     private readonly ConcurrentDictionary<MethodInfo, Lazy<Delegate>> _kernels = new();
     private readonly Lock _launchGate = new();
+    private long _bytesUploaded;
+    private long _bytesDownloaded;
     private bool _disposed;
 
     /// <summary>Creates the context for <paramref name="backend"/>, resolving <see cref="ComputeBackend.Auto"/>.</summary>
@@ -105,6 +107,24 @@ public sealed class ComputeContext : IDisposable
     /// default stream is not safe to drive from several threads at once.
     /// </summary>
     internal Lock LaunchGate => _launchGate;
+
+    /// <summary>
+    /// Starts a sequence of uploads, launches and downloads on <see cref="Accelerator"/>, holding
+    /// <see cref="LaunchGate"/> until it is disposed. Every operation's launch code goes through one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This context has no accelerator (<see cref="ComputeBackend.Cpu"/>).</exception>
+    /// <exception cref="ObjectDisposedException">This context is disposed.</exception>
+    internal KernelLaunch BeginLaunch() => new(this);
+
+    /// <summary>Bytes copied from the host to the device through <see cref="KernelLaunch"/> since the context was created.</summary>
+    internal long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
+
+    /// <summary>Bytes copied from the device to the host through <see cref="KernelLaunch"/> since the context was created.</summary>
+    internal long BytesDownloaded => Interlocked.Read(ref _bytesDownloaded);
+
+    internal void CountUpload(long bytes) => Interlocked.Add(ref _bytesUploaded, bytes);
+
+    internal void CountDownload(long bytes) => Interlocked.Add(ref _bytesDownloaded, bytes);
 
     /// <summary>Returns the launcher of <paramref name="kernel"/>, compiling it on first use only.</summary>
     internal TLauncher Kernel<TLauncher>(Delegate kernel, Func<Accelerator, TLauncher> load) where TLauncher : Delegate

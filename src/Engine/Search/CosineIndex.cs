@@ -144,7 +144,7 @@ public sealed class CosineIndex : IDisposable
         var ids = new long[(long)count * k];
         if (count > 0 && compute is { UsesKernels: true })
         {
-            CosineTopKKernelLauncher.Search(compute, _store, _ids?.ToArray(), prepared, count, k, scores, ids);
+            CosineTopK.RunKernel(compute, _store, _ids?.ToArray(), prepared, count, k, scores, ids);
             progress?.Report(count);
         }
         else

@@ -16,7 +16,7 @@ namespace Engine.Search;
 /// </remarks>
 // The slow path's score buffers are written before they are read; zeroing them on every tile is waste.
 [SkipLocalsInit]
-internal static unsafe class CosineTopK
+internal static unsafe partial class CosineTopK
 {
     /// <summary>
     /// Queries per micro-kernel tile. 6 queries × 4 Vector512 columns = 24 accumulators, plus 4 column loads and

@@ -5,9 +5,20 @@ using ILGPU.Runtime;
 
 namespace Engine.Segmentation;
 
-/// <summary>The kernel path: the accumulator rows a batch touches go to the device, are accumulated there, and come back.</summary>
+/// <summary>
+/// The kernel path: the accumulators live on the device from the first batch to <see cref="Finish(Span{float}, ReadOnlySpan{byte})"/>;
+/// a batch moves only its predictions and window placements there, and the sums come back once, when the map is finished.
+/// </summary>
 public sealed partial class SlidingWindowStitcher
 {
+    private MemoryBuffer1D<float, Stride1D.Dense>? _deviceSum;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _deviceCount;
+
+    /// <summary>The upsampling axes and the weight map, the same for every batch: uploaded with the accumulators.</summary>
+    private MemoryBuffer1D<int, Stride1D.Dense>? _deviceAxisIndex;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _deviceAxisWeights;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _deviceWeights;
+
     private void AccumulateKernel(ComputeContext compute, ReadOnlySpan<float> predictions, int[] windows, int n)
     {
         var (top, bottom) = RowsTouched(windows, n);
@@ -17,26 +28,45 @@ public sealed partial class SlidingWindowStitcher
         int mode = _rows.Factor == 1 ? SlidingWindowStitcherKernel.Copy
             : _rows.Bilinear ? SlidingWindowStitcherKernel.Bilinear : SlidingWindowStitcherKernel.Nearest;
         int[] shape = [n, TileHeight, TileWidth, p, q, mode, top, bottom - top, _accWidth];
-        int[] axisIndex = [.. _rows.I0, .. _rows.I1, .. _cols.I0, .. _cols.I1];
-        float[] axisWeights = [.. _rows.L0, .. _rows.L1, .. _cols.L0, .. _cols.L1];
-        var weights = _weights ?? StitchWeights.Constant(p, q);
         int from = top * _accWidth, length = (bottom - top) * _accWidth;
         lock (compute.LaunchGate)
         {
+            if (_deviceSum is null)
+            {
+                // The host accumulators hold zeros, or what an earlier Finish brought back: the device resumes from them.
+                _deviceSum = compute.Upload<float>(_sum);
+                _deviceCount = compute.Upload<float>(_count);
+                _deviceAxisIndex = compute.Upload<int>([.. _rows.I0, .. _rows.I1, .. _cols.I0, .. _cols.I1]);
+                _deviceAxisWeights = compute.Upload<float>([.. _rows.L0, .. _rows.L1, .. _cols.L0, .. _cols.L1]);
+                _deviceWeights = compute.Upload<float>(_weights ?? StitchWeights.Constant(p, q));
+            }
             using var tiles = compute.Upload(predictions);
             using var windowBuffer = compute.Upload<int>(windows);
             using var shapeBuffer = compute.Upload<int>(shape);
-            using var indexBuffer = compute.Upload<int>(axisIndex);
-            using var weightBuffer = compute.Upload<float>(axisWeights);
-            using var mapBuffer = compute.Upload<float>(weights);
-            using var sum = compute.Upload<float>(_sum.AsSpan(from, length));
-            using var count = compute.Upload<float>(_count.AsSpan(from, length));
             var kernel = compute.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
             kernel(ComputeContext.GridStride(length, SlidingWindowStitcherKernel.GroupSize), tiles.View, windowBuffer.View,
-                shapeBuffer.View, indexBuffer.View, weightBuffer.View, mapBuffer.View, sum.View, count.View);
+                shapeBuffer.View, _deviceAxisIndex!.View, _deviceAxisWeights!.View, _deviceWeights!.View,
+                _deviceSum.View.SubView(from, length), _deviceCount!.View.SubView(from, length));
+            // The batch's buffers are released when this returns: the launch must be done with them.
             compute.Accelerator.Synchronize();
-            ArrayViewExtensions.CopyToCPU(sum.View.BaseView.SubView(0, length), _sum.AsSpan(from, length));
-            ArrayViewExtensions.CopyToCPU(count.View.BaseView.SubView(0, length), _count.AsSpan(from, length));
+        }
+    }
+
+    /// <summary>Brings the device's accumulators back to the host ones and frees the device memory (a later batch uploads them again).</summary>
+    private void DownloadAccumulators()
+    {
+        if (_deviceSum is null || _compute is null)
+            return;
+        lock (_compute.LaunchGate)
+        {
+            ArrayViewExtensions.CopyToCPU(_deviceSum.View.BaseView, _sum.AsSpan());
+            ArrayViewExtensions.CopyToCPU(_deviceCount!.View.BaseView, _count.AsSpan());
+            _deviceSum.Dispose();
+            _deviceCount.Dispose();
+            _deviceAxisIndex!.Dispose();
+            _deviceAxisWeights!.Dispose();
+            _deviceWeights!.Dispose();
+            (_deviceSum, _deviceCount, _deviceAxisIndex, _deviceAxisWeights, _deviceWeights) = (null, null, null, null, null);
         }
     }
 }

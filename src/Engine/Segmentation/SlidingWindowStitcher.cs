@@ -185,6 +185,7 @@ public sealed partial class SlidingWindowStitcher
             throw new ArgumentException($"mask has {mask.Length} values but the map is {Height} × {Width} = {length}.", nameof(mask));
         lock (_gate)
         {
+            DownloadAccumulators();
             if (_rectangles is not null)
                 CountWindows();
             if (_scale == 1)

@@ -37,6 +37,13 @@ public sealed record VolumeTilerOptions
 
     /// <summary>Read the bands from this cache of the volume instead of its TIFFs (<see cref="TileCache"/>); null reads the TIFFs.</summary>
     public TileCache? Cache { get; init; }
+
+    /// <summary>
+    /// Read the next band on another thread while tiles are cut from this one, so that whoever consumes the
+    /// batches never waits for a whole band's read. Two bands are then held, each of half the budget's band share
+    /// (more rows shared by two bands are read twice), so it pays when the consumer is slower than the cutting.
+    /// </summary>
+    public bool ReadAhead { get; init; }
 }
 
 /// <summary>
@@ -93,6 +100,9 @@ public sealed class VolumeTiler
         long needed = _options.PooledBatches * BatchBytes + scratch + grid.Tile * rowBytes;
         if (forBand < grid.Tile * rowBytes)
             throw new ArgumentException($"A memory budget of {_options.MemoryBudget:N0} bytes is too small for {volume.SliceCount} slices of {volume.Width} px in tiles of {grid.Tile}: one band of {grid.Tile} rows and {_options.PooledBatches} batches of {_options.BatchSize} need {needed:N0} bytes.", nameof(options));
+        ReadsAhead = _options.ReadAhead && forBand / 2 >= grid.Tile * rowBytes;
+        if (ReadsAhead)
+            forBand /= 2;
         // One array holds the band, so it stops at .NET's largest array; a bigger budget buys nothing more.
         BandRows = (int)Math.Min(Math.Min(forBand, Array.MaxLength) / rowBytes, grid.PaddedHeight);
         BandBytes = Math.Min(BandRows, volume.Height) * rowBytes;
@@ -106,6 +116,9 @@ public sealed class VolumeTiler
 
     /// <summary>Rows of every slice one band may hold.</summary>
     public int BandRows { get; }
+
+    /// <summary>Whether the next band is read while this one is cut: asked for, and the budget holds two bands of a tile row.</summary>
+    public bool ReadsAhead { get; }
 
     /// <summary>Bytes of the band buffer.</summary>
     public long BandBytes { get; }
@@ -131,41 +144,38 @@ public sealed class VolumeTiler
     /// </summary>
     /// <param name="limit">Stop after this many tiles; null for all.</param>
     /// <param name="progress">Receives the number of tiles cut so far after each batch.</param>
+    /// <param name="cancellationToken">Checked before each batch; a band being read ahead is finished, then dropped.</param>
     /// <returns>The batches, filled lazily as the enumeration advances.</returns>
     /// <exception cref="InvalidDataException">A slice file is truncated or corrupt; the message names it.</exception>
-    public IEnumerable<TileBatch> Batches(int? limit = null, IProgress<long>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IEnumerable<TileBatch> Batches(int? limit = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var origins = _grid.Origins.ToArray();
         int total = Math.Min(origins.Length, limit ?? int.MaxValue);
-        int tile = _grid.Tile, width = _volume.Width, height = _volume.Height;
+        var bands = PlanBands(origins, total);
         // The band outlives an enumeration, so that epochs reuse it instead of faulting in fresh pages each time;
         // an enumeration running beside another gets one of its own.
         byte[] band = Interlocked.Exchange(ref _band, null) ?? Hold(GC.AllocateUninitializedArray<byte>((int)BandBytes));
+        byte[]? ahead = ReadsAhead && bands.Count > 1 ? Hold(GC.AllocateUninitializedArray<byte>((int)BandBytes)) : null;
         ushort[] staging = _staged ? Hold(new ushort[_options.BatchSize * TileLength]) : [];
+        Task? reading = null;
         try
         {
             float[]? batch = null;
             int filled = 0, done = 0;
-            for (int first = 0; first < total;)
+            if (bands.Count > 0)
+                ReadBand(bands[0], band);
+            for (int b = 0; b < bands.Count; b++)
             {
-                // The band: from this tile row down as far as the budget allows, whole tiles only.
-                int y0 = origins[first].Y;
-                int end = first;
-                while (end < total && origins[end].Y + tile - y0 <= BandRows)
-                    end++;
-                int y1 = Math.Min(origins[end - 1].Y + tile, height);
-                if (y1 > y0)
+                var (first, end, y0, y1) = bands[b];
+                if (ahead is not null && b + 1 < bands.Count)
                 {
-                    long readStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                    if (_options.Cache is { } cache)
-                        cache.ReadBand(y0, y1, 0, width, band);
-                    else
-                        _volume.ReadBand(y0, y1, 0, width, band);
-                    Interlocked.Add(ref _bytesRead, (long)(y1 - y0) * width * _volume.SliceCount * _volume.BytesPerSample);
-                    Interlocked.Add(ref _readTicks, System.Diagnostics.Stopwatch.GetTimestamp() - readStart);
+                    var (next, buffer) = (bands[b + 1], ahead);
+                    reading = Task.Run(() => ReadBand(next, buffer), CancellationToken.None);
                 }
                 for (int next = first; next < end;)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     batch ??= Rent();
                     int take = Math.Min(_options.BatchSize - filled, end - next);
                     long cutStart = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -185,10 +195,19 @@ public sealed class VolumeTiler
                         filled = 0;
                     }
                 }
-                first = end;
+                if (reading is not null)
+                {
+                    // The read's own exception (a corrupt slice, named), not an AggregateException.
+                    reading.GetAwaiter().GetResult();
+                    reading = null;
+                    (band, ahead) = (ahead!, band);
+                }
+                else if (b + 1 < bands.Count)
+                    ReadBand(bands[b + 1], band);
             }
             if (filled > 0)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 long cutStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 NormalizeOnDevice(batch!, staging, filled);
                 Interlocked.Add(ref _cutTicks, System.Diagnostics.Stopwatch.GetTimestamp() - cutStart);
@@ -199,10 +218,121 @@ public sealed class VolumeTiler
         }
         finally
         {
+            // A band still being read writes into its buffer: let it finish before the buffer is given back.
+            try
+            {
+                reading?.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // The enumeration is already ending with its own exception or was left early.
+            }
             if (Interlocked.CompareExchange(ref _band, band, null) is not null)
                 Release(band.Length);
+            if (ahead is not null)
+                Release(ahead.Length);
             Release((long)staging.Length * sizeof(ushort));
         }
+    }
+
+    /// <summary>
+    /// <see cref="Batches"/> cut on a background thread, up to <paramref name="prefetch"/> batches ahead of the
+    /// consumer, as a DataLoader's worker does. A failure while cutting (a corrupt slice) is rethrown here, as
+    /// itself; leaving the loop early stops the cutting and gives back what was cut ahead.
+    /// </summary>
+    /// <param name="prefetch">Batches cut ahead of the one being consumed, at least 1.</param>
+    /// <param name="limit">Stop after this many tiles; null for all.</param>
+    /// <param name="progress">Receives the tiles cut so far (ahead of those consumed).</param>
+    /// <param name="cancellationToken">Stops the cutting; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The batches in the grid's order; dispose each.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="prefetch"/> is below 1.</exception>
+    public IEnumerable<TileBatch> BatchesAhead(int prefetch = 1, int? limit = null, IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        return Ahead(prefetch, limit, progress, cancellationToken);
+    }
+
+    private IEnumerable<TileBatch> Ahead(int prefetch, int? limit, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        using var ready = new BlockingCollection<TileBatch>(prefetch);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var batch in Batches(limit, progress, stop.Token))
+                {
+                    try
+                    {
+                        ready.Add(batch, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+                }
+            }
+            finally
+            {
+                ready.CompleteAdding();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            foreach (var batch in ready.GetConsumingEnumerable())
+                yield return batch;
+            producer.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                producer.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+                // Already rethrown above when the loop ran to its end; after an early exit nobody wants it.
+            }
+            while (ready.TryTake(out var unused))
+                unused.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The bands of one enumeration: tiles [First, End) and the rows [Y0, Y1) they need, from a tile row down as
+    /// far as <see cref="BandRows"/> allows, whole tiles only.
+    /// </summary>
+    private List<(int First, int End, int Y0, int Y1)> PlanBands(TileOrigin[] origins, int total)
+    {
+        var bands = new List<(int, int, int, int)>();
+        int tile = _grid.Tile;
+        for (int first = 0; first < total;)
+        {
+            int y0 = origins[first].Y, end = first;
+            while (end < total && origins[end].Y + tile - y0 <= BandRows)
+                end++;
+            bands.Add((first, end, y0, Math.Min(origins[end - 1].Y + tile, _volume.Height)));
+            first = end;
+        }
+        return bands;
+    }
+
+    private void ReadBand((int First, int End, int Y0, int Y1) plan, byte[] band)
+    {
+        var (_, _, y0, y1) = plan;
+        if (y1 <= y0)
+            return;
+        int width = _volume.Width;
+        long readStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_options.Cache is { } cache)
+            cache.ReadBand(y0, y1, 0, width, band);
+        else
+            _volume.ReadBand(y0, y1, 0, width, band);
+        Interlocked.Add(ref _bytesRead, (long)(y1 - y0) * width * _volume.SliceCount * _volume.BytesPerSample);
+        Interlocked.Add(ref _readTicks, System.Diagnostics.Stopwatch.GetTimestamp() - readStart);
     }
 
     private TileBatch MakeBatch(float[] buffer, int count, TileOrigin[] origins, int done) =>

@@ -70,7 +70,7 @@ public sealed class IdentityTrainerTests : IDisposable
         Assert.NotNull(first.Epochs[^1].Validation);
         Assert.Equal(first.Epochs[^1].Validation!.Threshold, IdentityCheckpoint.Read(a).Threshold);
 
-        var e = Assert.Throws<IdentityNonFiniteException>(() => IdentityTrainer.Train(train, images, _folder.Sub("c"), Tiny, null, step => step == 1));
+        var e = Assert.Throws<NonFiniteValueException>(() => IdentityTrainer.Train(train, images, _folder.Sub("c"), Tiny, null, step => step == 1));
         Assert.Contains("epoch 1, step 2", e.Message);
         var skipped = IdentityTrainer.Train(train, images, _folder.Sub("d"), Tiny with { SkipNonFinite = true }, null, step => step == 1);
         Assert.Equal(1, skipped.Skipped);

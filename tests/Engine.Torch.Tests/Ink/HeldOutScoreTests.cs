@@ -44,10 +44,10 @@ public sealed class HeldOutScoreTests
 
         var trained = Array.ConvertAll(Enumerable.Range(0, map.Length).ToArray(), i => (byte)(i % Width < 30 ? 1 : 0));
         var sweep = BestPercentile.Find(map, truth.Pixels, HeldOutScore.Candidates.ToArray(), trained, 0.5);
-        Assert.Equal(sweep.BestQuantile, score.Percentile);
+        Assert.Equal(sweep.BestQuantile, score.Quantile);
         Assert.Equal(sweep.Best.FBeta, score.TrainedFBeta);
-        Assert.Equal(score.Percentile, again.Percentile);
-        Assert.Equal(Quantile.Compute(map, score.Percentile, mask.Pixels), score.Threshold);
+        Assert.Equal(score.Quantile, again.Quantile);
+        Assert.Equal(Quantile.Compute(map, score.Quantile, mask.Pixels), score.Threshold);
         Assert.Equal(score.Ink.LongCount(b => b != 0), score.Positives);
         Assert.True(score.HeldOut.FBeta > again.HeldOut.FBeta, $"{score.HeldOut.FBeta} vs the spoiled {again.HeldOut.FBeta}");
         var heldOut = Array.ConvertAll(trained, b => (byte)(1 - b));

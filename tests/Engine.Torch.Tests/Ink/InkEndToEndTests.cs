@@ -19,7 +19,7 @@ public sealed class InkEndToEndTests(TinyFragment fragment) : IClassFixture<Tiny
 
         string output = fragment.Scratch("out");
         var inference = InkInference.Run(fragment.Directory, [Path.Combine(training.ModelDirectory, "last")], output,
-            new InkInferenceOptions { Stride = 32, Tta = InkTta.Flips, Percentile = 0.9 });
+            new InkInferenceOptions { Stride = 32, Tta = InkTta.Flips, Quantile = 0.9 });
 
         var mask = MapFile.ReadMask(Path.Combine(fragment.Directory, "mask.png"));
         var truth = MapFile.ReadMask(Path.Combine(fragment.Directory, "inklabels.png"));
@@ -35,6 +35,6 @@ public sealed class InkEndToEndTests(TinyFragment fragment) : IClassFixture<Tiny
 
         // As engine demo scores it: the percentile chosen on the trained part, F0.5 on the held-out strip.
         var score = HeldOutScore.Evaluate(map.Data, mask, truth, options.ValidationColumns(mask.Width));
-        Assert.True(score.HeldOut.FBeta > score.AllInk.FBeta, $"held-out F0.5 {score.HeldOut.FBeta:F3} (percentile {score.Percentile}) does not beat calling everything ink ({score.AllInk.FBeta:F3})");
+        Assert.True(score.HeldOut.FBeta > score.AllInk.FBeta, $"held-out F0.5 {score.HeldOut.FBeta:F3} (percentile {score.Quantile}) does not beat calling everything ink ({score.AllInk.FBeta:F3})");
     }
 }

@@ -169,8 +169,8 @@ public sealed class InkInferenceTests : IDisposable
     public void Bad_options_and_fragments_are_named()
     {
         using var model = new TinyInkNet(Input.Slices.Count, seed: 6);
-        var percentile = Assert.Throws<ArgumentOutOfRangeException>(() => Run(new InkInferenceOptions { Percentile = 93 }, model));
-        Assert.Contains("Percentile 93", percentile.Message);
+        var percentile = Assert.Throws<ArgumentOutOfRangeException>(() => Run(new InkInferenceOptions { Quantile = 93 }, model));
+        Assert.Contains("Quantile 93", percentile.Message);
         var budget = Assert.Throws<ArgumentException>(() => Run(new InkInferenceOptions { MemoryBudget = 100_000 }, model));
         Assert.Contains("too small", budget.Message);
         var missing = Assert.Throws<DirectoryNotFoundException>(() => InkInference.Run(_fragment.Directory + "-nowhere", [model], Input, _output));
@@ -236,8 +236,8 @@ public sealed class InkInferenceTests : IDisposable
     public void A_model_that_predicts_NaN_is_stopped_naming_the_batch_and_tile()
     {
         using var model = new NaNAfter(new TinyInkNet(Input.Slices.Count, seed: 7), batches: 2);
-        var error = Assert.Throws<InvalidDataException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, model));
-        Assert.Contains("model 0 predicted NaN or Inf in batch 2", error.Message);
+        var error = Assert.Throws<NonFiniteValueException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, model));
+        Assert.Contains("model 0 predicted NaN or Inf in batch 3", error.Message);
         Assert.Contains("for the tile at y ", error.Message);
         // The stitcher had begun prob.npy: nothing of the run is left, not even the output folder it created.
         Assert.False(Directory.Exists(_output));
@@ -247,7 +247,7 @@ public sealed class InkInferenceTests : IDisposable
         Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, good);
         var before = Directory.GetFiles(_output).ToDictionary(f => f, File.ReadAllBytes);
         using var poisoned = new NaNAfter(new TinyInkNet(Input.Slices.Count, seed: 8), batches: 2);
-        Assert.Throws<InvalidDataException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, poisoned));
+        Assert.Throws<NonFiniteValueException>(() => Run(new InkInferenceOptions { Stride = 32, BatchSize = 4 }, poisoned));
         Assert.Equal(before.Keys.Order(), Directory.GetFiles(_output).Order());
         foreach (var (path, bytes) in before)
             Assert.Equal(bytes, File.ReadAllBytes(path));
