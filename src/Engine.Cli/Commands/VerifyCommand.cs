@@ -7,6 +7,7 @@ using Engine.Detection;
 using Engine.Search;
 using Engine.Volumes;
 using Engine.Segmentation;
+using Engine.Torch.Ink;
 
 namespace Engine.Cli.Commands;
 
@@ -104,6 +105,27 @@ internal static class VerifyCommand
                 long ulps = VerifyWorkloads.MaxUlps(a, b);
                 return new(ulps == 0, ulps <= 1, "1 ulp", ulps, "max ulps");
             });
+
+            // A whole ink inference over a generated fragment: the engine's stages (read, tile, normalize, stitch,
+            // quantile, threshold) on each backend around a predictor without TorchSharp; the written maps must match.
+            var (fragmentOptions, inkInput) = VerifyWorkloads.InkFragment(side);
+            string scratch = Directory.CreateTempSubdirectory("engine-verify-").FullName;
+            try
+            {
+                SyntheticFragment.Write(Path.Combine(scratch, "fragment"), fragmentOptions);
+                var plans = new[] { cpu, other }.Distinct().ToDictionary(c => c, c => InkInferencePlan.Create(Path.Combine(scratch, "fragment"), inkInput,
+                    new InkInferenceOptions { Stride = 32, Compute = c.UsesKernels ? c : null }));
+                int run = 0;
+                Check("ink-inference", c =>
+                {
+                    var result = InkInference.Run(plans[c], new VerifyWorkloads.CellMeanPredictor(inkInput), Path.Combine(scratch, $"run{run++}"));
+                    return (Probabilities: File.ReadAllBytes(result.ProbabilityNpy), Ink: File.ReadAllBytes(result.InkPng));
+                }, (a, b) => Exact(a.Probabilities.AsSpan().SequenceEqual(b.Probabilities) && a.Ink.AsSpan().SequenceEqual(b.Ink)));
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
 
             bool pass = rows.All(r => r.Result.Pass);
             var error = parse.InvocationConfiguration.Error;

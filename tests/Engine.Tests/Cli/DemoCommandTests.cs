@@ -95,7 +95,7 @@ public class VerifyCommandTests
         Assert.True(normalize.GetProperty("pass").GetBoolean());
     }
 
-    private static readonly string[] ExactRows = ["quantile", "threshold", "fbeta", "best-percentile", "wbf", "cosine-top-k", "stitch"];
+    private static readonly string[] ExactRows = ["quantile", "threshold", "fbeta", "best-percentile", "wbf", "cosine-top-k", "stitch", "ink-inference"];
 
     [Fact]
     public void Every_row_prints_its_tolerance()
