@@ -1,12 +1,4 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
-using Engine.Kernels.Segmentation;
-using ILGPU;
-using ILGPU.Backends;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 
 namespace Engine.Tests.Compute;
 
@@ -25,25 +17,21 @@ public partial class PtxContractionTests
     /// <c>CosineTopKPtxTests</c> checks that the live path is <c>fma.rn.f32</c>.
     /// </summary>
     public static TheoryData<string> BitExactKernels() => new(
-        typeof(QuantileKernel).Assembly.GetTypes()
-            .Where(t => t.IsPublic && t.Name.EndsWith("Kernel", StringComparison.Ordinal))
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
-            .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Any(p => p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(ArrayView<>)))
-            .Select(m => $"{m.DeclaringType!.Name}.{m.Name}")
+        PtxCompilationTests.KernelMethods().Select(PtxCompilationTests.Name)
             .Where(name => !name.StartsWith("PatchNormalizationKernel.", StringComparison.Ordinal) && name != "CosineTopKKernel.Scores"));
 
     [Theory]
     [MemberData(nameof(BitExactKernels))]
     public void No_product_can_be_fused_into_a_sum(string name)
     {
-        string ptx = Ptx(name);
+        string ptx = PtxCompilationTests.Ptx(name);
         Assert.Empty(ContractiblePairs(ptx));
     }
 
     [Fact]
     public void The_stitcher_rounds_each_product_explicitly()
     {
-        string ptx = Ptx("SlidingWindowStitcherKernel.Accumulate");
+        string ptx = PtxCompilationTests.Ptx("SlidingWindowStitcherKernel.Accumulate");
         Assert.Contains("mul.rn.f64", ptx);
         Assert.Contains("mul.rn.f32", ptx);
     }
@@ -87,16 +75,4 @@ public partial class PtxContractionTests
 
     [GeneratedRegex(@"^\s*(?<op>mul|add|sub)(?<mod>\.rn|\.rz|\.rm|\.rp)?(\.ftz)?(\.sat)?\.(?<type>f32|f64)\s+(?<args>[^;]+);", RegexOptions.Multiline)]
     private static partial Regex Instruction();
-
-    private static string Ptx(string name)
-    {
-        var method = typeof(QuantileKernel).Assembly.GetTypes()
-            .Where(t => t.Name == name.Split('.')[0]).SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
-            .Single(m => m.Name == name.Split('.')[1]);
-        using var context = Context.Create(b => b.Cuda().EnableAlgorithms());
-        var architecture = CudaArchitecture.SM_80;
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization())).PTXAssembly;
-    }
 }
