@@ -29,27 +29,32 @@ public sealed partial class SlidingWindowStitcher
             : _rows.Bilinear ? SlidingWindowStitcherKernel.Bilinear : SlidingWindowStitcherKernel.Nearest;
         int[] shape = [n, TileHeight, TileWidth, p, q, mode, top, bottom - top, _accWidth];
         int from = top * _accWidth, length = (bottom - top) * _accWidth;
-        lock (compute.LaunchGate)
+        using var launch = compute.BeginLaunch();
+        if (_deviceSum is null)
         {
-            if (_deviceSum is null)
-            {
-                // The host accumulators hold zeros, or what an earlier Finish brought back: the device resumes from them.
-                _deviceSum = compute.Upload<float>(_sum);
-                _deviceCount = compute.Upload<float>(_count);
-                _deviceAxisIndex = compute.Upload<int>([.. _rows.I0, .. _rows.I1, .. _cols.I0, .. _cols.I1]);
-                _deviceAxisWeights = compute.Upload<float>([.. _rows.L0, .. _rows.L1, .. _cols.L0, .. _cols.L1]);
-                _deviceWeights = compute.Upload<float>(_weights ?? StitchWeights.Constant(p, q));
-            }
-            using var tiles = compute.Upload(predictions);
-            using var windowBuffer = compute.Upload<int>(windows);
-            using var shapeBuffer = compute.Upload<int>(shape);
-            var kernel = compute.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
-            kernel(ComputeContext.GridStride(length, SlidingWindowStitcherKernel.GroupSize), tiles.View, windowBuffer.View,
-                shapeBuffer.View, _deviceAxisIndex!.View, _deviceAxisWeights!.View, _deviceWeights!.View,
-                _deviceSum.View.SubView(from, length), _deviceCount!.View.SubView(from, length));
-            // The batch's buffers are released when this returns: the launch must be done with them.
-            compute.Accelerator.Synchronize();
+            // The host accumulators hold zeros, or what an earlier Finish brought back: the device resumes from them.
+            _deviceSum = Resident<float>(launch, _sum);
+            _deviceCount = Resident<float>(launch, _count);
+            _deviceAxisIndex = Resident<int>(launch, [.. _rows.I0, .. _rows.I1, .. _cols.I0, .. _cols.I1]);
+            _deviceAxisWeights = Resident<float>(launch, [.. _rows.L0, .. _rows.L1, .. _cols.L0, .. _cols.L1]);
+            _deviceWeights = Resident<float>(launch, _weights ?? StitchWeights.Constant(p, q));
         }
+        var tiles = launch.Upload(predictions);
+        var windowBuffer = launch.Upload<int>(windows);
+        var shapeBuffer = launch.Upload<int>(shape);
+        var kernel = launch.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
+        kernel(ComputeContext.GridStride(length, SlidingWindowStitcherKernel.GroupSize), tiles.View, windowBuffer.View,
+            shapeBuffer.View, _deviceAxisIndex!.View, _deviceAxisWeights!.View, _deviceWeights!.View,
+            _deviceSum.View.SubView(from, length), _deviceCount!.View.SubView(from, length));
+        // The batch's buffers are freed when the launch ends: the kernel must be done with them.
+        launch.Accelerator.Synchronize();
+    }
+
+    private static MemoryBuffer1D<T, Stride1D.Dense> Resident<T>(KernelLaunch launch, ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var buffer = launch.AllocateResident<T>(Math.Max(data.Length, 1));
+        launch.Upload(data, buffer.View);
+        return buffer;
     }
 
     /// <summary>Brings the device's accumulators back to the host ones and frees the device memory (a later batch uploads them again).</summary>
@@ -57,16 +62,14 @@ public sealed partial class SlidingWindowStitcher
     {
         if (_deviceSum is null || _compute is null)
             return;
-        lock (_compute.LaunchGate)
-        {
-            ArrayViewExtensions.CopyToCPU(_deviceSum.View.BaseView, _sum.AsSpan());
-            ArrayViewExtensions.CopyToCPU(_deviceCount!.View.BaseView, _count.AsSpan());
-            _deviceSum.Dispose();
-            _deviceCount.Dispose();
-            _deviceAxisIndex!.Dispose();
-            _deviceAxisWeights!.Dispose();
-            _deviceWeights!.Dispose();
-            (_deviceSum, _deviceCount, _deviceAxisIndex, _deviceAxisWeights, _deviceWeights) = (null, null, null, null, null);
-        }
+        using var launch = _compute.BeginLaunch();
+        launch.Download(_deviceSum.View, _sum.AsSpan());
+        launch.Download(_deviceCount!.View, _count.AsSpan());
+        _deviceSum.Dispose();
+        _deviceCount.Dispose();
+        _deviceAxisIndex!.Dispose();
+        _deviceAxisWeights!.Dispose();
+        _deviceWeights!.Dispose();
+        (_deviceSum, _deviceCount, _deviceAxisIndex, _deviceAxisWeights, _deviceWeights) = (null, null, null, null, null);
     }
 }

@@ -2,9 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
-using Engine.Kernels.Volumes;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace Engine.Volumes;
 
@@ -280,31 +277,5 @@ public static partial class PatchNormalization
         }
         for (; i < values.Length; i++)
             Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref x, i) - mean) * scale);
-    }
-
-    private static void NormalizeKernel<T>(ComputeContext compute, ReadOnlySpan<T> patches, int patchLength, float divisor, Span<float> output)
-        where T : unmanaged
-    {
-        int count = patches.Length / patchLength;
-        lock (compute.LaunchGate)
-        {
-            using var input = compute.Upload(patches);
-            using var result = compute.Accelerator.Allocate1D<float>(Math.Max(patches.Length, 1));
-            var config = new KernelConfig(count, PatchNormalizationKernel.GroupSize);
-            if (typeof(T) == typeof(float))
-            {
-                var kernel = compute.Kernel(PatchNormalizationKernel.NormalizeFloat,
-                    a => a.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>>(PatchNormalizationKernel.NormalizeFloat));
-                kernel(config, ((MemoryBuffer1D<float, Stride1D.Dense>)(object)input).View, patchLength, result.View);
-            }
-            else
-            {
-                var kernel = compute.Kernel(PatchNormalizationKernel.NormalizeUInt16,
-                    a => a.LoadStreamKernel<ArrayView<ushort>, int, float, ArrayView<float>>(PatchNormalizationKernel.NormalizeUInt16));
-                kernel(config, ((MemoryBuffer1D<ushort, Stride1D.Dense>)(object)input).View, patchLength, divisor, result.View);
-            }
-            compute.Accelerator.Synchronize();
-            result.View.BaseView.SubView(0, patches.Length).CopyToCPU(output);
-        }
     }
 }

@@ -43,6 +43,47 @@ public sealed class BandedSlidingWindowStitcherTests : IDisposable
     }
 
     [Fact]
+    public void On_the_kernels_batches_send_only_their_windows_and_each_finished_band_comes_back_once()
+    {
+        const int height = 60, width = 24, cells = 2, factor = 4, windowRows = cells * factor;
+        var options = new StitchOptions { Factor = factor, Upsampling = StitchUpsampling.Bilinear, AlignCorners = true };
+        long budget = 5L * sizeof(float) * width * 3 * windowRows;
+        var origins = new List<int>();
+        for (int y = 0; y < height; y += 4)
+            for (int x = 0; x < width; x += 4)
+                origins.AddRange([y, x]);
+        int n = origins.Count / 2, tile = cells * cells;
+        var random = new Random(5);
+        var predictions = Enumerable.Range(0, n * tile).Select(_ => random.NextSingle()).ToArray();
+        string cpuPath = _folder.File("cpu.npy"), kernelPath = _folder.File("kernels.npy");
+        using (var cpu = new BandedSlidingWindowStitcher(cpuPath, height, width, cells, cells, budget, options))
+        {
+            cpu.Add(predictions, origins.ToArray());
+            cpu.Complete();
+        }
+        using var compute = new Engine.Compute.ComputeContext(Engine.Compute.ComputeBackend.IlgpuCpu);
+        long bands = 0, bandBytes = 0;
+        using (var stitcher = new BandedSlidingWindowStitcher(kernelPath, height, width, cells, cells, budget, options, compute: compute))
+        {
+            for (int k = 0; k < n; k += 6)
+            {
+                int count = Math.Min(6, n - k), written = stitcher.RowsWritten;
+                stitcher.Add(predictions.AsSpan(k * tile, count * tile), origins.ToArray().AsSpan(2 * k, 2 * count));
+                // Nothing comes back while windows are added but the bands they finish: their two accumulators, once.
+                for (int band = written / stitcher.BandRows; band < stitcher.RowsWritten / stitcher.BandRows; band++, bands++)
+                    bandBytes += 2L * sizeof(float) * width * BandExtent(band, stitcher.BandRows, windowRows, height);
+                Assert.Equal(bandBytes, compute.BytesDownloaded);
+            }
+            stitcher.Complete();
+        }
+        Assert.True(bands >= 3, $"{bands} bands finished before Complete");
+        Assert.Equal(File.ReadAllBytes(cpuPath), File.ReadAllBytes(kernelPath));
+    }
+
+    private static int BandExtent(int band, int bandRows, int windowRows, int height) =>
+        Math.Min(height, (band + 1) * bandRows + windowRows) - Math.Max(0, band * bandRows - windowRows);
+
+    [Fact]
     public void Errors_are_named()
     {
         string path = _folder.File("map.npy");
