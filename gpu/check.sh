@@ -11,11 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backend=cuda timings=gpu size=8192 out=gpu-check.md
+# The whole check must end within 8 minutes on the GPU machine; the emulator (--small) is not held to it.
+limit=470
 # Each CPU reference row stops at this many seconds and scales up a prefix of the work instead (five rows).
 cpu_seconds=25
 while [ $# -gt 0 ]; do
     case "$1" in
-        --small) timings=small size=16 ;;
+        --small) timings=small size=16 limit=0 ;;
         --backend) backend=$2; shift ;;
         --out) out=$2; shift ;;
         *) echo "engine: error: unknown argument $1 (use --small, --backend B, --out FILE)" >&2; exit 1 ;;
@@ -47,7 +49,7 @@ esac
 read -r tflops bandwidth <<< "$peaks"
 echo "device: ${name:-no nvidia-smi}; peaks used: $tflops TFLOP/s FP32, $bandwidth GB/s"
 
-# The whole check must end within 8 minutes; the timeout leaves no partial table (the file is written at the end).
-timeout 470 $ENGINE verify --backend "$backend" --size "$size" --timings "$timings" --cpu-seconds "$cpu_seconds" \
+# A timeout leaves no partial table: the file is written whole at the end.
+timeout "$limit" $ENGINE verify --backend "$backend" --size "$size" --timings "$timings" --cpu-seconds "$cpu_seconds" \
     --peak-tflops "$tflops" --peak-bandwidth "$bandwidth" --markdown "$out"
 echo "wrote $out"
