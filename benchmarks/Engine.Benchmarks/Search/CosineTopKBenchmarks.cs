@@ -9,7 +9,7 @@ using Engine.Search;
 namespace Engine.Benchmarks.Search;
 
 /// <summary>
-/// Exact cosine top-k (<see cref="CosineIndex.Search"/>) on the two shapes benchmarks/peers/knn_faiss.py writes and
+/// Exact cosine top-k (<see cref="CosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/>) on the two shapes benchmarks/peers/knn_faiss.py writes and
 /// times with FAISS's IndexFlatIP: A = 100,000 × 512 database, 10,000 queries, k = 5; B = 1,000,000 × 128,
 /// 1,000 queries, k = 10. The indexes are built once (packing is Add's work, as FAISS's add copies); each
 /// iteration is one full search. Rows are already unit vectors, so neither side normalizes in the timing.

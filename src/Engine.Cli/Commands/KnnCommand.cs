@@ -62,14 +62,20 @@ internal static class KnnCommand
             string[]? names = parse.GetValue(labels) is { } labelFile ? ReadLabels(labelFile.FullName, db.Rows) : null;
             double readSeconds = clock.Elapsed.TotalSeconds;
 
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             clock.Restart();
-            using var index = new CosineIndex(db.Dimension, parse.GetValue(normalize));
+            // With a kernel backend the rows go to the device once and every batch of queries searches them there;
+            // identities are ranked by the CPU index.
+            bool normalized = parse.GetValue(normalize);
+            using ICosineIndex index = names is not null ? new CosineIndex(db.Dimension, normalized)
+                : scan is not null ? new Int8CosineIndex(db.Dimension, normalized)
+                : compute.UsesKernels ? new DeviceCosineIndex(compute, db.Dimension, normalized)
+                : new CosineIndex(db.Dimension, normalized);
             var identityOf = new Dictionary<string, int>();
             int[] identities = names?.Select(n => identityOf.TryAdd(n, identityOf.Count) ? identityOf.Count - 1 : identityOf[n]).ToArray() ?? [];
             Named(dbPath, () => index.Add(db.Data, identities: identities));
             double addSeconds = clock.Elapsed.TotalSeconds;
 
-            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             clock.Restart();
             float[] scores;
             long[] ids;
@@ -78,15 +84,13 @@ internal static class KnnCommand
             {
                 if (names is null)
                 {
-                    var result = Named(queryPath, () => scan is null
-                        ? index.Search(q.Data, count, bar, compute)
-                        : index.SearchApproximate(q.Data, count, ApproximateScan.Int8, bar));
+                    var result = Named(queryPath, () => index.Search(q.Data, count, bar));
                     (scores, ids) = (result.Scores, result.Ids);
                     predictions = Rows(q.Rows, count, i => ids[i] < 0 ? null : ids[i].ToString(CultureInfo.InvariantCulture));
                 }
                 else
                 {
-                    var result = Named(queryPath, () => index.SearchIdentities(q.Data, count, bar));
+                    var result = Named(queryPath, () => ((CosineIndex)index).SearchIdentities(q.Data, count, bar));
                     var labelOf = identityOf.OrderBy(e => e.Value).Select(e => e.Key).ToArray();
                     (scores, ids) = (result.Scores, result.Ids);
                     predictions = Rows(q.Rows, count, i => result.Identities[i] < 0 ? null : labelOf[result.Identities[i]]);
@@ -118,7 +122,7 @@ internal static class KnnCommand
                 CommandLine.WriteJson(stdout, new
                 {
                     rows = db.Rows, dims = db.Dimension, queries = q.Rows, k = count, normalized = index.Normalize,
-                    identities = names is null ? (int?)null : identityOf.Count, backend = scan is null ? compute.Backend.ToString() : "Cpu", approximate = scan,
+                    identities = names is null ? (int?)null : identityOf.Count, backend = index is DeviceCosineIndex ? compute.Backend.ToString() : "Cpu", approximate = scan,
                     seconds = searchSeconds, queriesPerSecond = qps,
                     stages = new { read = readSeconds, add = addSeconds, search = searchSeconds },
                 });

@@ -92,6 +92,9 @@ public sealed class ComputeContext : IDisposable
         return cuda.GetCudaDevices().Count > 0;
     }
 
+    /// <summary>True once <see cref="Dispose"/> has run.</summary>
+    internal bool IsDisposed => _disposed;
+
     /// <summary>The accelerator; only valid when <see cref="UsesKernels"/>.</summary>
     internal Accelerator Accelerator
     {

@@ -87,6 +87,7 @@ internal sealed class KernelLaunch : IDisposable
     {
         if (destination.IsEmpty)
             return;
+        Accelerator.Synchronize();
         ArrayViewExtensions.CopyToCPU(source.SubView(0, destination.Length), destination);
         _compute.CountDownload((long)destination.Length * Unsafe.SizeOf<T>());
     }

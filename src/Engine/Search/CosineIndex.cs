@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
 
@@ -19,13 +20,16 @@ namespace Engine.Search;
 /// the rows behind a removed one move up and are renumbered, as FAISS does); rows added with ids keep them, as in
 /// <c>IndexIDMap</c>. One index uses one of the two. Not thread-safe for writes; searches may run concurrently.</para>
 /// </remarks>
-public sealed class CosineIndex : IDisposable
+public sealed class CosineIndex : ICosineIndex
 {
     /// <summary>The largest k: FAISS's GPU indexes stop at 2048 too, and beyond it a top-k is a sort.</summary>
     public const int MaxK = 2048;
 
     /// <summary>The largest dimension; the micro-kernel's panel of 64 rows stays within 2 MB of L2 up to here.</summary>
     public const int MaxDimension = 8192;
+
+    /// <summary>Rows an <see cref="Add"/> copies between looks at its cancellation token.</summary>
+    private const int CancellationCheckRows = 4096;
 
     private PanelStore _store;
     private List<long>? _ids;
@@ -63,6 +67,9 @@ public sealed class CosineIndex : IDisposable
 
     internal PanelStore Store => _store;
 
+    /// <summary>The rows' ids in row order, or null when ids are positions.</summary>
+    internal List<long>? RowIds => _ids;
+
     /// <summary>Adds rows.</summary>
     /// <param name="embeddings">Row-major, a multiple of <see cref="Dimension"/> floats.</param>
     /// <param name="ids">One id per row, or empty to number rows by position. Every call of one index gives ids, or none does.</param>
@@ -70,14 +77,18 @@ public sealed class CosineIndex : IDisposable
     /// <exception cref="ArgumentException">The length is not a multiple of the dimension; a row holds NaN or ±∞ (the message names the row);
     /// with normalization a row is all zeros; ids or identities have the wrong length, an identity is negative,
     /// or the call gives ids (identities) where earlier calls did not, or the other way round.</exception>
-    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default) =>
-        AddRows(embeddings, ids, identities, Normalize);
+    /// <param name="cancellationToken">Checked every 4,096 rows; a cancelled Add throws <see cref="OperationCanceledException"/> and leaves the index as it was.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Add(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids = default, ReadOnlySpan<int> identities = default,
+        CancellationToken cancellationToken = default) =>
+        AddRows(embeddings, ids, identities, Normalize, cancellationToken);
 
     /// <summary>Adds rows read from a saved index: stored normalized already, so not normalized again.</summary>
     internal void AddStored(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities) =>
-        AddRows(embeddings, ids, identities, normalize: false);
+        AddRows(embeddings, ids, identities, normalize: false, CancellationToken.None);
 
-    private void AddRows(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities, bool normalize)
+    private void AddRows(ReadOnlySpan<float> embeddings, ReadOnlySpan<long> ids, ReadOnlySpan<int> identities, bool normalize,
+        CancellationToken cancellationToken)
     {
         int rows = CheckRows(embeddings, "embeddings");
         if (rows == 0)
@@ -108,18 +119,24 @@ public sealed class CosineIndex : IDisposable
             for (int r = 0; r < rows; r++)
                 CheckNonZero(embeddings.Slice(r * Dimension, Dimension), r, "embeddings");
         }
-        if (Count == 0)
-        {
-            _ids = ids.IsEmpty ? null : [];
-            _identities = identities.IsEmpty ? null : [];
-        }
+        long before = Count;
         _store.Reserve(Count + rows);
         for (int r = 0; r < rows; r++)
         {
+            if (r % CancellationCheckRows == 0 && cancellationToken.IsCancellationRequested)
+            {
+                _store.Truncate(before);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             embeddings.Slice(r * Dimension, Dimension).CopyTo(row);
             if (normalize)
                 NormalizeRow(row);
             _store.Append(row);
+        }
+        if (before == 0)
+        {
+            _ids = ids.IsEmpty ? null : [];
+            _identities = identities.IsEmpty ? null : [];
         }
         if (_ids is not null)
             _ids.AddRange(ids);
@@ -132,34 +149,104 @@ public sealed class CosineIndex : IDisposable
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>. When the index holds fewer rows, the missing results are (float.MinValue, −1), as in FAISS.</param>
     /// <param name="progress">Receives the running number of queries done.</param>
-    /// <param name="compute">Where to run; null runs the CPU SIMD path. Every backend gives the same scores and ids.</param>
+    /// <param name="compute">Where to run; null runs the CPU SIMD path. Every backend gives the same scores and ids. With a kernel
+    /// backend the rows are uploaded for this call only: to search them repeatedly on a device, use <see cref="DeviceCosineIndex"/>.</param>
+    /// <param name="cancellationToken">Stops the search within a panel of rows (64) per worker; it then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>Scores and ids, query-major.</returns>
     /// <exception cref="ArgumentException">The queries' length is not a multiple of the dimension, or a query holds NaN/±∞ or (with normalization) is all zeros; the message names the query.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [1, <see cref="MaxK"/>].</exception>
     /// <exception cref="InvalidOperationException">The index is empty.</exception>
-    public SearchResult Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress = null, ComputeContext? compute = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public SearchResult Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress = null, ComputeContext? compute = null,
+        CancellationToken cancellationToken = default)
     {
-        var (prepared, count) = PrepareQueries(queries, k);
+        CheckK(k);
+        int count = queries.Length / Dimension;
         var scores = new float[(long)count * k];
         var ids = new long[(long)count * k];
-        if (count > 0 && compute is { UsesKernels: true })
-        {
-            CosineTopK.RunKernel(compute, _store, _ids?.ToArray(), prepared, count, k, scores, ids);
-            progress?.Report(count);
-        }
-        else
-        {
-            var rowIds = _ids;
-            CosineTopK.Run(_store, prepared, count, n => new TopKSelection(n, k, rowIds),
-                static (source, i, target, j) => source.MergeInto(i, target, j),
-                (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
-                progress);
-        }
+        Search(queries, k, scores, ids, progress, compute, cancellationToken);
         return new SearchResult(scores, ids, count, k);
     }
 
+    /// <summary>As <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, into the caller's spans.</summary>
+    /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
+    /// <param name="k">Results per query, 1 … <see cref="MaxK"/>.</param>
+    /// <param name="scores">Receives the scores, query-major: at least <c>queries × k</c> floats.</param>
+    /// <param name="ids">Receives the ids, query-major: at least <c>queries × k</c> longs.</param>
+    /// <param name="progress">Receives the running number of queries done.</param>
+    /// <param name="compute">Where to run; null runs the CPU SIMD path.</param>
+    /// <param name="cancellationToken">Stops the search; it then throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentException">As for the allocating overload, or <paramref name="scores"/> or <paramref name="ids"/> is shorter than <c>queries × k</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [1, <see cref="MaxK"/>].</exception>
+    /// <exception cref="InvalidOperationException">The index is empty.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public unsafe void Search(ReadOnlySpan<float> queries, int k, Span<float> scores, Span<long> ids, IProgress<long>? progress = null,
+        ComputeContext? compute = null, CancellationToken cancellationToken = default)
+    {
+        var (prepared, count) = PrepareQueries(queries, k);
+        CheckResultSpans(scores, ids, count, k);
+        if (count == 0)
+            return;
+        if (compute is { UsesKernels: true })
+        {
+            using var launch = compute.BeginLaunch();
+            var panels = launch.Allocate<float>(_store.Panels * _store.PanelLength);
+            CosineTopK.UploadPanels(launch, _store, 0, panels.View);
+            var rowIds = launch.Upload<long>(_ids is null ? [] : CollectionsMarshal.AsSpan(_ids));
+            var rows = new int[(long)count * k];
+            CosineTopK.RunKernel(launch, panels.View, Dimension, (int)Count, rowIds.View, HasIds, prepared, k, scores, rows, progress, cancellationToken);
+            ResolveRows(rows, scores, ids);
+            return;
+        }
+        var rowIdList = _ids;
+        fixed (float* scoresAt = scores)
+        fixed (long* idsAt = ids)
+        {
+            nint scoresPointer = (nint)scoresAt, idsPointer = (nint)idsAt;
+            CosineTopK.Run(_store, prepared, count, n => new TopKSelection(n, k, rowIdList),
+                static (source, i, target, j) => source.MergeInto(i, target, j),
+                (selection, local, global) => selection.Write(local, new Span<float>((float*)scoresPointer + (long)global * k, k),
+                    new Span<long>((long*)idsPointer + (long)global * k, k)),
+                progress, cancellationToken);
+        }
+    }
+
+    SearchResult ICosineIndex.Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        Search(queries, k, progress, null, cancellationToken);
+
+    void ICosineIndex.Search(ReadOnlySpan<float> queries, int k, Span<float> scores, Span<long> ids, IProgress<long>? progress,
+        CancellationToken cancellationToken) =>
+        Search(queries, k, scores, ids, progress, null, cancellationToken);
+
+    /// <summary>Turns a kernel's row positions into ids; a missing result (row −1) becomes (float.MinValue, −1), as FAISS pads.</summary>
+    internal void ResolveRows(ReadOnlySpan<int> rows, Span<float> scores, Span<long> ids)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (rows[i] < 0)
+            {
+                scores[i] = float.MinValue;
+                ids[i] = -1;
+            }
+            else
+            {
+                ids[i] = IdAt(rows[i]);
+            }
+        }
+    }
+
+    /// <summary>Checks that the caller's result spans hold <paramref name="count"/> × <paramref name="k"/> entries.</summary>
+    internal static void CheckResultSpans(Span<float> scores, Span<long> ids, int count, int k)
+    {
+        long needed = (long)count * k;
+        if (scores.Length < needed)
+            throw new ArgumentException($"scores has {scores.Length} elements but {count} queries × k {k} = {needed} are needed.", nameof(scores));
+        if (ids.Length < needed)
+            throw new ArgumentException($"ids has {ids.Length} elements but {count} queries × k {k} = {needed} are needed.", nameof(ids));
+    }
+
     /// <summary>
-    /// The same results as <see cref="Search"/>, bit for bit, from an approximate scan: an int8 copy of the rows
+    /// The same results as <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, bit for bit, from an approximate scan: an int8 copy of the rows
     /// (made at the first call after a change, a quarter of the float rows' bytes) is scanned to find, per query,
     /// every row whose exact score can still reach the top k — a proven bound on the int8 error, see
     /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. Pays where the scan is
@@ -169,12 +256,14 @@ public sealed class CosineIndex : IDisposable
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>; missing results are (float.MinValue, −1).</param>
     /// <param name="scan">The approximate storage scanned.</param>
     /// <param name="progress">Receives the running number of queries done.</param>
-    /// <returns>Scores and ids, query-major, equal to <see cref="Search"/>'s.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="Search"/>.</exception>
+    /// <param name="cancellationToken">Stops the scan within a panel of rows per worker; it then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>Scores and ids, query-major, equal to <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>'s.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [1, <see cref="MaxK"/>], or <paramref name="scan"/> is not a defined value.</exception>
     /// <exception cref="InvalidOperationException">The index is empty.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public SearchResult SearchApproximate(ReadOnlySpan<float> queries, int k, ApproximateScan scan = ApproximateScan.Int8,
-        IProgress<long>? progress = null)
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         if (scan != ApproximateScan.Int8)
             throw new ArgumentOutOfRangeException(nameof(scan), scan, "The approximate scan must be Int8.");
@@ -184,7 +273,7 @@ public sealed class CosineIndex : IDisposable
         Int8PanelStore int8;
         lock (_int8Gate)
             int8 = _int8 ??= new Int8PanelStore(_store);
-        CosineTopKInt8.Run(_store, int8, _ids, prepared, count, k, scores, ids, progress);
+        CosineTopKInt8.Run(_store, int8, _ids, prepared, count, k, scores, ids, progress, cancellationToken);
         return new SearchResult(scores, ids, count, k);
     }
 
@@ -207,7 +296,7 @@ public sealed class CosineIndex : IDisposable
     /// <param name="k">Identities per query, 1 … <see cref="MaxK"/>; missing ones (fewer identities than k) are (float.MinValue, −1).</param>
     /// <param name="progress">Receives the running number of queries done.</param>
     /// <returns>Scores, identities and the ids of the rows that scored them, query-major.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="Search"/>.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [1, <see cref="MaxK"/>].</exception>
     /// <exception cref="InvalidOperationException">The index is empty or its rows carry no identity labels.</exception>
     public IdentitySearchResult SearchIdentities(ReadOnlySpan<float> queries, int k, IProgress<long>? progress = null)
@@ -317,10 +406,10 @@ public sealed class CosineIndex : IDisposable
         }
     }
 
-    private (float[] Queries, int Count) PrepareQueries(ReadOnlySpan<float> queries, int k)
+    /// <summary>Checks k and the queries, and returns them normalized when <see cref="Normalize"/>.</summary>
+    internal (float[] Queries, int Count) PrepareQueries(ReadOnlySpan<float> queries, int k)
     {
-        if (k < 1 || k > MaxK)
-            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {MaxK}] (FAISS's GPU indexes have the same limit).");
+        CheckK(k);
         int count = CheckRows(queries, "queries");
         if (Count == 0)
             throw new InvalidOperationException("The index is empty; Add rows before searching.");
@@ -335,6 +424,12 @@ public sealed class CosineIndex : IDisposable
             }
         }
         return (prepared, count);
+    }
+
+    private static void CheckK(int k)
+    {
+        if (k < 1 || k > MaxK)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, {MaxK}] (FAISS's GPU indexes have the same limit).");
     }
 
     /// <summary>Checks the length and that every value is finite; returns the number of rows.</summary>

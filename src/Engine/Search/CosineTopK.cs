@@ -63,9 +63,10 @@ internal static unsafe partial class CosineTopK
     /// <param name="merge">Folds (source, source query) into (target, target query).</param>
     /// <param name="write">Writes (selection, block query) as global query.</param>
     /// <param name="progress">Receives the running count of queries done.</param>
+    /// <param name="cancellationToken">Checked before every panel; a cancelled run throws <see cref="OperationCanceledException"/>.</param>
     public static void Run<TSelection>(PanelStore store, ReadOnlySpan<float> queries, int queryCount,
         Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
-        IProgress<long>? progress) where TSelection : class, ISelection, IThresholds
+        IProgress<long>? progress, CancellationToken cancellationToken = default) where TSelection : class, ISelection, IThresholds
     {
         if (queryCount == 0)
             return;
@@ -81,14 +82,16 @@ internal static unsafe partial class CosineTopK
         {
             nint qp = (nint)q;
             if (block >= MinSplitQueries || store.Panels <= 1 || workers == 1)
-                RunQuerySplit(store, (float*)qp, queryCount, block, create, write, progress);
+                RunQuerySplit(store, (float*)qp, queryCount, block, create, write, progress, cancellationToken);
             else
-                RunDatabaseSplit(store, (float*)qp, queryCount, create, merge, write, progress);
+                RunDatabaseSplit(store, (float*)qp, queryCount, create, merge, write, progress, cancellationToken);
         }
+        // The workers stop at the next panel once cancelled; what they left is incomplete.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private static void RunQuerySplit<TSelection>(PanelStore store, float* queries, int queryCount, int block,
-        Func<int, TSelection> create, Action<TSelection, int, int> write, IProgress<long>? progress)
+        Func<int, TSelection> create, Action<TSelection, int, int> write, IProgress<long>? progress, CancellationToken cancellationToken)
         where TSelection : class, ISelection, IThresholds
     {
         int blocks = (queryCount + block - 1) / block;
@@ -100,7 +103,7 @@ internal static unsafe partial class CosineTopK
             var padded = PadQueries(queries, first, count, store.Dimension);
             var selection = create(padded.Length / store.Dimension);
             fixed (float* p = padded)
-                ScanPanels(store, p, padded.Length / store.Dimension, count, selection, 0, store.Panels);
+                ScanPanels(store, p, padded.Length / store.Dimension, count, selection, 0, store.Panels, cancellationToken);
             for (int i = 0; i < count; i++)
                 write(selection, i, first + i);
             progress?.Report(Interlocked.Add(ref done, count));
@@ -109,7 +112,7 @@ internal static unsafe partial class CosineTopK
 
     private static void RunDatabaseSplit<TSelection>(PanelStore store, float* queries, int queryCount,
         Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
-        IProgress<long>? progress) where TSelection : class, ISelection, IThresholds
+        IProgress<long>? progress, CancellationToken cancellationToken) where TSelection : class, ISelection, IThresholds
     {
         var padded = PadQueries(queries, 0, queryCount, store.Dimension);
         int paddedCount = padded.Length / store.Dimension;
@@ -129,7 +132,7 @@ internal static unsafe partial class CosineTopK
                 while ((chunk = Interlocked.Increment(ref next)) < chunks)
                 {
                     long start = chunk * perChunk, end = Math.Min(store.Panels, start + perChunk);
-                    ScanPanels(store, (float*)pp, paddedCount, queryCount, selection, start, end);
+                    ScanPanels(store, (float*)pp, paddedCount, queryCount, selection, start, end, cancellationToken);
                     long panels = Interlocked.Add(ref panelsDone, end - start);
                     progress?.Report(queryCount * panels / store.Panels);
                 }
@@ -160,7 +163,7 @@ internal static unsafe partial class CosineTopK
     /// the whole block from cache.
     /// </summary>
     private static void ScanPanels<TSelection>(PanelStore store, float* queries, int paddedCount, int realCount,
-        TSelection selection, long start, long end) where TSelection : class, ISelection, IThresholds
+        TSelection selection, long start, long end, CancellationToken cancellationToken) where TSelection : class, ISelection, IThresholds
     {
         int dim = store.Dimension;
         var thresholds = selection.Thresholds;
@@ -168,7 +171,7 @@ internal static unsafe partial class CosineTopK
         thresholds.AsSpan(realCount, paddedCount - realCount).Fill(float.PositiveInfinity);
         fixed (float* thr = thresholds)
         {
-            for (long p = start; p < end; p++)
+            for (long p = start; p < end && !cancellationToken.IsCancellationRequested; p++)
             {
                 float* panel = store.Panel(p);
                 long rowBase = p * PanelStore.Width;

@@ -8,7 +8,7 @@ namespace Engine.Search;
 /// <summary>
 /// The approximate search (<see cref="CosineIndex.SearchApproximate"/>): an int8 scan finds, per query, every
 /// row that can still be in the exact top k, and only those are scored exactly in float32 — so the result equals
-/// <see cref="CosineIndex.Search"/> bit for bit.
+/// <see cref="CosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/> bit for bit.
 /// </summary>
 /// <remarks>
 /// <para>The bound. With the row <c>x = s_r x̂ + e_x</c> and the query <c>q = s_q q̂ + e_q</c> (per-vector symmetric
@@ -39,7 +39,7 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>Searches <paramref name="queryCount"/> prepared queries; writes k scores and ids per query.</summary>
     public static void Run(PanelStore exact, Int8PanelStore store, IReadOnlyList<long>? rowIds, float[] queries,
-        int queryCount, int k, float[] scores, long[] ids, IProgress<long>? progress)
+        int queryCount, int k, float[] scores, long[] ids, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         if (queryCount == 0)
             return;
@@ -66,7 +66,9 @@ internal static unsafe class CosineTopKInt8
             // Padded queries never take a candidate.
             candidates.Thresholds.AsSpan(count).Fill(float.PositiveInfinity);
             fixed (int* qp = packed)
-                Scan(store, qp, padded, queryScales, candidates);
+                Scan(store, qp, padded, queryScales, candidates, cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+                return;
             var row = new float[dim];
             for (int i = 0; i < count; i++)
             {
@@ -82,6 +84,8 @@ internal static unsafe class CosineTopKInt8
             }
             progress?.Report(Interlocked.Add(ref done, count));
         });
+        // The workers stop at the next panel once cancelled; what they left is incomplete.
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>The exact path's score: one FMA chain from d = 0, as every lane of <see cref="CosineTopK"/>.</summary>
@@ -128,12 +132,13 @@ internal static unsafe class CosineTopKInt8
     }
 
     /// <summary>Every int8 panel against every tile of the block: panel-outer, so a panel serves the block from cache.</summary>
-    private static void Scan(Int8PanelStore store, int* queries, int padded, float[] queryScales, CandidateSelection candidates)
+    private static void Scan(Int8PanelStore store, int* queries, int padded, float[] queryScales, CandidateSelection candidates,
+        CancellationToken cancellationToken)
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
         fixed (float* rowScales = store.Scales)
         {
-            for (long p = 0; p < store.Panels; p++)
+            for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
             {
                 sbyte* panel = store.Panel(p);
                 long rowBase = p * PanelStore.Width;

@@ -79,6 +79,18 @@ internal sealed unsafe class PanelStore : IDisposable
         _capacityPanels = capacity;
     }
 
+    /// <summary>Forgets the rows from <paramref name="count"/> on (a cancelled add), zeroing their lanes: padding must score 0.</summary>
+    public void Truncate(long count)
+    {
+        for (long r = count; r < Count; r++)
+        {
+            float* p = Panel(r / Width) + r % Width;
+            for (int d = 0; d < Dimension; d++)
+                p[(long)d * Width] = 0;
+        }
+        Count = count;
+    }
+
     /// <summary>Forgets every row and frees the memory.</summary>
     public void Clear()
     {

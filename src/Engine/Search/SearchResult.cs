@@ -1,7 +1,7 @@
 namespace Engine.Search;
 
 /// <summary>
-/// The answer of <see cref="CosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, Compute.ComputeContext?)"/>:
+/// The answer of <see cref="ICosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, CancellationToken)"/>:
 /// for each query its <see cref="K"/> best rows, best first, laid out like FAISS's <c>(D, I)</c> arrays.
 /// </summary>
 /// <param name="Scores">Query-major, <c>Queries × K</c>: the float32 dot products, descending within a query.</param>

@@ -149,6 +149,7 @@ public sealed class KnnCommandKernelTests : IDisposable
             var result = CliRunner.Run("knn", "--database", db, "--queries", queries, "-k", "6", "--normalize", "--backend", backend,
                 "--out-ids", _folder.File($"{backend}.ids.npy"), "--out-scores", _folder.File($"{backend}.scores.npy"), "--json");
             Assert.Equal(0, result.ExitCode);
+            Assert.Equal(backend == "cpu" ? "Cpu" : "IlgpuCpu", result.Json.GetProperty("backend").GetString());
         }
         Assert.Equal(NpyFile.ReadInt64(_folder.File("cpu.ids.npy")).Data, NpyFile.ReadInt64(_folder.File("ilgpu-cpu.ids.npy")).Data);
         Assert.Equal(NpyFile.ReadFloat32(_folder.File("cpu.scores.npy")).Data, NpyFile.ReadFloat32(_folder.File("ilgpu-cpu.scores.npy")).Data);

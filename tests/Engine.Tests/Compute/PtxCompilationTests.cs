@@ -39,8 +39,8 @@ public class PtxCompilationTests
         Assert.Contains("SlidingWindowStitcherKernel.Accumulate", names);
         Assert.Contains("PatchNormalizationKernel.NormalizeFloat", names);
         Assert.Contains("PatchNormalizationKernel.NormalizeUInt16", names);
-        Assert.Contains("CosineTopKKernel.Scores", names);
-        Assert.Contains("CosineTopKKernel.Merge", names);
+        Assert.Contains("CosineTopKKernel.Search", names);
+        Assert.Contains("CosineTopKKernel.MergeSlices", names);
     }
 
     [Theory]

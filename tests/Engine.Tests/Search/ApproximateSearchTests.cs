@@ -2,7 +2,7 @@ using Engine.Search;
 
 namespace Engine.Tests.Search;
 
-/// <summary>The int8 approximate search must give <see cref="CosineIndex.Search"/>'s results bit for bit.</summary>
+/// <summary>The int8 approximate search must give <see cref="CosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/>'s results bit for bit.</summary>
 public unsafe class ApproximateSearchTests
 {
     private static void AssertIdentical(CosineIndex index, float[] queries, int k)

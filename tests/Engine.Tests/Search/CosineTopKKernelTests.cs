@@ -84,16 +84,16 @@ public sealed class FmaByDoubleTests
     }
 }
 
-/// <summary>The score kernel's PTX: the bit-identity with the CPU path rests on real fused multiply-adds.</summary>
+/// <summary>The search kernel's PTX: the bit-identity with the CPU path rests on real fused multiply-adds.</summary>
 public sealed class CosineTopKPtxTests
 {
     [Fact]
-    public void Scores_compiles_to_fused_multiply_adds()
+    public void Search_compiles_to_fused_multiply_adds()
     {
         using var context = Context.Create(b => b.Cuda().EnableAlgorithms());
         var architecture = CudaArchitecture.SM_80;
         using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(typeof(CosineTopKKernel).GetMethod(nameof(CosineTopKKernel.Scores))!);
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(typeof(CosineTopKKernel).GetMethod(nameof(CosineTopKKernel.Search))!);
         var ptx = ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization())).PTXAssembly;
         Assert.Contains("fma.rn.f32", ptx);
         Assert.DoesNotContain("mul.f32", ptx);
