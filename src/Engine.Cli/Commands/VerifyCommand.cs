@@ -80,17 +80,29 @@ internal static class VerifyCommand
                 && a.Boxes.AsSpan().SequenceEqual(b.Boxes) && a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Labels.AsSpan().SequenceEqual(b.Labels)));
 
             var (embeddings, queries) = VerifyWorkloads.Embeddings(side);
-            // As an index is kept: rows added in three calls with ids, every fifth removed, then searched.
-            using var index = new CosineIndex(VerifyWorkloads.SearchDimension);
+            // As an index is kept: rows added in three calls with ids, every fifth removed, then searched; the
+            // backend's index holds its rows on the device (DeviceCosineIndex) when it runs kernels.
+            var indexes = new[] { cpu, other }.Distinct().ToDictionary(c => c, c => VerifyWorkloads.IndexOn(c, VerifyWorkloads.SearchDimension));
             long rowCount = embeddings.LongLength / VerifyWorkloads.SearchDimension;
             var ids = Enumerable.Range(0, (int)rowCount).Select(i => 1_000L + i).ToArray();
-            for (int part = 0; part < 3; part++)
+            foreach (var index in indexes.Values)
             {
-                int from = (int)(rowCount * part / 3), to = (int)(rowCount * (part + 1) / 3);
-                index.Add(embeddings.AsSpan(from * VerifyWorkloads.SearchDimension, (to - from) * VerifyWorkloads.SearchDimension), ids.AsSpan(from, to - from));
+                for (int part = 0; part < 3; part++)
+                {
+                    int from = (int)(rowCount * part / 3), to = (int)(rowCount * (part + 1) / 3);
+                    index.Add(embeddings.AsSpan(from * VerifyWorkloads.SearchDimension, (to - from) * VerifyWorkloads.SearchDimension), ids.AsSpan(from, to - from));
+                }
+                index.Remove(ids.Where((_, i) => i % 5 == 0).ToArray());
             }
-            index.Remove(ids.Where((_, i) => i % 5 == 0).ToArray());
-            Check("cosine-top-k", c => index.Search(queries, VerifyWorkloads.SearchK, compute: c), (a, b) => Exact(a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Ids.AsSpan().SequenceEqual(b.Ids)));
+            try
+            {
+                Check("cosine-top-k", c => indexes[c].Search(queries, VerifyWorkloads.SearchK), (a, b) => Exact(a.Scores.AsSpan().SequenceEqual(b.Scores) && a.Ids.AsSpan().SequenceEqual(b.Ids)));
+            }
+            finally
+            {
+                foreach (var index in indexes.Values)
+                    index.Dispose();
+            }
 
             // CUDA may contract the stitcher's products and sums into FMAs (docs/gpu.md): compare exactly, but report by how much.
             var (predictions, origins, window, options) = VerifyWorkloads.Windows(side);

@@ -55,8 +55,12 @@ internal static class VerifyTimings
     /// <summary>The device's FP32 (non-tensor) peak in FLOP/s and memory bandwidth in bytes/s; 0 when unknown.</summary>
     public sealed record Peaks(double Flops, double Bandwidth);
 
-    /// <summary>A prepared workload: runs the first <c>units</c> of its work on a backend.</summary>
-    private sealed record Workload(string Operation, string Shape, long Units, double Work, bool IsFlops, Action<ComputeContext, long> Run);
+    /// <summary>
+    /// A prepared workload: <c>Run</c> does the first <c>units</c> of its work on a backend; <c>Prepare</c> (optional)
+    /// runs once per backend before any timing (building an index) and <c>Release</c> frees what it made.
+    /// </summary>
+    private sealed record Workload(string Operation, string Shape, long Units, double Work, bool IsFlops, Action<ComputeContext, long> Run,
+        Action<ComputeContext>? Prepare = null, Action? Release = null);
 
     /// <summary>Runs every workload at <paramref name="sizes"/> and returns its rows; data is made just before its rows and dropped after.</summary>
     public static List<Row> Run(Sizes sizes, ComputeContext cpu, ComputeContext backend, double cpuBudgetSeconds, Action<string> log)
@@ -65,7 +69,16 @@ internal static class VerifyTimings
         foreach (var prepare in new Func<Sizes, Workload>[] { Knn, QuantileWorkload, ThresholdWorkload, Stitch, Normalize })
         {
             var workload = prepare(sizes);
-            rows.Add(Time(workload, cpu, backend, cpuBudgetSeconds));
+            try
+            {
+                foreach (var compute in new[] { backend, cpu }.Distinct())
+                    workload.Prepare?.Invoke(compute);
+                rows.Add(Time(workload, cpu, backend, cpuBudgetSeconds));
+            }
+            finally
+            {
+                workload.Release?.Invoke();
+            }
             log($"{workload.Operation}: cpu {Time(rows[^1].CpuSeconds)}, backend {Time(rows[^1].BackendSeconds)}");
             GC.Collect();
         }
@@ -100,11 +113,24 @@ internal static class VerifyTimings
         RequireMemory(2L * s.KnnRows * d * sizeof(float), "knn");
         var rows = Uniform((long)s.KnnRows * d, seed: 1, -1, 1);
         var queries = Uniform((long)s.KnnQueries * d, seed: 2, -1, 1);
-        var index = new CosineIndex(d);
-        index.Add(rows);
+        // Each backend's index is built once, outside the timing: on a kernel backend its rows stay on the device.
+        var indexes = new Dictionary<ComputeContext, ICosineIndex>();
         return new Workload("knn", $"{Count(s.KnnRows)} × {d} rows, {Count(s.KnnQueries)} queries, k {K}", s.KnnQueries,
-            2.0 * s.KnnRows * d * s.KnnQueries, true,
-            (c, units) => index.Search(queries.AsSpan(0, checked((int)(units * d))), K, compute: c));
+            2.0 * s.KnnRows * d * s.KnnQueries, true, (c, units) =>
+            {
+                if (!indexes.TryGetValue(c, out var index))
+                    throw new InvalidOperationException("The index of this backend was not built.");
+                index.Search(queries.AsSpan(0, checked((int)(units * d))), K);
+            }, c =>
+            {
+                var index = VerifyWorkloads.IndexOn(c, d);
+                index.Add(rows);
+                indexes[c] = index;
+            }, () =>
+            {
+                foreach (var index in indexes.Values)
+                    index.Dispose();
+            });
     }
 
     private static Workload QuantileWorkload(Sizes s)

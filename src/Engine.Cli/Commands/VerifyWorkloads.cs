@@ -1,4 +1,6 @@
+using Engine.Compute;
 using Engine.Detection;
+using Engine.Search;
 using Engine.Segmentation;
 using Engine.Torch.Ink;
 using Engine.Volumes;
@@ -47,6 +49,10 @@ internal static class VerifyWorkloads
 
     /// <summary>Results per query.</summary>
     public const int SearchK = 10;
+
+    /// <summary>The index a backend searches: its rows on the device (<see cref="DeviceCosineIndex"/>) with kernels, else in host memory.</summary>
+    public static ICosineIndex IndexOn(ComputeContext compute, int dimension) =>
+        compute.UsesKernels ? new DeviceCosineIndex(compute, dimension) : new CosineIndex(dimension);
 
     /// <summary>32·S rows and S/8 queries (at least 4), uniform in [−1, 1).</summary>
     public static (float[] Rows, float[] Queries) Embeddings(int side)
