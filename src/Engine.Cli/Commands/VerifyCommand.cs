@@ -20,7 +20,7 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 8, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize).", DefaultValueFactory = _ => 1024 };
+        var size = new Option<int>("--size") { Description = "S, the workloads' scale: an S × S map (quantile, threshold, fbeta, best-percentile; stitch: windows of clamp(S/2, 8, 256) at half-window stride, 4× bilinear, Gaussian), max(1, S/4) images × 3 models × 24 boxes in 4 labels (wbf), 32·S rows × max(4, S/8) queries of 128 floats, k 10 (cosine-top-k), max(2, S/8) patches of 32³ (normalize), a clamp(S/4, 96, 2048)² × 16-slice fragment (ink-inference).", DefaultValueFactory = _ => 1024 };
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
         var timings = new Option<string?>("--timings") { Description = "After the checks, time each operation at a size where a GPU matters on both paths: gpu (kNN 1,000,000 × 512 with 10,000 queries; 10⁹ values for quantile and threshold; a 32,768² stitched map; 4,096 patches of 16 × 256²) or small (the same rows in seconds on the emulator)." };
@@ -104,7 +104,7 @@ internal static class VerifyCommand
                     index.Dispose();
             }
 
-            // CUDA may contract the stitcher's products and sums into FMAs (docs/gpu.md): compare exactly, but report by how much.
+            // Exact on every backend (on CUDA through mul.rn, docs/gpu.md); should a GPU still differ, report by how much.
             var (predictions, origins, window, options) = VerifyWorkloads.Windows(side);
             int tile = window / VerifyWorkloads.StitchFactor;
             Check("stitch", c => SlidingWindowStitcher.Stitch(predictions, origins, side, side, tile, tile, options, compute: c), (a, b) =>
