@@ -15,6 +15,9 @@ namespace Engine.Torch.Ink;
 /// A batch crosses to the models' device once and its probabilities (1/1024 of a tile's pixels per slice) come
 /// back once; everything between — flips, forward passes, sigmoid, mean — stays on that device. With TorchSharp's
 /// CPU build the device is the CPU; with a CUDA build (docs/gpu.md) the same code keeps those tensors on the GPU.
+/// libtorch's float32 sigmoid rounds the last bit of a value differently in its vector body and its scalar tail, so
+/// the same window can get probabilities an ulp apart in batches of another size: a map is reproducible bit for
+/// bit at a fixed batch size.
 /// </remarks>
 public sealed class TorchInkEnsemble : IInkPredictor, IDisposable
 {

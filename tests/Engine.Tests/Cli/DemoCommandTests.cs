@@ -20,7 +20,7 @@ public class DemoCommandTests
         Assert.InRange(json.GetProperty("heldOutFBeta").GetDouble(), 0, 1);
         Assert.InRange(json.GetProperty("allInkFBeta").GetDouble(), 0.01, 1);
         Assert.Equal(240, json.GetProperty("heldOutColumns")[0].GetInt32());
-        Assert.InRange(json.GetProperty("percentile").GetDouble(), 0.50, 0.99);
+        Assert.InRange(json.GetProperty("quantile").GetDouble(), 0.50, 0.99);
         foreach (string name in new[] { "prob.tif", "prob.png", "prob.npy", "ink.png", "overlay.png", "fragment/mask.png", "fragment/inklabels.png", "fragment/surface_volume/64.tif", "model/config.json", "model/last/config.json" })
             Assert.True(File.Exists(Path.Combine(folder.Path, name)), name);
         var ink = PngImage.Read(Path.Combine(folder.Path, "ink.png"));

@@ -63,16 +63,32 @@ public sealed class InkInferCommandTests : IDisposable
         Assert.Equal(json.GetProperty("inkPixels").GetInt64(), ink.Pixels.Count(p => p != 0));
         Assert.Equal(32, json.GetProperty("stride").GetInt32());
         var seconds = json.GetProperty("seconds");
-        foreach (var stage in new[] { "setup", "read", "tile", "wait", "tta", "model", "stitch", "threshold", "write", "total" })
+        foreach (var stage in new[] { "setup", "read", "tile", "wait", "aroundModel", "model", "stitch", "threshold", "write", "total" })
             Assert.True(seconds.GetProperty(stage).GetDouble() >= 0, stage);
         Assert.True(seconds.GetProperty("model").GetDouble() > 0);
         Assert.InRange(json.GetProperty("engineShare").GetDouble(), 0, 1);
         Assert.True(json.GetProperty("memory").GetProperty("peakResident").GetInt64() > 0);
+        // The checkpoint holds no validation: the default quantile, said so.
+        Assert.Equal((InkInferenceOptions.DefaultQuantile, "Default"), (json.GetProperty("quantile").GetDouble(), json.GetProperty("quantileSource").GetString()));
 
         var text = CliRunner.Run("ink", "infer", "--fragment", Fragment, "--model", Model("a"), "--out", Out, "--tta", "flips");
         Assert.True(text.ExitCode == 0, text.Error);
         Assert.Contains("× 3 passes", text.Output);
         Assert.Contains("stages (s): setup", text.Output);
+    }
+
+    [Fact]
+    public void The_kernels_on_ilgpus_cpu_accelerator_write_the_same_map_bit_for_bit()
+    {
+        var cpu = CliRunner.Run("ink", "infer", "--fragment", Fragment, "--model", Model("a"), "--out", Out, "--stride", "64", "--backend", "cpu", "--json");
+        Assert.True(cpu.ExitCode == 0, cpu.Error);
+        var expected = File.ReadAllBytes(Path.Combine(Out, "prob.npy"));
+        string kernelsOut = _folder.File("kernels");
+        var kernels = CliRunner.Run("ink", "infer", "--fragment", Fragment, "--model", Model("a"), "--out", kernelsOut, "--stride", "64", "--backend", "ilgpu-cpu", "--json");
+        Assert.True(kernels.ExitCode == 0, kernels.Error);
+        Assert.Equal(("Cpu", "IlgpuCpu"), (cpu.Json.GetProperty("backend").GetString(), kernels.Json.GetProperty("backend").GetString()));
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(kernelsOut, "prob.npy")));
+        Assert.Equal(cpu.Json.GetProperty("threshold").GetDouble(), kernels.Json.GetProperty("threshold").GetDouble());
     }
 
     [Fact]
