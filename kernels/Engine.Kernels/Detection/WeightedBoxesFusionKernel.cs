@@ -1,6 +1,5 @@
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 
 namespace Engine.Kernels.Detection;
 
@@ -55,7 +54,7 @@ public static class WeightedBoxesFusionKernel
         {
             long c = (long)j * CandidateStride;
             double x1 = candidates[c + 2], y1 = candidates[c + 3], x2 = candidates[c + 4], y2 = candidates[c + 5];
-            double area = Mul(x2 - x1, y2 - y1);
+            double area = RoundedProduct.Of(x2 - x1, y2 - y1);
             double best = -1;
             int slot = int.MaxValue;
             for (int k = tid; k < open; k += GroupSize)
@@ -110,23 +109,8 @@ public static class WeightedBoxesFusionKernel
     {
         double w = Math.Max(Math.Min(ax2, bx2) - Math.Max(ax1, bx1), 0.0);
         double h = Math.Max(Math.Min(ay2, by2) - Math.Max(ay1, by1), 0.0);
-        double inter = Mul(w, h);
-        return inter / (Mul(ax2 - ax1, ay2 - ay1) + areaB - inter);
-    }
-
-    /// <summary>
-    /// A product rounded on its own. PTX's plain <c>mul.f64</c> followed by an add may be contracted into a fused
-    /// multiply-add by the CUDA assembler, which rounds once instead of twice and would break the bit-for-bit
-    /// agreement with the CPU path (where .NET never fuses); <c>mul.rn.f64</c> is never contracted.
-    /// </summary>
-    private static double Mul(double p, double q)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("mul.rn.f64 %0, %1, %2;", out double product, p, q);
-            return product;
-        }
-        return p * q;
+        double inter = RoundedProduct.Of(w, h);
+        return inter / (RoundedProduct.Of(ax2 - ax1, ay2 - ay1) + areaB - inter);
     }
 
     private static void Start(ArrayView<double> clusters, ArrayView<float> sums, int slot, ArrayView<double> candidates, long c)
@@ -136,7 +120,7 @@ public static class WeightedBoxesFusionKernel
         for (int q = 0; q < 4; q++)
         {
             clusters[r + q] = candidates[c + 2 + q];
-            sums[slot * 4L + q] = (float)Mul(score, candidates[c + 2 + q]);
+            sums[slot * 4L + q] = (float)RoundedProduct.Of(score, candidates[c + 2 + q]);
         }
         clusters[r + Score] = score;
         clusters[r + Weight] = weight;
@@ -157,7 +141,7 @@ public static class WeightedBoxesFusionKernel
         float conf32 = (float)conf;
         for (int q = 0; q < 4; q++)
         {
-            float sum = (float)(sums[slot * 4L + q] + Mul(score, candidates[c + 2 + q]));
+            float sum = (float)(sums[slot * 4L + q] + RoundedProduct.Of(score, candidates[c + 2 + q]));
             sums[slot * 4L + q] = sum;
             clusters[r + q] = sum / conf32;
         }

@@ -6,8 +6,8 @@ namespace Engine.Kernels.Segmentation;
 /// <summary>
 /// <c>SlidingWindowStitcher</c> on a GPU: accumulates a batch of windows into a band of accumulator rows. Each
 /// thread owns pixels and applies every window of the batch to them in batch order, so the float32 sums equal
-/// the CPU path's bit for bit (no atomics, no order that depends on scheduling) — on the CPU accelerator; on CUDA,
-/// ptxas may contract the multiply-adds (docs/gpu.md).
+/// the CPU path's bit for bit (no atomics, no order that depends on scheduling); every product that meets a sum is a
+/// <see cref="RoundedProduct"/>, so CUDA's assembler cannot fuse it into an fma either.
 /// </summary>
 public static class SlidingWindowStitcherKernel
 {
@@ -61,11 +61,11 @@ public static class SlidingWindowStitcherKernel
                     int i0 = axisIndex[u], i1 = axisIndex[p + u], j0 = axisIndex[2 * p + v], j1 = axisIndex[2 * p + q + v];
                     float h0 = axisWeights[u], h1 = axisWeights[p + u], w0 = axisWeights[2 * p + v], w1 = axisWeights[2 * p + q + v];
                     // PyTorch's channels-last bilinear: float32 weights, float64 sum, one rounding.
-                    value = (float)((double)tiles[tile + i0 * w + j0] * (h0 * w0) + (double)tiles[tile + i0 * w + j1] * (h0 * w1)
-                        + (double)tiles[tile + i1 * w + j0] * (h1 * w0) + (double)tiles[tile + i1 * w + j1] * (h1 * w1));
+                    value = (float)(RoundedProduct.Of((double)tiles[tile + i0 * w + j0], h0 * w0) + RoundedProduct.Of((double)tiles[tile + i0 * w + j1], h0 * w1)
+                        + RoundedProduct.Of((double)tiles[tile + i1 * w + j0], h1 * w0) + RoundedProduct.Of((double)tiles[tile + i1 * w + j1], h1 * w1));
                 }
                 float weight = weights[u * q + v];
-                s += weight * value;
+                s += RoundedProduct.Of(weight, value);
                 c += weight;
             }
             sum[i] = s;

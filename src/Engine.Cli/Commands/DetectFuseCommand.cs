@@ -48,9 +48,10 @@ internal static class DetectFuseCommand
         var sigma = new Option<double>("--sigma") { Description = "soft-nms-gaussian: the Gaussian's width.", DefaultValueFactory = _ => 0.5 };
         var thresh = new Option<double>("--thresh") { Description = "soft-nms: keep boxes whose decayed score stays above this.", DefaultValueFactory = _ => 0.001 };
         var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
         var command = new Command("fuse", "Fuse several models' and TTA views' COCO detections (WBF, NMW, NMS, soft-NMS; ensemble-boxes' answers) over every image; COCO results in and out.")
         {
-            images, preds, views, output, weights, method, iou, skip, confType, sigma, thresh, json,
+            images, preds, views, output, weights, method, iou, skip, confType, sigma, thresh, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -68,7 +69,8 @@ internal static class DetectFuseCommand
 
             clock.Restart();
             var warnings = new System.Collections.Concurrent.ConcurrentQueue<DetectionWarning>();
-            var fused = CocoFusion.Fuse(input, settings, warnings.Enqueue);
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
+            var fused = CocoFusion.Fuse(input, settings, warnings.Enqueue, compute);
             double fuseSeconds = clock.Elapsed.TotalSeconds;
 
             string outPath = parse.GetValue(output)!.FullName;

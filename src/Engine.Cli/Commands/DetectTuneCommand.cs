@@ -30,9 +30,10 @@ internal static class DetectTuneCommand
         var metric = new Option<string>("--metric") { Description = "The summary number to maximize: AP (.50:.95), AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl.", DefaultValueFactory = _ => "AP" };
         var plot = CommandLine.FileOption("--plot", "Also write a heat map of the metric over IoU threshold × skip threshold (the best over the other settings) to this PNG.");
         var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
         var command = new Command("tune", "Search fusion settings (IoU and skip thresholds, conf type, model weights) for the best COCO mAP; writes the best fused detections.")
         {
-            gt, preds, views, output, method, iou, skip, confType, weights, random, seed, metric, plot, json,
+            gt, preds, views, output, method, iou, skip, confType, weights, random, seed, metric, plot, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -70,11 +71,12 @@ internal static class DetectTuneCommand
             var stats = new double[grid.Count][];
             int best = -1;
             CocoDetections? bestFused = null;
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             using (var bar = ProgressBar.Start(parse, "Tuning", grid.Count))
             {
                 for (int i = 0; i < grid.Count; i++)
                 {
-                    var fused = CocoFusion.Fuse(input, grid[i]);
+                    var fused = CocoFusion.Fuse(input, grid[i], compute: compute);
                     stats[i] = CocoEvaluation.Evaluate(groundTruth, fused).Stats;
                     scores[i] = stats[i][statIndex];
                     if (best < 0 || scores[i] > scores[best])

@@ -1,5 +1,9 @@
+using Engine.Compute;
 using Engine.Detection;
+using Engine.Search;
 using Engine.Segmentation;
+using Engine.Torch.Ink;
+using Engine.Volumes;
 
 namespace Engine.Cli.Commands;
 
@@ -46,6 +50,10 @@ internal static class VerifyWorkloads
     /// <summary>Results per query.</summary>
     public const int SearchK = 10;
 
+    /// <summary>The index a backend searches: its rows on the device (<see cref="DeviceCosineIndex"/>) with kernels, else in host memory.</summary>
+    public static ICosineIndex IndexOn(ComputeContext compute, int dimension) =>
+        compute.UsesKernels ? new DeviceCosineIndex(compute, dimension) : new CosineIndex(dimension);
+
     /// <summary>32·S rows and S/8 queries (at least 4), uniform in [−1, 1).</summary>
     public static (float[] Rows, float[] Queries) Embeddings(int side)
     {
@@ -90,6 +98,51 @@ internal static class VerifyWorkloads
         for (long i = 0; i < patches.LongLength; i++)
             patches[i] = (float)(1000 + random.NextDouble() * 400 - 200);
         return patches;
+    }
+
+    /// <summary>Slices of the generated fragment, all of them read by the ink row.</summary>
+    public const int InkSlices = 16;
+
+    /// <summary>
+    /// The ink row's input: a generated fragment of clamp(S/4, 96, 2048)² × 16 slices, cut into 64² tiles at stride
+    /// 32 and scaled by 1/65535, then normalized per tile.
+    /// </summary>
+    public static (SyntheticFragmentOptions Fragment, InkInput Input) InkFragment(int side)
+    {
+        int fragment = Math.Clamp(side / 4, 96, 2048);
+        return (new SyntheticFragmentOptions { Width = fragment, Height = fragment, Slices = InkSlices, Seed = 7 },
+            new InkInput { Slices = new SliceRange(0, InkSlices - 1), Tile = 64, Scale = TileScale.Divide65535, Normalize = true });
+    }
+
+    /// <summary>
+    /// A predictor with no TorchSharp in it (the carried GPU build leaves libtorch out): the sigmoid of the mean of
+    /// each 32 × 32 cell over the slices, in float64, so every backend's tiles give the same probabilities.
+    /// </summary>
+    public sealed class CellMeanPredictor(InkInput input) : IInkPredictor
+    {
+        public string Name => "cell mean";
+
+        public string Device => "CPU (cell mean, no model)";
+
+        public double ModelSeconds { get; private set; }
+
+        public void Predict(ReadOnlySpan<float> tiles, int count, long firstWindow, Span<float> probabilities)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int tile = input.Tile, cell = InkModelConfig.OutputStride, cells = tile / cell, channels = input.Slices.Count;
+            for (int t = 0; t < count; t++)
+                for (int cy = 0; cy < cells; cy++)
+                    for (int cx = 0; cx < cells; cx++)
+                    {
+                        double sum = 0;
+                        for (int c = 0; c < channels; c++)
+                            for (int y = 0; y < cell; y++)
+                                foreach (float v in tiles.Slice(((t * channels + c) * tile + cy * cell + y) * tile + cx * cell, cell))
+                                    sum += v;
+                        probabilities[(t * cells + cy) * cells + cx] = (float)(1 / (1 + Math.Exp(-sum / (channels * cell * cell))));
+                    }
+            ModelSeconds += clock.Elapsed.TotalSeconds;
+        }
     }
 
     /// <summary>The largest distance in float32 ulps between two arrays' elements (0 when bit-identical).</summary>

@@ -30,9 +30,10 @@ internal static class WbfCommand
         var thresh = new Option<double>("--thresh") { Description = "soft-nms: keep boxes whose decayed score stays above this.", DefaultValueFactory = _ => 0.001 };
         var imageSize = new Option<string?>("--image-size") { Description = "W,H: boxes are in pixels of a W×H image (read and written in pixels); by default they are normalized to [0, 1]." };
         var json = CommandLine.JsonOption();
+        var backend = CommandLine.BackendOption();
         var command = new Command("wbf", "Weighted Boxes Fusion, NMS, soft-NMS or non-maximum weighted over many images, with ensemble-boxes' answers.")
         {
-            input, output, method, iou, skip, confType, weights, overflow, sigma, thresh, imageSize, json,
+            input, output, method, iou, skip, confType, weights, overflow, sigma, thresh, imageSize, json, backend,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -47,6 +48,8 @@ internal static class WbfCommand
                 throw new ArgumentException($"--sigma {s.ToString(CultureInfo.InvariantCulture)} must be a positive number.");
             var defaultWeights = parse.GetValue(weights) is { } w ? ParseList(w, "--weights") : null;
             var (width, height) = parse.GetValue(imageSize) is { } size ? ParseSize(size) : (1.0, 1.0);
+
+            using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
 
             var clock = Stopwatch.StartNew();
             string inputPath = parse.GetValue(input)!.FullName;
@@ -81,7 +84,7 @@ internal static class WbfCommand
             {
                 result = name switch
                 {
-                    "wbf" => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar),
+                    "wbf" => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar, compute),
                     "nmw" => NonMaximumWeighted.Fuse(batch, iouThreshold, parse.GetValue(skip), warnings.Enqueue, bar),
                     "nms" => Nms.Suppress(batch, iouThreshold, warnings.Enqueue, bar),
                     _ => SoftNms.Suppress(batch, name == "soft-nms-linear" ? SoftNmsMethod.Linear : SoftNmsMethod.Gaussian,

@@ -7,8 +7,9 @@ public static class CocoFusion
     /// <param name="input">The prediction sets, already normalized.</param>
     /// <param name="settings">The method and its parameters.</param>
     /// <param name="warn">Called for each box ensemble-boxes would fix or drop with a warning (clipped to [0, 1], swapped corners, zero area).</param>
+    /// <param name="compute">Where WBF clusters (<see cref="WeightedBoxesFusion.Fuse(DetectionBatch, WeightedBoxesFusionOptions, Action{DetectionWarning}?, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/>); null runs the CPU path. The other methods run on the CPU.</param>
     /// <exception cref="ArgumentException">Bad weights or parameters.</exception>
-    public static CocoDetections Fuse(CocoFusionInput input, FusionSettings settings, Action<DetectionWarning>? warn = null)
+    public static CocoDetections Fuse(CocoFusionInput input, FusionSettings settings, Action<DetectionWarning>? warn = null, Compute.ComputeContext? compute = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(settings);
@@ -21,7 +22,7 @@ public static class CocoFusion
                 SkipBoxThreshold = settings.SkipBoxThreshold,
                 ConfType = settings.ConfType,
                 AllowsOverflow = settings.AllowsOverflow,
-            }, warn),
+            }, warn, compute: compute),
             FusionMethod.Nmw => NonMaximumWeighted.Fuse(batch, settings.IouThreshold, settings.SkipBoxThreshold, warn),
             FusionMethod.Nms => Nms.Suppress(batch, settings.IouThreshold, warn),
             FusionMethod.SoftNmsLinear => SoftNms.Suppress(batch, SoftNmsMethod.Linear, settings.IouThreshold, settings.Sigma, settings.Thresh, warn),

@@ -59,9 +59,27 @@ public class VerifyCommandTests
     [Fact]
     public void The_kernels_on_the_ilgpu_emulator_agree_with_the_simd_path()
     {
-        // The smallest size: the emulator runs each kernel twice (a warm-up, then the timed call).
-        var result = CliRunner.Run("verify", "--size", "16", "--backend", "ilgpu-cpu", "--json");
-        Assert.Equal(0, result.ExitCode);
+        // The smallest size: the emulator runs each kernel twice (a warm-up, then the timed call); the GPU check's
+        // path (gpu/check.sh: --timings, --markdown) in the same process, at its emulator sizes.
+        using var folder = new TempFolder();
+        string markdown = folder.File("gpu-check.md");
+        var result = CliRunner.Run("verify", "--size", "16", "--backend", "ilgpu-cpu", "--json", "--timings", "small", "--markdown", markdown,
+            "--peak-tflops", "1", "--peak-bandwidth", "10");
+        Assert.True(result.ExitCode == 0, result.Error);
+        var timings = result.Json.GetProperty("timings").EnumerateArray().ToArray();
+        Assert.Equal(["knn", "quantile", "threshold", "stitch", "normalize"], timings.Select(t => t.GetProperty("operation").GetString()));
+        foreach (var t in timings)
+        {
+            Assert.True(t.GetProperty("backendSeconds").GetDouble() > 0);
+            Assert.InRange(t.GetProperty("cpuFraction").GetDouble(), 1.0 / 64, 1);
+            // The share of the given peak is the throughput over it.
+            double peak = t.GetProperty("operation").GetString() == "knn" ? 1e12 : 10e9;
+            Assert.Equal(t.GetProperty("throughput").GetDouble() / peak, t.GetProperty("shareOfPeak").GetDouble(), 12);
+        }
+        var table = File.ReadAllLines(markdown);
+        Assert.Contains(table, l => l.StartsWith("| wbf | identical | exact |", StringComparison.Ordinal));
+        Assert.Contains(table, l => l.StartsWith("| knn | 256 × 32 rows, 4 queries, k 10 |", StringComparison.Ordinal) && l.Contains("of FP32 peak: "));
+        Assert.Contains(table, l => l.StartsWith("| normalize | 4 uint16 patches", StringComparison.Ordinal) && l.Contains("of bandwidth: "));
         Assert.True(result.Json.GetProperty("pass").GetBoolean());
         var rows = result.Json.GetProperty("operations").EnumerateArray().ToDictionary(r => r.GetProperty("operation").GetString()!);
         Assert.Equal(ExactRows.Append("normalize").Order(), rows.Keys.Order());
@@ -77,7 +95,7 @@ public class VerifyCommandTests
         Assert.True(normalize.GetProperty("pass").GetBoolean());
     }
 
-    private static readonly string[] ExactRows = ["quantile", "threshold", "fbeta", "best-percentile", "wbf", "cosine-top-k", "stitch"];
+    private static readonly string[] ExactRows = ["quantile", "threshold", "fbeta", "best-percentile", "wbf", "cosine-top-k", "stitch", "ink-inference"];
 
     [Fact]
     public void Every_row_prints_its_tolerance()

@@ -18,9 +18,9 @@ public class PtxCompilationTests
     /// <summary>Every public static kernel entry point of Engine.Kernels: its parameters are ArrayViews and scalars.</summary>
     public static TheoryData<string> Kernels() => new(KernelMethods().Select(Name));
 
-    private static string Name(MethodInfo method) => $"{method.DeclaringType!.Name}.{method.Name}";
+    internal static string Name(MethodInfo method) => $"{method.DeclaringType!.Name}.{method.Name}";
 
-    private static IEnumerable<MethodInfo> KernelMethods() =>
+    internal static IEnumerable<MethodInfo> KernelMethods() =>
         typeof(QuantileKernel).Assembly.GetTypes()
             .Where(t => t.IsPublic && t.Name.EndsWith("Kernel", StringComparison.Ordinal))
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
@@ -47,13 +47,18 @@ public class PtxCompilationTests
     [MemberData(nameof(Kernels))]
     public void Kernel_compiles_to_ptx(string name)
     {
+        Assert.Contains(".entry", Ptx(name));
+    }
+
+    /// <summary>The PTX (sm_80) of the kernel named <c>Class.Method</c>.</summary>
+    internal static string Ptx(string name)
+    {
         var method = KernelMethods().Single(m => Name(m) == name);
         using var context = Context.Create(b => b.Cuda().EnableAlgorithms());
         var architecture = CudaArchitecture.SM_80;
         using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);
         // All Engine kernels are explicitly grouped (launched with a KernelConfig).
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        var compiled = (PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization());
-        Assert.Contains(".entry", compiled.PTXAssembly);
+        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization())).PTXAssembly;
     }
 }
