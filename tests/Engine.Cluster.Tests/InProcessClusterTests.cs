@@ -25,8 +25,7 @@ public sealed class InProcessClusterTests
 
         using var data = new TempFolder();
         _dataRoot = data.Path;
-        var cluster = new TestClusterBuilder(3).AddSiloBuilderConfigurator<SiloConfigurator>().Build();
-        await cluster.DeployAsync();
+        TestCluster? cluster = await Deploy();
         try
         {
             var grains = cluster.Client;
@@ -49,12 +48,36 @@ public sealed class InProcessClusterTests
             var failure = await Assert.ThrowsAsync<ClusterException>(() => ClusterIndex.SearchAsync(grains, "one", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
             Assert.StartsWith($"shard {lostShard} of index one is unavailable", failure.Message);
             await Assert.ThrowsAsync<ClusterException>(() => ClusterIndex.SearchAsync(grains, "absent", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
+
+            // The whole cluster stopped and started again: new silos, nothing in memory, the same data directories.
+            var stopping = cluster;
+            cluster = null;
+            await Stop(stopping);
+            cluster = await Deploy();
+            var restarted = await ClusterCatalog.ReadAsync(cluster.Client);
+            Assert.Equal(9, restarted.Shards.Length);
+            AssertSame(expected, await ClusterIndex.SearchAsync(cluster.Client, "two", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
+            AssertSame(expected, await ClusterIndex.SearchAsync(cluster.Client, "one", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
         }
         finally
         {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
+            if (cluster is not null)
+                await Stop(cluster);
         }
+    }
+
+    /// <summary>Three silos named Primary, Secondary_1 and Secondary_2, each with its data directory under <see cref="_dataRoot"/>.</summary>
+    private static async Task<TestCluster> Deploy()
+    {
+        var cluster = new TestClusterBuilder(3).AddSiloBuilderConfigurator<SiloConfigurator>().Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private static async Task Stop(TestCluster cluster)
+    {
+        await cluster.StopAllSilosAsync();
+        await cluster.DisposeAsync();
     }
 
     private static void AssertSame(SearchResult expected, SearchResult actual)
