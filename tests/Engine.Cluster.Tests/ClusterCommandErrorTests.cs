@@ -14,6 +14,18 @@ public sealed class ClusterCommandErrorTests
         Assert.Equal("cannot connect to the cluster at 127.0.0.1:1: no gateway answered within 2 s", failure.Message);
     }
 
+    [Fact]
+    public void A_bad_database_row_is_named_before_the_cluster_is_contacted()
+    {
+        using var folder = new TempFolder();
+        string db = folder.File("db.npy");
+        Engine.IO.NpyFile.Write(db, new[] { 1f, 0, float.NaN, 1 }, [2, 2]);
+        // The endpoint has no silo: reaching it would fail only after the connect timeout, with another message.
+        var (code, error) = Run("cluster", "index", "--cluster", "127.0.0.1:1", "--name", "bad", "--database", db);
+        Assert.Equal(1, code);
+        Assert.Equal($"engine: error: {db}: row 1 holds NaN at column 0; embeddings must be finite.", error.TrimEnd());
+    }
+
     [Theory]
     [InlineData("knn", "--cluster", "127.0.0.1:1", "--index", "rnd", "--database", "QUERIES", "--queries", "QUERIES", "--cluster searches an index loaded with engine cluster index")]
     [InlineData("knn", "--cluster", "127.0.0.1", "--index", "rnd", "--queries", "QUERIES", "--cluster 127.0.0.1 is not HOST:PORT")]

@@ -56,7 +56,7 @@ internal static class ClusterCommand
                 throw new ArgumentException($"{dbPath} has no rows; the database must not be empty.");
             if (db.Dimension > CosineIndex.MaxDimension)
                 throw new ArgumentException($"{dbPath} has dimension {db.Dimension}; at most {CosineIndex.MaxDimension} is supported.");
-            CheckFinite(db, dbPath);
+            ClusterIndex.CheckRows(db.Data, db.Dimension, parse.GetValue(normalize), dbPath);
             double readSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
@@ -147,7 +147,6 @@ internal static class ClusterCommand
         var q = EmbeddingFile.Read(queryPath);
         if (q.Rows == 0)
             throw new ArgumentException($"{queryPath} has no rows.");
-        CheckFinite(q, queryPath);
         CommandLine.RequireMemory((long)q.Rows * k * (sizeof(float) + sizeof(long)), $"-k {k} for the {CommandLine.Count(q.Rows)} queries of {queryPath}");
         double readSeconds = clock.Elapsed.TotalSeconds;
 
@@ -158,8 +157,7 @@ internal static class ClusterCommand
         var info = replicas[0];
         if (q.Dimension != info.Dimension)
             throw new ArgumentException($"{queryPath} has dimension {q.Dimension} but index {index} has {info.Dimension}; they must match.");
-        if (info.Normalize)
-            CheckNormalizable(q, queryPath);
+        ClusterIndex.CheckRows(q.Data, q.Dimension, info.Normalize, queryPath);
 
         clock.Restart();
         SearchResult result;
@@ -217,32 +215,6 @@ internal static class ClusterCommand
         catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException)
         {
             throw new ClusterException($"the cluster failed: {ClusterException.FirstLine(e)}", e);
-        }
-    }
-
-    private static void CheckFinite(EmbeddingMatrix matrix, string path)
-    {
-        for (long i = 0; i < matrix.Data.LongLength; i++)
-        {
-            if (!float.IsFinite(matrix.Data[i]))
-                throw new ArgumentException($"{path}: row {i / matrix.Dimension} holds {matrix.Data[i]} at column {i % matrix.Dimension}; embeddings must be finite.");
-        }
-    }
-
-    private static void CheckNormalizable(EmbeddingMatrix matrix, string path)
-    {
-        var row = new float[matrix.Dimension];
-        for (int r = 0; r < matrix.Rows; r++)
-        {
-            matrix.Data.AsSpan(r * matrix.Dimension, matrix.Dimension).CopyTo(row);
-            try
-            {
-                CosineIndex.NormalizeL2(row, matrix.Dimension);
-            }
-            catch (ArgumentException)
-            {
-                throw new ArgumentException($"{path}: queries row {r} is all zeros and cannot be L2-normalized.");
-            }
         }
     }
 }

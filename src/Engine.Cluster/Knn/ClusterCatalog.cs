@@ -30,8 +30,8 @@ public sealed record ClusterCatalog
     /// <summary>Active silos that did not answer within <see cref="ListTimeout"/> (their shards are missing from <see cref="Shards"/>): killed, and not yet declared dead.</summary>
     [Id(2)] public required string[] Unreachable { get; init; }
 
-    /// <summary>Reads the catalog on the silo the call reaches (a client has no membership view of its own).</summary>
-    public static Task<ClusterCatalog> ReadAsync(IGrainFactory grains) => grains.GetGrain<IClusterCatalogGrain>(0).Read();
+    /// <summary>Reads the catalog on the silo the call reaches (a client has no membership view of its own), retrying while the cluster settles (<see cref="ClusterRetry"/>).</summary>
+    public static Task<ClusterCatalog> ReadAsync(IGrainFactory grains) => ClusterRetry.RunAsync(() => grains.GetGrain<IClusterCatalogGrain>(0).Read());
 
     /// <summary>The replicas of index <paramref name="index"/>'s shards.</summary>
     public IReadOnlyList<ShardManifest> ShardsOf(string index) => Shards.Where(m => m.Index == index).ToArray();
@@ -63,8 +63,9 @@ internal sealed class ClusterCatalogGrain(IClusterMembershipService membership) 
             {
                 return (silo.Endpoint, Shards: await GrainFactory.GetGrain<ISiloIndexesGrain>(SiloIndexesGrain.Key(silo.Endpoint)).List().WaitAsync(ClusterCatalog.ListTimeout));
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Refused, reset or timed out: whatever the failure, this silo cannot serve its shards now.
                 return (silo.Endpoint, Shards: (ShardManifest[]?)null);
             }
         }));

@@ -39,8 +39,7 @@ public static class ClusterIndex
             throw new ArgumentException($"--replicas {replicas} is out of range; it must be in [1, {catalog.Silos.Length}]: replicas of a shard live on different silos and the cluster has {catalog.Silos.Length}.");
         if (catalog.ShardsOf(name).Count > 0)
             throw new ArgumentException($"index {name} is already loaded in the cluster; choose another --name.");
-        if (normalize)
-            CheckNormalizable(rows, dimension);
+        CheckRows(rows, dimension, normalize, "the database");
 
         var saved = new List<ShardManifest>();
         int rowsPerMessage = Math.Max(1, MessageBytes / (dimension * sizeof(float)));
@@ -90,10 +89,11 @@ public static class ClusterIndex
         for (int start = 0; start < count; start += batch)
         {
             int n = Math.Min(batch, count - start);
-            var hits = await coordinator.Search(new SearchRequest
+            var request = new SearchRequest
             {
                 Queries = queries.AsSpan(start * dimension, n * dimension).ToArray(), Dimension = dimension, K = k, ShardTimeout = shardTimeout,
-            });
+            };
+            var hits = await ClusterRetry.RunAsync(() => coordinator.Search(request));
             hits.Scores.CopyTo(scores, (long)start * k);
             hits.Ids.CopyTo(ids, (long)start * k);
             progress?.Report(start + n);
@@ -101,9 +101,24 @@ public static class ClusterIndex
         return new SearchResult(scores, ids, count, k);
     }
 
-    /// <summary>Fails before any upload when a row cannot be normalized, naming the row (as the single-machine index does).</summary>
-    private static void CheckNormalizable(float[] rows, int dimension)
+    /// <summary>
+    /// Checks every row as a <see cref="CosineIndex"/> would (finite; not all zeros when normalized) before anything
+    /// is sent, so a bad row fails the command up front rather than a shard halfway through a load or a batch.
+    /// </summary>
+    /// <param name="rows">Row-major rows.</param>
+    /// <param name="dimension">Floats per row.</param>
+    /// <param name="normalize">Whether the rows will be L2-normalized.</param>
+    /// <param name="what">What the rows are, for the message (a file name).</param>
+    /// <exception cref="ArgumentException">A row holds NaN or ±∞, or is all zeros with normalization; the message names it.</exception>
+    public static void CheckRows(float[] rows, int dimension, bool normalize, string what)
     {
+        for (long i = 0; i < rows.LongLength; i++)
+        {
+            if (!float.IsFinite(rows[i]))
+                throw new ArgumentException($"{what}: row {i / dimension} holds {rows[i]} at column {i % dimension}; embeddings must be finite.");
+        }
+        if (!normalize)
+            return;
         var copy = new float[dimension];
         for (long r = 0; r < rows.LongLength / dimension; r++)
         {
@@ -114,7 +129,7 @@ public static class ClusterIndex
             }
             catch (ArgumentException)
             {
-                throw new ArgumentException($"database row {r} is all zeros or not finite and cannot be L2-normalized.");
+                throw new ArgumentException($"{what}: row {r} is all zeros (or too small to square in float32) and cannot be L2-normalized.");
             }
         }
     }
