@@ -32,9 +32,16 @@ public static class EngineSilo
         var membership = ClusterMembership.Parse(settings.Clustering);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        // Warnings and errors go to stderr, and only once the silo is up: a failed start (a port in use) is reported
+        // by engine serve as one line, not as Orleans' log of the stack. Start-up advice (server GC) and the
+        // watchdog's first tick after start-up are noise for every silo started.
+        bool started = false;
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        // Start-up advice (server GC) and the watchdog's first tick after start-up are noise for every silo started.
-        builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error).AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // One rule per category (the most specific rule wins), each closed until the silo is up.
+        builder.Logging.AddFilter((_, _) => Volatile.Read(ref started))
+            .AddFilter("Orleans.Runtime.Silo", level => Volatile.Read(ref started) && level >= LogLevel.Error)
+            .AddFilter("Orleans.Runtime.Watchdog", level => Volatile.Read(ref started) && level >= LogLevel.Error);
         builder.Services.AddSingleton(new SiloData(settings.DataDirectory));
         builder.UseOrleans(silo =>
         {
@@ -62,7 +69,9 @@ public static class EngineSilo
             }
             ConfigureEngine(silo);
         });
-        return builder.Build();
+        var host = builder.Build();
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => Volatile.Write(ref started, true));
+        return host;
     }
 
     /// <summary>What every Engine silo needs besides membership and endpoints (also used by the in-process test cluster).</summary>
