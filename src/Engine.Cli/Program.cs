@@ -31,6 +31,8 @@ internal static class Program
             InkCommand.Create(),
             IdentifyCommand.Create(),
             CompletionCommand.Create(),
+            ServeCommand.Create(),
+            ClusterCommand.Create(),
         };
         foreach (var version in root.Options.OfType<VersionOption>())
             version.Action = new PrintVersion();
