@@ -75,7 +75,7 @@ public static class ClusterIndex
 
     /// <summary>
     /// Searches index <paramref name="name"/> in batches of queries (see <see cref="MessageBytes"/>) through the
-    /// search coordinator: ids and scores equal to <see cref="CosineIndex.Search"/> on the whole database.
+    /// search coordinator: ids and scores equal to <see cref="CosineIndex"/>'s search on the whole database.
     /// </summary>
     /// <exception cref="ClusterException">The index is not loaded, or a shard has no replica that answers.</exception>
     public static async Task<SearchResult> SearchAsync(IGrainFactory grains, string name, float[] queries, int dimension, int k,

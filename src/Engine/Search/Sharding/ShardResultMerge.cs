@@ -3,7 +3,7 @@ namespace Engine.Search.Sharding;
 /// <summary>
 /// The exact k-way merge of the shards' results of one query batch: for each query the k best of all shards' results
 /// in the total order (score descending, then id ascending), padded with (float.MinValue, −1) as
-/// <see cref="CosineIndex.Search"/> pads. When every row of the whole index is in exactly one shard and each shard
+/// <see cref="CosineIndex"/>'s search pads. When every row of the whole index is in exactly one shard and each shard
 /// returned at least k results (or all its rows), this is the whole index's result bit for bit.
 /// </summary>
 public static class ShardResultMerge
