@@ -45,7 +45,7 @@ internal static class CommandLine
         }
         // A model that diverged to NaN/Inf is the data's or the settings' problem, not Engine's: the message names the step.
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException
-            or Engine.Torch.Ink.InkNonFiniteException or Engine.Torch.Identity.IdentityNonFiniteException)
+            or Engine.Torch.Ink.InkNonFiniteException or Engine.Torch.Identity.IdentityNonFiniteException or Engine.Cluster.ClusterException)
         {
             parse.InvocationConfiguration.Error.WriteLine($"engine: error: {OneLine(UserMessage(e))}");
             return 1;

@@ -28,6 +28,8 @@ internal static class Program
             VolumeCommand.Create(),
             InkCommand.Create(),
             IdentifyCommand.Create(),
+            ServeCommand.Create(),
+            ClusterCommand.Create(),
         };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(configuration);

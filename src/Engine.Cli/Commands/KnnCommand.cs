@@ -11,7 +11,7 @@ internal static class KnnCommand
 {
     public static Command Create()
     {
-        var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs.", required: true);
+        var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs (or --cluster and --index).");
         var queries = CommandLine.FileOption("--queries", "Query embeddings: .npy (2D) or .fvecs, same dimension.", required: true);
         var k = new Option<int>("-k") { Description = $"Results per query (1 … {CosineIndex.MaxK}).", DefaultValueFactory = _ => 5 };
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalize database and queries (as faiss.normalize_L2), so scores are cosine similarities." };
@@ -23,16 +23,29 @@ internal static class KnnCommand
         var json = CommandLine.JsonOption();
         var backend = CommandLine.BackendOption();
         var approximate = new Option<string?>("--approximate") { Description = "int8: scan an int8 copy of the database, then re-score exactly every row the int8 error bound cannot exclude — the same ids and scores as the exact search (CPU only; pays when memory-bound, see docs/performance.md)." };
+        var cluster = ClusterCommand.ClusterOption(required: false);
+        var clusterIndex = new Option<string?>("--index") { Description = "With --cluster: the index loaded with engine cluster index." };
         var command = new Command("knn", "Exact top-k search by inner product (cosine with --normalize), a FAISS IndexFlatIP drop-in; with --labels, top-k identities.")
         {
-            database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend, approximate,
+            database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend, approximate, cluster, clusterIndex,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            string dbPath = parse.GetValue(database)!.FullName, queryPath = parse.GetValue(queries)!.FullName;
             int count = parse.GetValue(k);
             if (count < 1 || count > CosineIndex.MaxK)
                 throw new ArgumentException($"-k {count} is out of range; it must be in [1, {CosineIndex.MaxK}].");
+            if (parse.GetValue(cluster) is { } endpoints)
+            {
+                // The index (and its normalization) lives in the cluster; options about a local database do not apply.
+                if (parse.GetValue(database) is not null || parse.GetValue(normalize) || parse.GetValue(labels) is not null || parse.GetValue(outCsv) is not null
+                    || parse.GetValue(threshold) is not null || parse.GetValue(approximate) is not null || parse.GetValue(backend) != "auto")
+                    throw new ArgumentException("--cluster searches an index loaded with engine cluster index (normalized there); it takes --index, --queries, -k, --out-ids, --out-scores and --json, not --database, --normalize, --labels, --new-individual-threshold, --out, --approximate or --backend.");
+                return ClusterCommand.Search(stdout, parse, endpoints, parse.GetValue(clusterIndex), parse.GetValue(queries)!.FullName, count,
+                    parse.GetValue(outIds)?.FullName, parse.GetValue(outScores)?.FullName, parse.GetValue(json));
+            }
+            if (parse.GetValue(database) is null)
+                throw new ArgumentException("give --database (a local search) or --cluster with --index (a search of an index loaded into a cluster).");
+            string dbPath = parse.GetValue(database)!.FullName, queryPath = parse.GetValue(queries)!.FullName;
             var newIndividualThreshold = parse.GetValue(threshold);
             if (newIndividualThreshold is { } limit && !double.IsFinite(limit))
                 throw new ArgumentException($"--new-individual-threshold {limit.ToString(CultureInfo.InvariantCulture)} is not a finite score.");

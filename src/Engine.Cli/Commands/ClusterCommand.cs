@@ -1,0 +1,248 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Engine.Cluster;
+using Engine.Cluster.Hosting;
+using Engine.Cluster.Knn;
+using Engine.IO;
+using Engine.Search;
+
+namespace Engine.Cli.Commands;
+
+/// <summary><c>engine cluster index|status</c>, and the search behind <c>engine knn --cluster</c>: a client of the silos <c>engine serve</c> runs.</summary>
+internal static class ClusterCommand
+{
+    /// <summary>How long one shard replica may take on one batch before the coordinator asks the next replica.</summary>
+    private static readonly TimeSpan ShardTimeout = TimeSpan.FromMinutes(5);
+
+    public static Option<string> ClusterOption(bool required) => new("--cluster")
+    {
+        Description = "Gateway endpoints HOST:PORT[,HOST:PORT…] of the cluster's silos (their --gateway-port); any one that answers suffices.",
+        Required = required,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("cluster", "Load indexes into an Engine cluster (engine serve) and see where their shards live.")
+        {
+            CreateIndex(),
+            CreateStatus(),
+        };
+        return command;
+    }
+
+    private static Command CreateIndex()
+    {
+        var cluster = ClusterOption(required: true);
+        var name = new Option<string>("--name") { Description = "The index's name in the cluster (letters, digits, '.', '_', '-').", Required = true };
+        var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs.", required: true);
+        var normalize = new Option<bool>("--normalize") { Description = "L2-normalize rows and (at search time) queries, so scores are cosine similarities." };
+        var shards = new Option<int>("--shards") { Description = "Row-range shards.", DefaultValueFactory = _ => 1 };
+        var replicas = new Option<int>("--replicas") { Description = "Copies of each shard, on different silos (at most the number of silos).", DefaultValueFactory = _ => 1 };
+        var json = CommandLine.JsonOption();
+        var command = new Command("index", "Load an index into the cluster: split the database into shards and save each on --replicas different silos.")
+        {
+            cluster, name, database, normalize, shards, replicas, json,
+        };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout => Run(async () =>
+        {
+            var endpoints = ClusterEndpoints.ParseList(parse.GetValue(cluster)!, "--cluster");
+            string indexName = parse.GetValue(name)!;
+            ClusterIndex.CheckName(indexName);
+            string dbPath = parse.GetValue(database)!.FullName;
+            var clock = Stopwatch.StartNew();
+            var db = EmbeddingFile.Read(dbPath);
+            if (db.Rows == 0)
+                throw new ArgumentException($"{dbPath} has no rows; the database must not be empty.");
+            if (db.Dimension > CosineIndex.MaxDimension)
+                throw new ArgumentException($"{dbPath} has dimension {db.Dimension}; at most {CosineIndex.MaxDimension} is supported.");
+            CheckFinite(db, dbPath);
+            double readSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            await using var connection = await ClusterConnection.ConnectAsync(endpoints);
+            IReadOnlyList<ShardManifest> saved;
+            using (var bar = ProgressBar.Start(parse, "Loading", (long)db.Rows * parse.GetValue(replicas)))
+            {
+                saved = await ClusterIndex.LoadAsync(connection.Client, indexName, db.Data, db.Dimension, parse.GetValue(normalize),
+                    parse.GetValue(shards), parse.GetValue(replicas), bar);
+            }
+            double loadSeconds = clock.Elapsed.TotalSeconds;
+            var placement = Placement(saved);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new
+                {
+                    name = indexName, rows = db.Rows, dims = db.Dimension, normalized = parse.GetValue(normalize),
+                    shards = parse.GetValue(shards), replicas = parse.GetValue(replicas), placement,
+                    stages = new { read = readSeconds, load = loadSeconds },
+                });
+            }
+            else
+            {
+                stdout.WriteLine($"loaded {indexName}: {CommandLine.Count(db.Rows)} rows × {db.Dimension} dims in {parse.GetValue(shards)} shards × {parse.GetValue(replicas)} replicas: {loadSeconds:F2} s; read {readSeconds:F2} s");
+                foreach (var shard in placement)
+                    stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
+            }
+            return 0;
+        })));
+        return command;
+    }
+
+    private static Command CreateStatus()
+    {
+        var cluster = ClusterOption(required: true);
+        var json = CommandLine.JsonOption();
+        var command = new Command("status", "List the cluster's silos and indexes, with each shard's replicas.") { cluster, json };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout => Run(async () =>
+        {
+            var endpoints = ClusterEndpoints.ParseList(parse.GetValue(cluster)!, "--cluster");
+            await using var connection = await ClusterConnection.ConnectAsync(endpoints);
+            var catalog = await ClusterCatalog.ReadAsync(connection.Client);
+            var indexes = catalog.Shards.GroupBy(m => m.Index).Select(g =>
+            {
+                var first = g.First();
+                var placement = Placement(g);
+                return new
+                {
+                    name = g.Key, rows = first.TotalRows, dims = first.Dimension, normalized = first.Normalize, shards = first.Shards,
+                    replicas = first.Replicas, placement,
+                    unavailableShards = Enumerable.Range(0, first.Shards).Except(placement.Select(p => p.Shard)).ToArray(),
+                };
+            }).ToArray();
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new { silos = catalog.Silos, unreachable = catalog.Unreachable, indexes });
+                return 0;
+            }
+            stdout.WriteLine($"{catalog.Silos.Count} silos: {string.Join(", ", catalog.Silos.Select(s => $"{s.Endpoint} ({s.Status})"))}");
+            if (catalog.Unreachable.Count > 0)
+                stdout.WriteLine($"not answering: {string.Join(", ", catalog.Unreachable)}");
+            if (indexes.Length == 0)
+                stdout.WriteLine("no indexes");
+            foreach (var index in indexes)
+            {
+                stdout.WriteLine($"{index.name}: {CommandLine.Count(index.rows)} rows × {index.dims} dims{(index.normalized ? ", normalized" : "")}, {index.shards} shards × {index.replicas} replicas");
+                foreach (var shard in index.placement)
+                    stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
+                foreach (int shard in index.unavailableShards)
+                    stdout.WriteLine($"  shard {shard}: unavailable (no live silo holds it)");
+            }
+            return 0;
+        })));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>engine knn --cluster … --index NAME</c>: the search of a loaded index, writing the same files and JSON
+    /// as the single-machine <c>engine knn --database</c>.
+    /// </summary>
+    public static int Search(TextWriter stdout, System.CommandLine.ParseResult parse, string clusterEndpoints, string? index, string queryPath, int k,
+        string? outIds, string? outScores, bool json) => Run(async () =>
+    {
+        var endpoints = ClusterEndpoints.ParseList(clusterEndpoints, "--cluster");
+        if (index is null)
+            throw new ArgumentException("--cluster needs --index NAME (the index loaded with engine cluster index).");
+        var clock = Stopwatch.StartNew();
+        var q = EmbeddingFile.Read(queryPath);
+        if (q.Rows == 0)
+            throw new ArgumentException($"{queryPath} has no rows.");
+        CheckFinite(q, queryPath);
+        CommandLine.RequireMemory((long)q.Rows * k * (sizeof(float) + sizeof(long)), $"-k {k} for the {CommandLine.Count(q.Rows)} queries of {queryPath}");
+        double readSeconds = clock.Elapsed.TotalSeconds;
+
+        await using var connection = await ClusterConnection.ConnectAsync(endpoints);
+        var replicas = (await ClusterCatalog.ReadAsync(connection.Client)).ShardsOf(index);
+        if (replicas.Count == 0)
+            throw new ClusterException($"index {index} is not loaded in the cluster at {clusterEndpoints} (or every silo holding it is down); engine cluster status lists the loaded indexes.");
+        var info = replicas[0];
+        if (q.Dimension != info.Dimension)
+            throw new ArgumentException($"{queryPath} has dimension {q.Dimension} but index {index} has {info.Dimension}; they must match.");
+        if (info.Normalize)
+            CheckNormalizable(q, queryPath);
+
+        clock.Restart();
+        SearchResult result;
+        using (var bar = ProgressBar.Start(parse, "Searching", q.Rows))
+            result = await ClusterIndex.SearchAsync(connection.Client, index, q.Data, q.Dimension, k, ShardTimeout, bar);
+        double searchSeconds = clock.Elapsed.TotalSeconds;
+
+        using (var outputs = new AtomicFileSet())
+        {
+            if (outIds is not null)
+                NpyFile.Write(outputs.Stage(outIds), result.Ids, [q.Rows, k]);
+            if (outScores is not null)
+                NpyFile.Write(outputs.Stage(outScores), result.Scores, [q.Rows, k]);
+            outputs.Commit();
+        }
+        double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
+        if (json)
+        {
+            CommandLine.WriteJson(stdout, new
+            {
+                rows = info.TotalRows, dims = info.Dimension, queries = q.Rows, k, normalized = info.Normalize,
+                identities = (int?)null, backend = "Cluster", approximate = (string?)null,
+                seconds = searchSeconds, queriesPerSecond = qps,
+                stages = new { read = readSeconds, add = 0.0, search = searchSeconds },
+                index, shards = info.Shards, replicas = info.Replicas,
+            });
+        }
+        else
+        {
+            stdout.WriteLine($"searched {CommandLine.Count(q.Rows)} queries against {CommandLine.Count(info.TotalRows)} rows × {info.Dimension} dims, k = {k}: {searchSeconds:F3} s ({qps:N0} queries/s); read {readSeconds:F2} s, index {index} ({info.Shards} shards × {info.Replicas} replicas)");
+            if (outIds is null && outScores is null)
+            {
+                for (int i = 0; i < q.Rows; i++)
+                    stdout.WriteLine($"{i}: {string.Join(' ', result.Ids.AsSpan(i * k, k).ToArray().Where(id => id >= 0).Select(id => id.ToString(CultureInfo.InvariantCulture)))}");
+            }
+        }
+        return 0;
+    });
+
+    /// <summary>Each shard with the silos holding its replicas, in replica order.</summary>
+    private static ShardPlacement[] Placement(IEnumerable<ShardManifest> replicas) =>
+        replicas.GroupBy(m => m.Shard).OrderBy(g => g.Key)
+            .Select(g => new ShardPlacement(g.Key, g.First().Start, g.First().Rows, g.OrderBy(m => m.Replica).Select(m => m.Silo).ToArray()))
+            .ToArray();
+
+    private sealed record ShardPlacement(int Shard, long Start, long Rows, string[] Silos);
+
+    /// <summary>Runs a client's work; an Orleans failure (no gateway, a lost connection, a timeout) becomes one line.</summary>
+    private static int Run(Func<Task<int>> body)
+    {
+        try
+        {
+            return body().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException)
+        {
+            throw new ClusterException($"the cluster failed: {e.Message}", e);
+        }
+    }
+
+    private static void CheckFinite(EmbeddingMatrix matrix, string path)
+    {
+        for (long i = 0; i < matrix.Data.LongLength; i++)
+        {
+            if (!float.IsFinite(matrix.Data[i]))
+                throw new ArgumentException($"{path}: row {i / matrix.Dimension} holds {matrix.Data[i]} at column {i % matrix.Dimension}; embeddings must be finite.");
+        }
+    }
+
+    private static void CheckNormalizable(EmbeddingMatrix matrix, string path)
+    {
+        var row = new float[matrix.Dimension];
+        for (int r = 0; r < matrix.Rows; r++)
+        {
+            matrix.Data.AsSpan(r * matrix.Dimension, matrix.Dimension).CopyTo(row);
+            try
+            {
+                CosineIndex.NormalizeL2(row, matrix.Dimension);
+            }
+            catch (ArgumentException)
+            {
+                throw new ArgumentException($"{path}: queries row {r} is all zeros and cannot be L2-normalized.");
+            }
+        }
+    }
+}
