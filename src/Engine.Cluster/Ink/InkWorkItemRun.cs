@@ -6,7 +6,7 @@ namespace Engine.Cluster.Ink;
 internal static class InkWorkItemRun
 {
     /// <summary>Runs the job's models over the item's fragment; the outputs are written together, atomically, so a re-run (or two at once) leaves one complete set.</summary>
-    /// <exception cref="ArgumentException">An option is out of range (see <see cref="InkInference.Run(string, IReadOnlyList{string}, string, InkInferenceOptions?, IProgress{long}?)"/> for the rest).</exception>
+    /// <exception cref="ArgumentException">An option is out of range or the TTA is not an <see cref="InkTta"/> (see <see cref="InkInference.Run(string, IReadOnlyList{string}, string, InkInferenceOptions?, IProgress{long}?)"/> for the rest).</exception>
     public static InkWorkItemResult Run(InkJobRequest request, InkWorkItem item, string silo)
     {
         var o = request.Options;
@@ -14,8 +14,8 @@ internal static class InkWorkItemRun
         {
             Stride = o.Stride,
             BatchSize = o.BatchSize,
-            Tta = Enum.TryParse<InkTta>(o.Tta, ignoreCase: true, out var tta) && Enum.IsDefined(tta) && !char.IsDigit(o.Tta[0]) ? tta
-                : throw new ArgumentException($"TTA {o.Tta} is not one of none, flips, distributed."),
+            // The client sends the CLI's spelling of a defined value (InkTta's name in lower case).
+            Tta = Enum.Parse<InkTta>(o.Tta, ignoreCase: true),
             Inner = o.Inner,
             Percentile = o.Percentile,
             MemoryBudget = o.MemoryBudget,
