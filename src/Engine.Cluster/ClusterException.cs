@@ -16,4 +16,7 @@ public sealed class ClusterException : Exception
     public ClusterException(string message, Exception inner) : base(message, inner)
     {
     }
+
+    /// <summary>The first line of a failure's message: Orleans puts the remote stack trace after it.</summary>
+    public static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].TrimEnd();
 }

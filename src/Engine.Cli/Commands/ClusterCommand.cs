@@ -115,8 +115,8 @@ internal static class ClusterCommand
                 CommandLine.WriteJson(stdout, new { silos = catalog.Silos, unreachable = catalog.Unreachable, indexes });
                 return 0;
             }
-            stdout.WriteLine($"{catalog.Silos.Count} silos: {string.Join(", ", catalog.Silos.Select(s => $"{s.Endpoint} ({s.Status})"))}");
-            if (catalog.Unreachable.Count > 0)
+            stdout.WriteLine($"{catalog.Silos.Length} silos: {string.Join(", ", catalog.Silos.Select(s => $"{s.Endpoint} ({s.Status})"))}");
+            if (catalog.Unreachable.Length > 0)
                 stdout.WriteLine($"not answering: {string.Join(", ", catalog.Unreachable)}");
             if (indexes.Length == 0)
                 stdout.WriteLine("no indexes");
@@ -216,7 +216,7 @@ internal static class ClusterCommand
         }
         catch (Exception e) when (e is Orleans.Runtime.OrleansException or TimeoutException)
         {
-            throw new ClusterException($"the cluster failed: {e.Message}", e);
+            throw new ClusterException($"the cluster failed: {ClusterException.FirstLine(e)}", e);
         }
     }
 

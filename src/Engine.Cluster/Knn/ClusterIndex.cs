@@ -35,8 +35,8 @@ public static class ClusterIndex
         if (shards < 1 || shards > count)
             throw new ArgumentException($"--shards {shards} is out of range; it must be in [1, {count}] (every shard holds at least one of the {count} rows).");
         var catalog = await ClusterCatalog.ReadAsync(grains);
-        if (replicas < 1 || replicas > catalog.Silos.Count)
-            throw new ArgumentException($"--replicas {replicas} is out of range; it must be in [1, {catalog.Silos.Count}]: replicas of a shard live on different silos and the cluster has {catalog.Silos.Count}.");
+        if (replicas < 1 || replicas > catalog.Silos.Length)
+            throw new ArgumentException($"--replicas {replicas} is out of range; it must be in [1, {catalog.Silos.Length}]: replicas of a shard live on different silos and the cluster has {catalog.Silos.Length}.");
         if (catalog.ShardsOf(name).Count > 0)
             throw new ArgumentException($"index {name} is already loaded in the cluster; choose another --name.");
         if (normalize)
@@ -49,7 +49,7 @@ public static class ClusterIndex
         {
             for (int replica = 0; replica < replicas; replica++)
             {
-                string silo = catalog.Silos[(range.Shard + replica) % catalog.Silos.Count].Endpoint;
+                string silo = catalog.Silos[(range.Shard + replica) % catalog.Silos.Length].Endpoint;
                 var manifest = new ShardManifest
                 {
                     Index = name, Shard = range.Shard, Shards = shards, Replica = replica, Replicas = replicas,

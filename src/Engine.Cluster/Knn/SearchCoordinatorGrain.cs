@@ -39,7 +39,7 @@ internal sealed class SearchCoordinatorGrain : Grain, ISearchCoordinatorGrain
             }
             catch (Exception e) when (e is not ArgumentException)
             {
-                failures.Add($"{replica.Silo}: {(e is TimeoutException ? $"no answer within {request.ShardTimeout.TotalSeconds:0.#} s" : e.Message)}");
+                failures.Add($"{replica.Silo}: {(e is TimeoutException ? $"no answer within {request.ShardTimeout.TotalSeconds:0.#} s" : ClusterException.FirstLine(e))}");
             }
         }
         throw new ClusterException(failures.Count == 0
