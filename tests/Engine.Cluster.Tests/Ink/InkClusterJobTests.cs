@@ -29,7 +29,9 @@ public sealed class InkClusterJobTests : IDisposable
         TorchRuntime.EnsureLoaded();
         using (var net = new InkModel(new InkModelConfig { Groups = 2, ChannelsPerGroup = 4, Widths = [8, 8, 12, 12, 16], NeckChannels = 8, Blocks3d = 1 }))
             InkCheckpoint.Save(model, net, input, new Dictionary<string, double>());
-        var options = new InkInferenceOptions { Stride = 32 };
+        // Flips triple each item's work, so that an item is still running when its silo is killed: killing takes a
+        // second or two, and the coordinator sees a finished item within 250 ms.
+        var options = new InkInferenceOptions { Stride = 32, Tta = InkTta.Flips };
         string single = Path.Combine(_folder, "single");
         InkInference.Run(source, [model], single, options);
 
@@ -57,7 +59,7 @@ public sealed class InkClusterJobTests : IDisposable
                 Fragments = names.Select(n => Path.Combine(_folder, n)).ToArray(),
                 Models = [model],
                 Output = Path.Combine(_folder, "out"),
-                Options = new InkJobOptions { Stride = 32 },
+                Options = new InkJobOptions { Stride = 32, Tta = "flips" },
             };
             var job = InkClusterJob.RunAsync(cluster.Client, request, watch);
             var (killed, lostItem) = await victim.Task.WaitAsync(TimeSpan.FromSeconds(60));
