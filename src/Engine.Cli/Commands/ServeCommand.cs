@@ -37,6 +37,11 @@ internal static class ServeCommand
                 Primary = parse.GetValue(primary) is { } p ? ClusterEndpoints.Parse(p, "--primary") : null,
                 Clustering = parse.GetValue(clustering)!,
             };
+            var membership = ClusterMembership.Parse(settings.Clustering);
+            if (membership.Kind == "localhost" && !IPAddress.IsLoopback(ip))
+                throw new ArgumentException($"--address {ip} is not loopback: localhost clustering runs every silo on one machine; across machines use --clustering redis=HOST:PORT or adonet=….");
+            if (membership.Kind != "localhost" && settings.Primary is not null)
+                throw new ArgumentException("--primary is for localhost clustering; with Redis or ADO.NET membership the silos find each other through the store.");
             Directory.CreateDirectory(settings.DataDirectory);
             using var host = EngineSilo.Build(settings);
             try

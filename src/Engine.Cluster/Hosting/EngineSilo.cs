@@ -25,7 +25,7 @@ public static class EngineSilo
     /// <summary>The largest message: an upload chunk or a batch's results stay well below it (see <see cref="ClusterIndex.MessageBytes"/>).</summary>
     public const int MaxMessageBodyBytes = 256 << 20;
 
-    /// <summary>Builds (does not start) the silo's host.</summary>
+    /// <summary>Builds (does not start) the silo's host. Localhost clustering listens on loopback whatever <see cref="SiloSettings.Address"/> says.</summary>
     /// <exception cref="ArgumentException">The clustering value is malformed.</exception>
     public static IHost Build(SiloSettings settings)
     {
@@ -59,10 +59,6 @@ public static class EngineSilo
             {
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ClusterId));
                 silo.ConfigureEndpoints(settings.Address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(settings.Address));
-            }
-            else if (!IPAddress.IsLoopback(settings.Address))
-            {
-                silo.ConfigureEndpoints(settings.Address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
             }
             ConfigureEngine(silo);
         });
