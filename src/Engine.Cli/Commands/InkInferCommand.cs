@@ -9,7 +9,7 @@ internal static class InkInferCommand
 {
     public static Command Create()
     {
-        var fragment = new Option<DirectoryInfo>("--fragment") { Description = "The fragment folder: surface_volume/00.tif …, mask.png (inklabels.png, if there, is scored and drawn in the overlay).", Required = true };
+        var fragment = new Option<DirectoryInfo[]>("--fragment") { Description = "The fragment folder: surface_volume/00.tif …, mask.png (inklabels.png, if there, is scored and drawn in the overlay). With --cluster, repeat it: each fragment's outputs go to OUT/<fragment name>/.", Required = true, AllowMultipleArgumentsPerToken = false };
         var models = new Option<DirectoryInfo[]>("--model") { Description = "A model folder from engine ink train; repeat it for an ensemble (probabilities averaged; all must cut the same input).", Required = true, AllowMultipleArgumentsPerToken = false };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: prob.npy, prob.tif (float32), prob.png, ink.png, overlay.png.", Required = true };
         var tta = new Option<string>("--tta") { Description = "Test-time augmentation: none, flips (each window as is and flipped both ways, averaged: 3 × the work) or distributed (one of those per window in turn).", DefaultValueFactory = _ => "none" };
@@ -19,10 +19,11 @@ internal static class InkInferCommand
         var batch = new Option<int>("--batch") { Description = "Windows per model call.", DefaultValueFactory = _ => new InkInferenceOptions().BatchSize };
         var budget = new Option<string>("--memory") { Description = "Memory budget for all that grows with the fragment (mask, tiles' bands and batches, stitched bands, the outputs): bytes, or with K, M, G.", DefaultValueFactory = _ => "2G" };
         var backend = CommandLine.BackendOption();
+        var cluster = InkInferClusterCommand.ClusterOption();
         var json = CommandLine.JsonOption();
         var command = new Command("infer", "Run ink models over a whole fragment: tiles at a stride, TTA, ×32 per-window upsampling, stitching in bands, percentile threshold; streams within a memory budget.")
         {
-            fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, json,
+            fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, cluster, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -44,9 +45,14 @@ internal static class InkInferCommand
                 MemoryBudget = VolumeCommand.Bytes(parse.GetValue(budget)!),
                 Compute = compute,
             };
-            string fragmentPath = parse.GetValue(fragment)!.FullName;
+            var fragments = parse.GetValue(fragment)!;
             string[] modelPaths = parse.GetValue(models)!.Select(m => m.FullName).ToArray();
             string outPath = parse.GetValue(output)!.FullName;
+            if (parse.GetValue(cluster) is { } endpoints)
+                return InkInferClusterCommand.Run(parse, stdout, endpoints, fragments, modelPaths, outPath, options, parse.GetValue(json));
+            if (fragments.Length != 1)
+                throw new ArgumentException($"--fragment is given {fragments.Length} times; one machine infers one fragment (add --cluster to spread several over the silos).");
+            string fragmentPath = fragments[0].FullName;
             var result = Run(parse, fragmentPath, modelPaths, outPath, options);
             long? peak = ProcessMemory.PeakResidentBytes();
             var t = result.Seconds;
