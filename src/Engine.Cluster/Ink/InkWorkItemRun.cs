@@ -6,7 +6,7 @@ namespace Engine.Cluster.Ink;
 internal static class InkWorkItemRun
 {
     /// <summary>Runs the job's models over the item's fragment; the outputs are written together, atomically, so a re-run (or two at once) leaves one complete set.</summary>
-    /// <exception cref="ArgumentException">An option is out of range or the TTA is not an <see cref="InkTta"/> (see <see cref="InkInference.Run(string, IReadOnlyList{string}, string, InkInferenceOptions?, IProgress{long}?)"/> for the rest).</exception>
+    /// <exception cref="ArgumentException">An option is out of range or the TTA is not an <see cref="InkTta"/> (see <see cref="InkInference"/> for the rest).</exception>
     public static InkWorkItemResult Run(InkJobRequest request, InkWorkItem item, string silo)
     {
         var o = request.Options;
