@@ -12,6 +12,8 @@ internal static class Program
     {
         if (args is ["compare", var name, ..])
             return PeerComparison.Run(name);
+        if (args is ["identity-stages", ..])
+            return Identity.IdentitySearchBenchmarks.Stages(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
         if (args is ["stitch-difference"])
             return Segmentation.StitchModeDifference.Run();
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
