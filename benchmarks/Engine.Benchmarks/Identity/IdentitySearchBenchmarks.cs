@@ -46,15 +46,29 @@ public class IdentitySearchBenchmarks
         _ranked = _index.SearchIdentities(_queries, K);
     }
 
-    /// <summary>The gallery indexed with its individuals, and the queries.</summary>
-    public static (CosineIndex Index, float[] Queries) Build()
+    /// <summary>The gallery indexed with its individuals, and the queries; with <paramref name="dimension"/> below the
+    /// files', each row's first that many values, L2-normalized again (what a smaller embedding costs).</summary>
+    public static (CosineIndex Index, float[] Queries) Build(int? dimension = null)
     {
         string folder = BenchmarkData.For("identity");
         var db = EmbeddingFile.Read(Path.Combine(folder, "db.npy"));
+        var queries = EmbeddingFile.Read(Path.Combine(folder, "queries.npy"));
         var labels = NpyFile.ReadInt32(Path.Combine(folder, "labels.npy")).Data;
-        var index = new CosineIndex(db.Dimension);
-        index.Add(db.Data, identities: labels);
-        return (index, EmbeddingFile.Read(Path.Combine(folder, "queries.npy")).Data);
+        int d = dimension ?? db.Dimension;
+        var index = new CosineIndex(d);
+        index.Add(Truncate(db.Data, db.Dimension, d), identities: labels);
+        return (index, Truncate(queries.Data, queries.Dimension, d));
+    }
+
+    private static float[] Truncate(float[] rows, int from, int to)
+    {
+        if (to == from)
+            return rows;
+        var result = new float[rows.Length / from * to];
+        for (int r = 0; r < rows.Length / from; r++)
+            rows.AsSpan(r * from, to).CopyTo(result.AsSpan(r * to, to));
+        CosineIndex.NormalizeL2(result, to);
+        return result;
     }
 
     [GlobalCleanup]
@@ -86,13 +100,14 @@ public class IdentitySearchBenchmarks
 
     /// <summary>
     /// <c>identity-stages</c>: times each stage of the ranking once per run with a stopwatch (packing, the row
-    /// search, the identity search, the insertion) and prints seconds and GFLOP/s, so the split of the time is
-    /// visible without BenchmarkDotNet's process per job.
+    /// search, the identity search, the insertion) and prints seconds and GFLOP/s beside the FP32 peak the machine
+    /// gives right after (<see cref="Search.CosineTopKBenchmarks.FmaPeak"/>), so the split of the time and its
+    /// distance from the FLOP bound are visible without BenchmarkDotNet's process per job.
     /// </summary>
-    public static int Stages(int runs)
+    public static int Stages(int runs, int? dimension)
     {
         var clock = Stopwatch.StartNew();
-        var (index, queries) = Build();
+        var (index, queries) = Build(dimension);
         Console.WriteLine($"read + Add: {clock.Elapsed.TotalSeconds:F3} s ({index.Count:N0} rows × {index.Dimension}, {queries.Length / index.Dimension:N0} queries, {Environment.ProcessorCount} cores)");
         double gflop = 2.0 * index.Count * index.Dimension * (queries.Length / index.Dimension) / 1e9;
         using (index)
@@ -108,8 +123,11 @@ public class IdentitySearchBenchmarks
                 clock.Restart();
                 Rank(ranked);
                 double insert = clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                new Search.CosineTopKBenchmarks().FmaPeak();
+                double peak = Search.CosineTopKBenchmarks.PeakSteps * 384.0 * Environment.ProcessorCount / clock.Elapsed.TotalSeconds / 1e9;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {run + 1}: Search (rows) {search:F3} s = {gflop / search:F0} GFLOP/s; SearchIdentities {identities:F3} s = {gflop / identities:F0} GFLOP/s; InsertNewIndividual {insert:F3} s"));
+                    $"run {run + 1}: Search (rows) {search:F3} s = {gflop / search:F0} GFLOP/s; SearchIdentities {identities:F3} s = {gflop / identities:F0} GFLOP/s; InsertNewIndividual {insert:F3} s; FMA peak now {peak:F0} GFLOP/s"));
             }
         }
         return 0;

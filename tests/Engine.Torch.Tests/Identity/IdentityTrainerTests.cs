@@ -14,6 +14,8 @@ public sealed class IdentityTrainerTests : IDisposable
     {
         Model = new IdentityModelConfig { Widths = [8, 16], BlocksPerStage = 0, EmbeddingSize = 16 },
         Size = 16, Epochs = 2, BatchSize = 8,
+        // Enough held-out images in a 12-individual set that the split has queries.
+        HoldOutImages = 0.3,
     };
 
     private (IReadOnlyList<IdentityRecord> Train, string Images) TinySet()
