@@ -3,6 +3,7 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Engine.IO;
 using Engine.Search;
+using CosineTopKBenchmarks = Engine.Benchmarks.Search.CosineTopKBenchmarks;
 
 namespace Engine.Benchmarks.Identity;
 
@@ -13,7 +14,7 @@ namespace Engine.Benchmarks.Identity;
 /// new_individual inserted at 0.5 (exact here, a 50-row search then grouping for the peer);
 /// <c>InsertNewIndividual</c> that insertion alone. The index is built once (Add's packing, as FAISS's add).
 /// </summary>
-[Config(typeof(Search.CosineTopKBenchmarks.Config))]
+[Config(typeof(CosineTopKBenchmarks.Config))]
 public class IdentitySearchBenchmarks
 {
     /// <summary>Predictions per query (MAP@5).</summary>
@@ -87,7 +88,7 @@ public class IdentitySearchBenchmarks
 
     /// <summary>
     /// <c>identity-stages</c>: times each stage once per run (the row search, the identity search, the insertion,
-    /// then <see cref="Search.CosineTopKBenchmarks.FmaPeak"/>) and prints wall seconds and CPU seconds: on a shared
+    /// then <see cref="CosineTopKBenchmarks.FmaPeak"/>) and prints wall seconds and CPU seconds: on a shared
     /// machine the wall time is whatever share of the cores the process got, while the CPU seconds are the work
     /// itself, so CPU seconds ÷ cores is the wall time on an idle machine for a stage that keeps every core busy.
     /// GFLOP/s are per CPU second, beside the FMA peak's, so the distance from the FLOP bound shows in one run.
@@ -99,7 +100,7 @@ public class IdentitySearchBenchmarks
         int queryCount = queries.Length / index.Dimension;
         Console.WriteLine($"read + Add: {wall.Elapsed.TotalSeconds:F3} s ({index.Count:N0} rows × {index.Dimension}, {queryCount:N0} queries, {Environment.ProcessorCount} cores)");
         double gflop = 2.0 * index.Count * index.Dimension * queryCount / 1e9;
-        double peakGflop = Search.CosineTopKBenchmarks.PeakSteps * 384.0 * Environment.ProcessorCount / 1e9;
+        double peakGflop = CosineTopKBenchmarks.PeakSteps * 384.0 * Environment.ProcessorCount / 1e9;
         using (index)
         {
             for (int run = 0; run < runs; run++)
@@ -108,7 +109,7 @@ public class IdentitySearchBenchmarks
                 IdentitySearchResult? ranked = null;
                 var identities = Time(() => ranked = index.SearchIdentities(queries, K));
                 var insert = Time(() => Rank(ranked!));
-                var peak = Time(() => new Search.CosineTopKBenchmarks().FmaPeak());
+                var peak = Time(() => new CosineTopKBenchmarks().FmaPeak());
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run + 1} (wall s / CPU s): Search (rows) {search.Wall:F3} / {search.Cpu:F3} = {gflop / search.Cpu:F1} GFLOP per CPU s; " +
                     $"SearchIdentities {identities.Wall:F3} / {identities.Cpu:F3} = {gflop / identities.Cpu:F1}; InsertNewIndividual {insert.Wall:F3} / {insert.Cpu:F3}; " +
