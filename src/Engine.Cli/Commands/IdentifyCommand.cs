@@ -30,8 +30,8 @@ internal static class IdentifyCommand
         var embedding = new Option<int>("--embedding") { Description = "Embedding length.", DefaultValueFactory = _ => preset.Model.EmbeddingSize };
         var subCenters = new Option<int>("--sub-centers") { Description = "ArcFace sub-centres per individual (1: plain ArcFace).", DefaultValueFactory = _ => preset.SubCenters };
         var crop = new Option<bool>("--center-crop") { Description = "Crop each photo to its centred square instead of stretching it." };
-        var holdOut = new Option<double>("--hold-out") { Description = "Share of the validation images that are of individuals held out whole (new_individual), as a test set's unseen share; 0 with --hold-out-images 0 trains on everything.", DefaultValueFactory = _ => preset.NewIndividualShare };
-        var holdOutImages = new Option<double>("--hold-out-images") { Description = "Fraction of the known individuals' images held out for validation.", DefaultValueFactory = _ => preset.HoldOutImages };
+        var holdOut = new Option<double>("--hold-out") { Description = "Fraction of individuals held out whole for validation (new_individual); 0 with --hold-out-images 0 trains on everything.", DefaultValueFactory = _ => preset.HoldOutIndividuals };
+        var holdOutImages = new Option<double>("--hold-out-images") { Description = "Fraction of the other individuals' images held out for validation.", DefaultValueFactory = _ => preset.HoldOutImages };
         var onNaN = new Option<string>("--on-nan") { Description = "On a NaN/Inf loss or embedding: stop, or skip the step.", DefaultValueFactory = _ => "stop" };
         var json = CommandLine.JsonOption();
         var command = new Command("train", "Train an embedding model (small CNN, GeM, BN neck, ArcFace with adaptive margins) on a CSV and an image folder; validate every epoch on held-out individuals and images (MAP@5, new_individual threshold swept globally and per species).")
@@ -49,7 +49,7 @@ internal static class IdentifyCommand
                 LearningRate = parse.GetValue(lr), SubCenters = parse.GetValue(subCenters),
                 Model = preset.Model with { EmbeddingSize = parse.GetValue(embedding) },
                 Resize = parse.GetValue(crop) ? IdentityResize.CenterCrop : IdentityResize.Stretch,
-                NewIndividualShare = parse.GetValue(holdOut), HoldOutImages = parse.GetValue(holdOutImages), SkipNonFinite = nan == "skip",
+                HoldOutIndividuals = parse.GetValue(holdOut), HoldOutImages = parse.GetValue(holdOutImages), SkipNonFinite = nan == "skip",
             };
             options.Validate();
             string folder = parse.GetValue(images)!;

@@ -54,7 +54,7 @@ public static class IdentityTrainer
             throw new ArgumentException("Every training row needs an individual_id.", nameof(records));
         TorchRuntime.EnsureLoaded();
         var clock = Stopwatch.StartNew();
-        var split = IdentitySplit.Create(records, options.NewIndividualShare, options.HoldOutImages, options.Seed);
+        var split = IdentitySplit.Create(records, options.HoldOutIndividuals, options.HoldOutImages, options.Seed);
         var trained = split.Train.Select(r => r.Individual!).ToHashSet(StringComparer.Ordinal);
         var gallery = split.Train.Concat(pseudoLabelled.Where(r => trained.Contains(r.Individual!))).ToArray();
         var classNames = trained.Order(StringComparer.Ordinal).ToArray();

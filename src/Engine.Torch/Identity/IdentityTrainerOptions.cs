@@ -67,14 +67,11 @@ public sealed record IdentityTrainerOptions
     /// <summary>ArcFace sub-centres per class (1: plain ArcFace).</summary>
     public int SubCenters { get; init; } = 1;
 
-    /// <summary>
-    /// Share of the validation images that are of individuals held out whole (new_individual queries): Happywhale's
-    /// test set has about a fifth (see <see cref="IdentitySplit.Create"/>).
-    /// </summary>
-    public double NewIndividualShare { get; init; } = 0.2;
+    /// <summary>Fraction of the individuals held out whole (their images become new_individual queries).</summary>
+    public double HoldOutIndividuals { get; init; } = 0.1;
 
-    /// <summary>Fraction of the known individuals' images held out as queries (never an individual's only training image).</summary>
-    public double HoldOutImages { get; init; } = 0.15;
+    /// <summary>Fraction of the other individuals' images held out as queries (never an individual's only training image).</summary>
+    public double HoldOutImages { get; init; } = 0.1;
 
     /// <summary>The augmentations.</summary>
     public IdentityAugmentationOptions Augmentation { get; init; } = new();
@@ -105,7 +102,7 @@ public sealed record IdentityTrainerOptions
         if (!(Scale > 0) || SubCenters is < 1 or > 16)
             throw new ArgumentException($"scale {Scale} must be positive and sub-centres {SubCenters} within 1 … 16.", nameof(Scale));
         _ = AdaptiveMargins.FromCounts([1, 2], MarginMin, MarginMax, MarginLambda);
-        if (!(NewIndividualShare >= 0 && NewIndividualShare < 1) || !(HoldOutImages >= 0 && HoldOutImages < 1))
-            throw new ArgumentException($"the new-individual share and the hold-out fraction must be in [0, 1); got {NewIndividualShare} and {HoldOutImages}.", nameof(NewIndividualShare));
+        if (!(HoldOutIndividuals >= 0 && HoldOutIndividuals < 1) || !(HoldOutImages >= 0 && HoldOutImages < 1))
+            throw new ArgumentException($"hold-out fractions must be in [0, 1); got individuals {HoldOutIndividuals}, images {HoldOutImages}.", nameof(HoldOutIndividuals));
     }
 }
