@@ -31,6 +31,7 @@ internal static class PeerComparison
         ["stitch"] = new(typeof(StitchBenchmarks), "stitch.py", "numpy", Floor: "CopyMap"),
         ["volume"] = new(typeof(VolumeBenchmarks), "volume.py", "tifffile", Floor: "CopyStack"),
         ["knn"] = new(typeof(Search.CosineTopKBenchmarks), "knn_faiss.py", "faiss"),
+        ["identity"] = new(typeof(Identity.IdentitySearchBenchmarks), "identity_faiss.py", "faiss"),
         ["coco"] = new(typeof(Engine.Benchmarks.Detection.CocoEvaluationBenchmarks), "coco_eval.py", "pycocotools"),
     };
 

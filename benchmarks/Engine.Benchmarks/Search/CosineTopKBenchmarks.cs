@@ -21,7 +21,7 @@ public class CosineTopKBenchmarks
     private float[] _queriesA = [], _queriesB = [];
 
     /// <summary>All cores and one core as <see cref="CoresConfig"/>, but fewer iterations: one search takes seconds.</summary>
-    private sealed class Config : ManualConfig
+    internal sealed class Config : ManualConfig
     {
         public Config()
         {

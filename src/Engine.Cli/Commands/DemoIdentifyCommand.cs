@@ -21,15 +21,19 @@ internal static class DemoIdentifyCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic set and of the training.", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => preset.Epochs };
         var individuals = new Option<int>("--individuals") { Description = "Known individuals per species (3 species).", DefaultValueFactory = _ => Set.IndividualsPerSpecies };
+        var rounds = new Option<int>("--pseudo-rounds") { Description = "Pseudo-label rounds after training (as identify predict's), each scored on the test truth.", DefaultValueFactory = _ => 0 };
         var json = CommandLine.JsonOption();
         var command = new Command("identify", "Re-identification on a synthetic set: write it, train the ArcFace embedding model, predict the test images, print MAP@5 beside a raw-pixel baseline.")
         {
-            output, seed, epochs, individuals, json,
+            output, seed, epochs, individuals, rounds, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
             var options = preset with { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
             options.Validate();
+            int pseudo = parse.GetValue(rounds);
+            if (pseudo is < 0 or > 20)
+                throw new ArgumentException($"--pseudo-rounds {pseudo} is outside 0 … 20.");
             var setOptions = Set with { Seed = parse.GetValue(seed), IndividualsPerSpecies = parse.GetValue(individuals) };
             setOptions.Validate();
             var folder = parse.GetValue(output)!;
@@ -48,7 +52,11 @@ internal static class DemoIdentifyCommand
 
             string model = Path.Combine(folder.FullName, "model");
             var training = IdentifyCommand.Train(parse, stdout, train, set.Images, model, options, printEpochs: text);
-            var prediction = IdentityPredictor.Predict([model], train, test, set.Images, threshold: null);
+            var first = IdentityPredictor.Predict([model], train, test, set.Images, threshold: null);
+            double firstMap = IdentityRanking.MapAtK(first.Predictions, truths);
+            var (prediction, pseudoRounds) = IdentityPseudoLabels.Run(first, [model], train, test, set.Images, threshold: null, pseudo,
+                IdentityPseudoLabels.DefaultConfidence, folder.FullName);
+            var roundScores = pseudoRounds.Select(r => new { r.Round, r.Added, r.ValidMap, r.Kept, testMap5 = IdentityRanking.MapAtK(r.Prediction.Predictions, truths) }).ToArray();
             string submission = Path.Combine(folder.FullName, "submission.csv");
             double write = IdentityPredictor.WriteSubmission(submission, prediction);
             var seconds = prediction.Seconds with { Write = write, Total = prediction.Seconds.Total + write };
@@ -68,13 +76,17 @@ internal static class DemoIdentifyCommand
                 {
                     trainImages = set.TrainImages, testImages = set.TestImages, unseenTestImages = set.UnseenTestImages,
                     epochs = training.Epochs.Count, firstEpochLoss = training.Epochs[0].Loss, lastEpochLoss = training.Epochs[^1].Loss,
-                    validMap5 = training.Epochs[^1].Validation?.Map, threshold = prediction.Threshold,
+                    validMap5 = training.Epochs[^1].Validation?.Map, threshold = prediction.Threshold, firstMap5 = firstMap, pseudoRounds = roundScores,
                     map5 = map, baselineMap5 = baseline, baselineThreshold, submission,
                     seconds = new { generate, train = training.Seconds, predict = seconds.Total, predictStages = seconds, baseline = baselineSeconds, total = totalSeconds },
                     engineShare = seconds.EngineShare,
                 });
                 return 0;
             }
+            if (roundScores.Length > 0)
+                stdout.WriteLine($"before pseudo-labelling: test MAP@5 {F(firstMap)}, valid MAP@5 {F(training.Epochs[^1].Validation?.Map ?? double.NaN)}");
+            foreach (var r in roundScores)
+                stdout.WriteLine($"pseudo-label round {r.Round}: {r.Added} test images added; valid MAP@5 {F(r.ValidMap)}, test MAP@5 {F(r.testMap5)}{(r.Kept ? "" : " (valid MAP@5 fell: not used, rounds stopped)")}");
             stdout.WriteLine($"test MAP@5 {F(map)} (threshold {F(prediction.Threshold, "F2")} chosen on the validation split); raw-pixel baseline {F(baseline)} (its best threshold on the test truth, {F(baselineThreshold, "F2")})");
             stdout.WriteLine($"wrote {submission} and {sweepPlot}");
             stdout.WriteLine($"time: generate {F(generate, "F1")} s, train {F(training.Seconds, "F1")} s, predict {F(seconds.Total, "F1")} s (engine {F(100 * seconds.EngineShare, "F1")} %), baseline {F(baselineSeconds, "F1")} s; total {F(totalSeconds, "F1")} s");

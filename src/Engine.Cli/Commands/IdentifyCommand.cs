@@ -118,7 +118,7 @@ internal static class IdentifyCommand
         var images = new Option<string>("--images") { Description = "The image folder.", Required = true };
         var output = new Option<string>("--out") { Description = "The submission to write: image,predictions (five space-separated ids).", Required = true };
         var threshold = new Option<string>("--threshold") { Description = "new_individual threshold: auto (the models' validated ones, per species where known) or a number.", DefaultValueFactory = _ => "auto" };
-        var rounds = new Option<int>("--pseudo-rounds") { Description = "Pseudo-label rounds: retrain with test images whose top individual's similarity reaches --confidence, then predict again.", DefaultValueFactory = _ => 0 };
+        var rounds = new Option<int>("--pseudo-rounds") { Description = "Pseudo-label rounds: retrain (same options, seed and validation split) with test images whose top individual's similarity reaches --confidence, then predict again; a round whose validation MAP@5 drops is not used and ends the rounds.", DefaultValueFactory = _ => 0 };
         var confidence = new Option<double>("--confidence") { Description = "Similarity a test image's top individual needs to join training in a pseudo-label round.", DefaultValueFactory = _ => 0.8 };
         var json = CommandLine.JsonOption();
         var command = new Command("predict", "Predict the five most likely individuals of each test image (or new_individual) and write the submission CSV.")
@@ -139,7 +139,8 @@ internal static class IdentifyCommand
             if (pseudo < 0 || pseudo > 20)
                 throw new ArgumentException($"--pseudo-rounds {pseudo} is outside 0 … 20.");
             string path = Path.GetFullPath(parse.GetValue(output)!);
-            var (prediction, roundReports) = Predict(parse, modelList, train, test, folder, t, pseudo, parse.GetValue(confidence), Path.GetDirectoryName(path)!);
+            var first = IdentityPredictor.Predict(modelList, train, test, folder, t);
+            var (prediction, roundReports) = IdentityPseudoLabels.Run(first, modelList, train, test, folder, t, pseudo, parse.GetValue(confidence), Path.GetDirectoryName(path)!);
             double write = IdentityPredictor.WriteSubmission(path, prediction);
             var seconds = prediction.Seconds with { Write = write, Total = prediction.Seconds.Total + write };
             if (parse.GetValue(json))
@@ -148,40 +149,13 @@ internal static class IdentifyCommand
             else
             {
                 foreach (var r in roundReports)
-                    stdout.WriteLine($"pseudo-label round {r.Round}: {r.Added} test images added; valid MAP@5 {F(r.ValidMap)}");
+                    stdout.WriteLine($"pseudo-label round {r.Round}: {r.Added} test images added; valid MAP@5 {F(r.ValidMap)}{(r.Kept ? "" : ", below the previous model's: not used, rounds stopped")}");
                 stdout.WriteLine($"wrote {test.Count} predictions to {path} (threshold {F(prediction.Threshold, "F2")}; new_individual first for {prediction.Predictions.Count(p => p[0] == IdentityRanking.NewIndividual)})");
                 stdout.WriteLine($"time: load {F(seconds.Load, "F2")} s, decode {F(seconds.Decode, "F2")} s (waited {F(seconds.Wait, "F2")} s), model {F(seconds.Model, "F2")} s, search {F(seconds.Search, "F3")} s, ranking {F(seconds.Ranking, "F3")} s, write {F(seconds.Write, "F3")} s; total {F(seconds.Total, "F2")} s (engine {F(100 * seconds.EngineShare, "F1")} %)");
             }
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>One pseudo-label round: test images added, and the retrained model's validation MAP@5.</summary>
-    internal sealed record PseudoRound(int Round, int Added, double ValidMap, string Model);
-
-    /// <summary>Predicts, and with pseudo rounds retrains (from the first model's saved options) with confident test images first.</summary>
-    internal static (IdentityPrediction Prediction, List<PseudoRound> Rounds) Predict(ParseResult parse, IReadOnlyList<string> models,
-        IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test, string images, double? threshold, int rounds, double confidence, string workFolder)
-    {
-        var prediction = IdentityPredictor.Predict(models, train, test, images, threshold);
-        var reports = new List<PseudoRound>();
-        if (rounds == 0)
-            return (prediction, reports);
-        var checkpoint = IdentityCheckpoint.Read(models[0]);
-        var options = checkpoint.TrainerOptions()
-            ?? throw new InvalidDataException($"{models[0]} keeps no training options, so it cannot be retrained for pseudo-labelling.");
-        var current = models;
-        for (int round = 1; round <= rounds; round++)
-        {
-            var added = IdentityPseudoLabels.Select(prediction, test, confidence);
-            string model = Path.Combine(workFolder, $"pseudo-round-{round}");
-            var result = IdentityTrainer.Train(train.Concat(added).ToArray(), images, model, options with { Seed = options.Seed + round });
-            reports.Add(new PseudoRound(round, added.Count, result.Epochs[^1].Validation?.Map ?? double.NaN, model));
-            current = [model];
-            prediction = IdentityPredictor.Predict(current, train, test, images, threshold);
-        }
-        return (prediction, reports);
     }
 
     private static Command ScoreCommand()

@@ -1,6 +1,17 @@
+using System.Text.Json.Serialization;
 using Engine.Search;
 
 namespace Engine.Torch.Identity;
+
+/// <summary>One pseudo-label round: test images added, the retrained model's validation MAP@5, and whether the round was kept.</summary>
+/// <param name="Round">1, 2, …</param>
+/// <param name="Added">Test images that joined training under their predicted individual.</param>
+/// <param name="ValidMap">The retrained model's validation MAP@5 (the same split as the first model's).</param>
+/// <param name="Kept">False when <paramref name="ValidMap"/> fell below the best so far: the round's model is not used and the rounds stop.</param>
+/// <param name="Model">The retrained model's directory.</param>
+/// <param name="Prediction">The prediction with the retrained model.</param>
+public sealed record IdentityPseudoRound(int Round, int Added, double ValidMap, bool Kept, string Model,
+    [property: JsonIgnore] IdentityPrediction Prediction);
 
 /// <summary>Pseudo-labelling: test images whose top individual is confident enough join the training set under that individual.</summary>
 public static class IdentityPseudoLabels
@@ -16,5 +27,45 @@ public static class IdentityPseudoLabels
             if (prediction.TopScores[i] >= confidence && prediction.Predictions[i].Length > 0 && prediction.Predictions[i][0] != IdentityRanking.NewIndividual)
                 added.Add(test[i] with { Individual = prediction.TopIndividuals[i] });
         return added;
+    }
+
+    /// <summary>
+    /// Runs up to <paramref name="rounds"/> rounds from <paramref name="first"/> (<paramref name="models"/>' prediction): the confident test images of the current
+    /// prediction join training (<see cref="IdentityTrainer.Train(IReadOnlyList{IdentityRecord}, string, string, IdentityTrainerOptions, IProgress{IdentityTrainingProgress}?, IReadOnlyList{IdentityRecord}?)"/>
+    /// with the first model's saved options and seed, so the validation split and the initial weights are the first
+    /// model's and only the added images differ) and the gallery, and the retrained model predicts again. A round whose
+    /// validation MAP@5 falls below the best so far is not used, and the rounds stop there: a round never makes the
+    /// validated score worse. Pass the training CSV the first model was trained on, or the splits differ.
+    /// </summary>
+    /// <returns>The last kept prediction and every round's report.</returns>
+    /// <exception cref="InvalidDataException">The first model keeps no training options.</exception>
+    public static (IdentityPrediction Prediction, IReadOnlyList<IdentityPseudoRound> Rounds) Run(IdentityPrediction first, IReadOnlyList<string> models,
+        IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test, string images, double? threshold, int rounds,
+        double confidence, string workFolder, IProgress<IdentityTrainingProgress>? progress = null)
+    {
+        var prediction = first;
+        var reports = new List<IdentityPseudoRound>();
+        if (rounds == 0)
+            return (prediction, reports);
+        var checkpoint = IdentityCheckpoint.Read(models[0]);
+        var options = checkpoint.TrainerOptions()
+            ?? throw new InvalidDataException($"{models[0]} keeps no training options, so it cannot be retrained for pseudo-labelling.");
+        double best = checkpoint.Metrics.TryGetValue("validMap5", out double firstMap) ? firstMap : double.NegativeInfinity;
+        for (int round = 1; round <= rounds; round++)
+        {
+            var added = Select(prediction, test, confidence);
+            string model = Path.Combine(workFolder, $"pseudo-round-{round}");
+            var result = IdentityTrainer.Train(train, images, model, options, progress, added);
+            double map = result.Epochs[^1].Validation?.Map ?? double.NaN;
+            // Without a validation split (NaN) nothing can show that a round hurt, so it is kept.
+            bool kept = !(map < best);
+            var next = kept ? IdentityPredictor.Predict([model], [.. train, .. added], test, images, threshold) : prediction;
+            reports.Add(new IdentityPseudoRound(round, added.Count, map, kept, model, next));
+            if (!kept)
+                break;
+            best = double.IsNaN(map) ? best : map;
+            prediction = next;
+        }
+        return (prediction, reports);
     }
 }

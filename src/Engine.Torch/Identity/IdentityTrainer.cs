@@ -27,16 +27,26 @@ public sealed record IdentityTrainingResult(IReadOnlyList<IdentityEpoch> Epochs,
 public static class IdentityTrainer
 {
     /// <summary>Trains and writes the model directory.</summary>
+    /// <param name="records">The labelled rows; the validation split is drawn from these alone.</param>
+    /// <param name="images">The image folder.</param>
+    /// <param name="outputDirectory">The model directory to write.</param>
+    /// <param name="options">How to train.</param>
+    /// <param name="progress">Receives every step and epoch.</param>
+    /// <param name="pseudoLabelled">Pseudo-labelled rows (<see cref="IdentityPseudoLabels"/>): they join the training part
+    /// after the split, so the validation queries stay those of <paramref name="records"/> and rounds compare on one
+    /// split; a row labelled with an individual the split holds out is dropped (it would leak that individual).</param>
     /// <exception cref="ArgumentException">An option is out of range, or the split leaves fewer than two individuals to train on.</exception>
     /// <exception cref="InvalidDataException">The CSV or an image is malformed (the message names it).</exception>
     /// <exception cref="NonFiniteValueException">A loss or embedding was NaN/Inf and the policy is to stop.</exception>
     public static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
-        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null) =>
-        Train(records, images, outputDirectory, options, progress, poison: null);
+        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null, IReadOnlyList<IdentityRecord>? pseudoLabelled = null) =>
+        Train(records, images, outputDirectory, options, progress, poison: null, pseudoLabelled);
 
     internal static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
-        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress, Func<int, bool>? poison)
+        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress, Func<int, bool>? poison,
+        IReadOnlyList<IdentityRecord>? pseudoLabelled = null)
     {
+        pseudoLabelled ??= [];
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -45,16 +55,18 @@ public static class IdentityTrainer
         TorchRuntime.EnsureLoaded();
         var clock = Stopwatch.StartNew();
         var split = IdentitySplit.Create(records, options.HoldOutIndividuals, options.HoldOutImages, options.Seed);
-        var classNames = split.Train.Select(r => r.Individual!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var trained = split.Train.Select(r => r.Individual!).ToHashSet(StringComparer.Ordinal);
+        var gallery = split.Train.Concat(pseudoLabelled.Where(r => trained.Contains(r.Individual!))).ToArray();
+        var classNames = trained.Order(StringComparer.Ordinal).ToArray();
         if (classNames.Length < 2)
             throw new ArgumentException($"Training needs at least two individuals after the hold-out; {classNames.Length} remain of {records.Count} rows.");
         var classOf = classNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
-        var labels = split.Train.Select(r => (long)classOf[r.Individual!]).ToArray();
+        var labels = gallery.Select(r => (long)classOf[r.Individual!]).ToArray();
         var counts = new int[classNames.Length];
         foreach (long l in labels)
             counts[l]++;
 
-        var trainImages = IdentityImage.LoadAll(split.Train.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
+        var trainImages = IdentityImage.LoadAll(gallery.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
         var queryImages = IdentityImage.LoadAll(split.Queries.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
         double loadSeconds = clock.Elapsed.TotalSeconds;
 
@@ -102,7 +114,7 @@ public static class IdentityTrainer
                 progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, lossCount == 0 ? double.NaN : lossSum / lossCount, null));
             }
             RecalibrateBatchNorm(ema.Model, trainImages, options.Size, order);
-            score = split.Queries.Count > 0 ? Validate(ema.Model, trainImages, queryImages, split, options) : null;
+            score = split.Queries.Count > 0 ? Validate(ema.Model, trainImages, gallery, queryImages, split, options) : null;
             var finished = new IdentityEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, learningRate, epochClock.Elapsed.TotalSeconds, epochSkipped, score);
             epochs.Add(finished);
             progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step, totalSteps, finished.Loss, score, EpochDone: true));
@@ -172,11 +184,12 @@ public static class IdentityTrainer
         net.eval();
     }
 
-    internal static IdentityValidationScore Validate(IdentityNet model, byte[][] trainImages, byte[][] queryImages, IdentitySplit split, IdentityTrainerOptions options)
+    internal static IdentityValidationScore Validate(IdentityNet model, byte[][] trainImages, IReadOnlyList<IdentityRecord> trainRecords,
+        byte[][] queryImages, IdentitySplit split, IdentityTrainerOptions options)
     {
         var gallery = IdentityEmbedding.EmbedAll(model, trainImages, options.Size, 64, flipTta: true);
         var queries = IdentityEmbedding.EmbedAll(model, queryImages, options.Size, 64, flipTta: true);
-        using var ranker = new IdentityRanker(gallery, options.Model.EmbeddingSize, split.Train.Select(r => r.Individual!).ToArray());
+        using var ranker = new IdentityRanker(gallery, options.Model.EmbeddingSize, trainRecords.Select(r => r.Individual!).ToArray());
         var (labels, scores) = ranker.Rank(queries);
         return split.Score(labels, scores);
     }

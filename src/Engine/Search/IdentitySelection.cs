@@ -15,9 +15,8 @@ internal sealed class IdentitySelection : ISelection, IThresholds
     private readonly int[] _counts;
     private readonly int[] _worst;
     private readonly float[] _thresholds;
-    private readonly IReadOnlyList<long> _rowIds;
-    private readonly bool _rowIsId;
-    private readonly IReadOnlyList<int> _rowIdentities;
+    private readonly long[]? _rowIds;
+    private readonly int[] _rowIdentities;
 
     /// <param name="queries">Queries in the block.</param>
     /// <param name="k">Identities per query.</param>
@@ -33,9 +32,10 @@ internal sealed class IdentitySelection : ISelection, IThresholds
         _worst = new int[queries];
         _thresholds = new float[queries];
         _thresholds.AsSpan().Fill(float.NegativeInfinity);
-        _rowIds = rowIds ?? [];
-        _rowIsId = rowIds is null;
-        _rowIdentities = rowIdentities;
+        // Copied to arrays (a few hundred KB per block): the lookups run for every score that reaches a threshold,
+        // and a List behind an interface costs a call each.
+        _rowIds = rowIds?.ToArray();
+        _rowIdentities = [.. rowIdentities];
     }
 
     public float Threshold(int query) => _thresholds[query];
@@ -43,7 +43,7 @@ internal sealed class IdentitySelection : ISelection, IThresholds
     public float[] Thresholds => _thresholds;
 
     public void Offer(int query, float score, int row) =>
-        OfferIdentity(query, score, _rowIsId ? row : _rowIds[row], _rowIdentities[row]);
+        OfferIdentity(query, score, _rowIds is null ? row : _rowIds[row], _rowIdentities[row]);
 
     /// <summary>Offers one identity's candidate (the merge of per-thread selections uses this).</summary>
     public void OfferIdentity(int query, float score, long id, int identity)

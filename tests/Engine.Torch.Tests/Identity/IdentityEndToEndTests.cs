@@ -26,7 +26,7 @@ public sealed class IdentityEndToEndTests(ITestOutputHelper log) : IDisposable
         var test = IdentityCsv.Read(set.TestCsv, set.Images, requireIndividual: false);
         var truth = IdentityCsv.Read(set.TruthCsv, null, requireIndividual: true).ToDictionary(r => r.Image, r => r.Individual!);
         string model = _folder.Sub("model");
-        var result = IdentityTrainer.Train(train, set.Images, model, IdentityTestOptions.Small with { Epochs = 30 });
+        var result = IdentityTrainer.Train(train, set.Images, model, IdentityTestOptions.Small with { Epochs = 40, Model = IdentityTestOptions.Small.Model with { EmbeddingSize = 64 } });
         var prediction = IdentityPredictor.Predict([model], train, test, set.Images, threshold: null);
         var truths = test.Select(t => truth[t.Image]).ToArray();
         double map = IdentityRanking.MapAtK(prediction.Predictions, truths);

@@ -14,6 +14,8 @@ public sealed class IdentityTrainerTests : IDisposable
     {
         Model = new IdentityModelConfig { Widths = [8, 16], BlocksPerStage = 0, EmbeddingSize = 16 },
         Size = 16, Epochs = 2, BatchSize = 8,
+        // Enough held-out images in a 12-individual set that the split has queries.
+        HoldOutImages = 0.3,
     };
 
     private (IReadOnlyList<IdentityRecord> Train, string Images) TinySet()
@@ -93,5 +95,36 @@ public sealed class IdentityTrainerTests : IDisposable
         var added = IdentityPseudoLabels.Select(one, test, 0.8);
         Assert.Equal(10, added.Count);
         Assert.Empty(IdentityPseudoLabels.Select(one, test, 1.01));
+    }
+
+    [Fact]
+    public void Pseudo_label_rounds_keep_the_first_models_split_and_stop_at_a_round_that_lowers_validation()
+    {
+        var set = SyntheticIdentities.Write(_folder.Sub("pseudo-set"), new SyntheticIdentityOptions { Species = 2, IndividualsPerSpecies = 6, MaxImages = 4, Size = 16, Seed = 2 });
+        var train = IdentityCsv.Read(set.TrainCsv, set.Images, requireIndividual: true);
+        var test = IdentityCsv.Read(set.TestCsv, set.Images, requireIndividual: false);
+        string model = _folder.Sub("first");
+        var first = IdentityTrainer.Train(train, set.Images, model, Tiny);
+        var prediction = IdentityPredictor.Predict([model], train, test, set.Images, threshold: -1);
+        // Confidence −1 and threshold −1: every test image joins, so the rounds' training sets surely differ from the first.
+        var (final, rounds) = IdentityPseudoLabels.Run(prediction, [model], train, test, set.Images, threshold: -1, rounds: 2, confidence: -1, _folder.Sub("rounds"));
+        Assert.NotEmpty(rounds);
+        double best = first.Epochs[^1].Validation!.Map;
+        foreach (var round in rounds)
+        {
+            Assert.Equal(test.Count, round.Added);
+            var metrics = IdentityCheckpoint.Read(round.Model).Metrics;
+            // The pseudo-labelled images joined training only: the validation queries are the first model's.
+            Assert.Equal(first.ValidationQueries, (int)metrics["validQueries"]);
+            Assert.Equal(round.ValidMap, metrics["validMap5"]);
+            Assert.Equal(round.ValidMap >= best, round.Kept);
+            if (!round.Kept)
+            {
+                Assert.Same(round, rounds[^1]);
+                break;
+            }
+            best = round.ValidMap;
+        }
+        Assert.Same(rounds.LastOrDefault(r => r.Kept)?.Prediction ?? prediction, final);
     }
 }
