@@ -39,7 +39,7 @@ public static class EngineSilo
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // One rule per category (the most specific rule wins), each closed until the silo is up.
-        builder.Logging.AddFilter((_, _) => Volatile.Read(ref started))
+        builder.Logging.AddFilter((_, level) => Volatile.Read(ref started) && level >= LogLevel.Warning)
             .AddFilter("Orleans.Runtime.Silo", level => Volatile.Read(ref started) && level >= LogLevel.Error)
             .AddFilter("Orleans.Runtime.Watchdog", level => Volatile.Read(ref started) && level >= LogLevel.Error);
         builder.Services.AddSingleton(new SiloData(settings.DataDirectory));

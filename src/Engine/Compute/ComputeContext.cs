@@ -138,18 +138,6 @@ public sealed class ComputeContext : IDisposable
     }
 
     /// <summary>
-    /// Copies <paramref name="data"/> to a new device buffer. An empty span still gets a one-element buffer:
-    /// a kernel parameter must be a real view even when the kernel never reads it (an absent mask).
-    /// </summary>
-    internal MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
-    {
-        var buffer = Accelerator.Allocate1D<T>(Math.Max(data.Length, 1));
-        if (!data.IsEmpty)
-            ArrayViewExtensions.CopyFromCPU(buffer.View.BaseView, data);
-        return buffer;
-    }
-
-    /// <summary>
     /// The launch shape of a grid-stride kernel over <paramref name="length"/> elements: enough groups for
     /// <see cref="ElementsPerThread"/> elements a thread, at most <see cref="MaxGroups"/>.
     /// </summary>
