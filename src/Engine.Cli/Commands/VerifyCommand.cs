@@ -138,7 +138,7 @@ internal static class VerifyCommand
                 int run = 0;
                 Check("ink-inference", c =>
                 {
-                    var result = InkInference.Run(plans[c], new VerifyWorkloads.CellMeanPredictor(inkInput), Path.Combine(scratch, $"run{run++}"));
+                    var result = InkInference.Run(plans[c], new CellMeanPredictor(inkInput), Path.Combine(scratch, $"run{run++}"));
                     return (Probabilities: File.ReadAllBytes(result.ProbabilityNpy), Ink: File.ReadAllBytes(result.InkPng));
                 }, (a, b) => Exact(a.Probabilities.AsSpan().SequenceEqual(b.Probabilities) && a.Ink.AsSpan().SequenceEqual(b.Ink)));
             }

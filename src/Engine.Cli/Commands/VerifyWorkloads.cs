@@ -114,37 +114,6 @@ internal static class VerifyWorkloads
             new InkInput { Slices = new SliceRange(0, InkSlices - 1), Tile = 64, Scale = TileScale.Divide65535, Normalize = true });
     }
 
-    /// <summary>
-    /// A predictor with no TorchSharp in it (the carried GPU build leaves libtorch out): the sigmoid of the mean of
-    /// each 32 × 32 cell over the slices, in float64, so every backend's tiles give the same probabilities.
-    /// </summary>
-    public sealed class CellMeanPredictor(InkInput input) : IInkPredictor
-    {
-        public string Name => "cell mean";
-
-        public string Device => "CPU (cell mean, no model)";
-
-        public double ModelSeconds { get; private set; }
-
-        public void Predict(ReadOnlySpan<float> tiles, int count, long firstWindow, Span<float> probabilities)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            int tile = input.Tile, cell = InkModelConfig.OutputStride, cells = tile / cell, channels = input.Slices.Count;
-            for (int t = 0; t < count; t++)
-                for (int cy = 0; cy < cells; cy++)
-                    for (int cx = 0; cx < cells; cx++)
-                    {
-                        double sum = 0;
-                        for (int c = 0; c < channels; c++)
-                            for (int y = 0; y < cell; y++)
-                                foreach (float v in tiles.Slice(((t * channels + c) * tile + cy * cell + y) * tile + cx * cell, cell))
-                                    sum += v;
-                        probabilities[(t * cells + cy) * cells + cx] = (float)(1 / (1 + Math.Exp(-sum / (channels * cell * cell))));
-                    }
-            ModelSeconds += clock.Elapsed.TotalSeconds;
-        }
-    }
-
     /// <summary>The largest distance in float32 ulps between two arrays' elements (0 when bit-identical).</summary>
     public static long MaxUlps(float[] a, float[] b)
     {

@@ -82,11 +82,11 @@ public sealed class InkBackendTests(TinyFragment tiny) : IClassFixture<TinyFragm
     public void A_predictor_that_is_not_TorchSharp_runs_the_whole_pipeline()
     {
         var plan = InkInferencePlan.Create(_fragment.Directory, Input, new InkInferenceOptions { Stride = 32, BatchSize = 3 });
-        var predictor = new MeanOfEachCell(Input);
+        var predictor = new CellMeanPredictor(Input);
         var result = InkInference.Run(plan, predictor, _folder.Sub("out"));
 
         Assert.Equal(plan.Grid.Count, predictor.Tiles);
-        Assert.Equal("mean of each cell", result.Device);
+        Assert.Equal(predictor.Device, result.Device);
         var map = NpyFile.ReadFloat32(result.ProbabilityNpy).Data;
         Assert.Contains(map, v => v is > 0 and < 1);
         Assert.Equal(plan.Grid.Count, result.ModelWindows);
@@ -120,38 +120,6 @@ public sealed class InkBackendTests(TinyFragment tiny) : IClassFixture<TinyFragm
     }
 
     /// <summary>A predictor with no model: each cell's probability is the sigmoid of its pixels' mean over the slices.</summary>
-    private sealed class MeanOfEachCell(InkInput input) : IInkPredictor
-    {
-        public int Tiles { get; private set; }
-
-        public string Name => "mean of each cell";
-
-        public string Device => Name;
-
-        public double ModelSeconds => 0;
-
-        public void Predict(ReadOnlySpan<float> tiles, int count, long firstWindow, Span<float> probabilities)
-        {
-            int tile = input.Tile, cells = tile / InkModelConfig.OutputStride, side = InkModelConfig.OutputStride, channels = input.Slices.Count;
-            for (int t = 0; t < count; t++)
-            {
-                for (int cy = 0; cy < cells; cy++)
-                {
-                    for (int cx = 0; cx < cells; cx++)
-                    {
-                        double sum = 0;
-                        for (int c = 0; c < channels; c++)
-                            for (int y = 0; y < side; y++)
-                                for (int x = 0; x < side; x++)
-                                    sum += tiles[((t * channels + c) * tile + cy * side + y) * tile + cx * side + x];
-                        probabilities[(t * cells + cy) * cells + cx] = 1f / (1f + MathF.Exp(-(float)(sum / (channels * side * side))));
-                    }
-                }
-            }
-            Tiles += count;
-        }
-    }
-
     private sealed class Inline(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
