@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Engine.Cli.Results;
 using Engine.IO;
 using Engine.Segmentation;
 using Engine.Torch.Ink;
@@ -96,10 +95,9 @@ internal static class DemoCommand
                 Threshold: scores.Threshold, Positives: scores.Positives, HeldOutFBeta: score.FBeta, HeldOutPrecision: score.Precision,
                 HeldOutRecall: score.Recall, AllInkFBeta: allInk.FBeta, ModelWindowsPerSecond: inference.ModelWindowsPerSecond,
                 EngineShare: inference.Seconds.EngineShare, Backend: inference.Backend.ToString(), Output: folder.FullName, PeakResidentBytes: peak,
-                Seconds: new DemoResult.StageSeconds(generateSeconds, training.Seconds, inference.Seconds.Total, inference.Seconds, thresholdSeconds, totalSeconds))
-            {
-                Inference = InkInferResult.Of(inference, fragment, [model], folder.FullName, InkInferCommand.TtaName(inferenceOptions.Tta), peakResident: null),
-            }.Write(stdout, !text);
+                Seconds: new DemoResult.StageSeconds(generateSeconds, training.Seconds, inference.Seconds.Total, inference.Seconds, thresholdSeconds, totalSeconds),
+                Inference: InkInferResult.Of(inference, fragment, [model], folder.FullName, InkInferCommand.TtaName(inferenceOptions.Tta), peakResident: null))
+                .Write(stdout, !text);
             return 0;
         }));
         return command;

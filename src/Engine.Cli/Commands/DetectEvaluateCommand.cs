@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Engine.Cli.Results;
 using Engine.Detection;
 
 namespace Engine.Cli.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Engine.Cli.Results;
 using Engine.Detection;
 
 namespace Engine.Cli.Commands;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Engine.Cli.Results;
 using Engine.Ensembling;
 using Engine.IO;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Engine.Cli.Results;
 using Engine.Torch.Ink;
 
 namespace Engine.Cli.Commands;

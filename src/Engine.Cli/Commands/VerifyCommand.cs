@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Engine.Cli.Demo;
-using Engine.Cli.Results;
 using Engine.Compute;
 using Engine.Detection;
 using Engine.Search;

@@ -4,17 +4,15 @@ using Engine.Torch.Ink;
 namespace Engine.Cli.Results;
 
 /// <summary><c>engine demo</c>'s output: training, inference and the held-out score of the synthetic fragment, and each stage's time.</summary>
+/// <param name="Inference">The inference's own output, whose timing lines the text form prints.</param>
 internal sealed record DemoResult(int Size, int Slices, int[] HeldOutColumns, int Epochs, int Steps, double FirstEpochLoss, double LastEpochLoss,
     double TrainingTilesPerSecond, double Quantile, double TrainingFBeta, double Threshold, long Positives, double HeldOutFBeta,
     double HeldOutPrecision, double HeldOutRecall, double AllInkFBeta, double ModelWindowsPerSecond, double EngineShare, string Backend,
-    string Output, long? PeakResidentBytes, DemoResult.StageSeconds Seconds) : CommandResult
+    string Output, long? PeakResidentBytes, DemoResult.StageSeconds Seconds,
+    [property: JsonIgnore] InkInferResult Inference) : CommandResult
 {
     /// <summary>Seconds of each step; <paramref name="Percentile"/> is choosing the percentile and scoring.</summary>
     public sealed record StageSeconds(double Generate, double Train, double Infer, InkStageSeconds InferStages, double Percentile, double Total);
-
-    /// <summary>The inference's own output, whose timing lines the text form prints.</summary>
-    [JsonIgnore]
-    public required InkInferResult Inference { get; init; }
 
     public override void WriteText(TextWriter output)
     {
