@@ -117,8 +117,7 @@ internal static class EnsembleCommand
                 Candidates: search?.Candidates.Select(c => new EnsembleResult.Candidate(c.Weights, c.Score)).ToArray(), Output: outPath)
             {
                 EqualWeights = w.Length == 0,
-                SearchStep = searchStep,
-                SearchedScore = search?.Best.Score ?? double.NaN,
+                Search = search is null ? null : (searchStep!.Value, search.Best.Score),
             }.Write(stdout, parse.GetValue(json));
             return 0;
         }));

@@ -12,20 +12,16 @@ internal sealed record EnsembleResult(int Models, int Samples, int Classes, stri
     [JsonIgnore]
     public bool EqualWeights { get; init; }
 
-    /// <summary>--search-step, when the weights were searched.</summary>
+    /// <summary>--search-step and the best weights' score, when the weights were searched.</summary>
     [JsonIgnore]
-    public double? SearchStep { get; init; }
-
-    /// <summary>The best searched weights' score.</summary>
-    [JsonIgnore]
-    public double SearchedScore { get; init; }
+    public (double Step, double BestScore)? Search { get; init; }
 
     public override void WriteText(TextWriter output)
     {
         string weightText = EqualWeights ? "equal weights" : "weights " + string.Join(",", Weights.Select(CommandLine.Exact));
         output.WriteLine($"{Method} of {Models} models ({CommandLine.Count(Samples)} samples × {Classes} classes), {weightText}");
-        if (Candidates is not null)
-            output.WriteLine($"searched {CommandLine.Count(Candidates.Count)} weight vectors (step {CommandLine.Exact(SearchStep!.Value)}); best {Metric} {CommandLine.Exact(SearchedScore)}");
+        if (Search is { } search)
+            output.WriteLine($"searched {CommandLine.Count(Candidates!.Count)} weight vectors (step {CommandLine.Exact(search.Step)}); best {Metric} {CommandLine.Exact(search.BestScore)}");
         if (Score is { } v)
             output.WriteLine($"{Metric}: {CommandLine.Exact(v)}");
         output.WriteLine($"wrote {Output}");
