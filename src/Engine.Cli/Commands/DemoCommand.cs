@@ -97,7 +97,7 @@ internal static class DemoCommand
                 EngineShare: inference.Seconds.EngineShare, Backend: inference.Backend.ToString(), Output: folder.FullName, PeakResidentBytes: peak,
                 Seconds: new DemoResult.StageSeconds(generateSeconds, training.Seconds, inference.Seconds.Total, inference.Seconds, thresholdSeconds, totalSeconds),
                 Inference: InkInferResult.Of(inference, fragment, [model], folder.FullName, InkInferCommand.TtaName(inferenceOptions.Tta), peakResident: null))
-                .Write(stdout, !text);
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
