@@ -23,14 +23,8 @@ internal static class CommandLine
         Required = required,
     };
 
-    public static ComputeContext CreateCompute(string backend) => new(backend.ToLowerInvariant() switch
-    {
-        "auto" => ComputeBackend.Auto,
-        "cpu" => ComputeBackend.Cpu,
-        "ilgpu-cpu" => ComputeBackend.IlgpuCpu,
-        "cuda" => ComputeBackend.Cuda,
-        _ => throw new ArgumentException($"--backend {backend} is not one of auto, cpu, ilgpu-cpu, cuda."),
-    });
+    public static ComputeContext CreateCompute(string backend) => new(Choice.Parse("--backend", backend,
+        ("auto", ComputeBackend.Auto), ("cpu", ComputeBackend.Cpu), ("ilgpu-cpu", ComputeBackend.IlgpuCpu), ("cuda", ComputeBackend.Cuda)));
 
     /// <summary>
     /// Runs a command's body. A user's mistake (a missing or malformed file, a bad value) becomes one line on

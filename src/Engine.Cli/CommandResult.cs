@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Engine.Cli;
 
 /// <summary>
@@ -17,4 +19,7 @@ internal abstract record CommandResult
         else
             WriteText(output);
     }
+
+    /// <summary><paramref name="value"/> in <paramref name="format"/>, the same on every machine.</summary>
+    protected static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

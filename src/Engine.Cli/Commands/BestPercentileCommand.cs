@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Engine.IO;
 using Engine.Segmentation;
-using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -12,7 +11,7 @@ internal static class BestPercentileCommand
     public static Command Create()
     {
         var probabilities = CommandLine.FileOption("--probs", "Probability map (as for threshold --input).", required: true);
-        var truth = CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
+        var truth = FBetaCommand.TruthOption();
         var mask = CommandLine.FileOption("--mask", "Fragment mask (non-zero = inside): quantiles and scores use pixels inside only.");
         var from = new Option<double>("--from") { Description = "Lowest candidate percentile, a fraction.", DefaultValueFactory = _ => 0.80 };
         var to = new Option<double>("--to") { Description = "Highest candidate percentile (included).", DefaultValueFactory = _ => 0.99 };
@@ -29,10 +28,7 @@ internal static class BestPercentileCommand
             var candidates = Candidates(parse.GetValue(from), parse.GetValue(to), parse.GetValue(step));
             FBetaCommand.Beta(parse.GetValue(beta));
             string mapPath = parse.GetValue(probabilities)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
-            MapFile.RequireSameDeclaredSize(mapPath, truthPath, parse.GetValue(mask)?.FullName);
-            var map = MapFile.ReadProbabilities(mapPath);
-            var labels = MapFile.ReadMaskLike(truthPath, map, mapPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, map, mapPath) : null;
+            var (map, labels, region) = FBetaCommand.ReadScored(mapPath, MapFile.ReadProbabilities, truthPath, parse.GetValue(mask)?.FullName);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             PercentileSweep sweep;
             try

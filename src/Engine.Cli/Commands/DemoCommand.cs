@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Engine.IO;
 using Engine.Segmentation;
 using Engine.Torch.Ink;
@@ -65,14 +64,15 @@ internal static class DemoCommand
             string model = System.IO.Path.Combine(training.ModelDirectory, "last");
 
             // 3. Inference over the whole fragment.
-            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, new InkInferenceOptions
+            var inferenceOptions = new InkInferenceOptions
             {
                 Tta = InkTta.Flips,
                 Stride = InferenceStride,
                 // Not the checkpoint's own: validation chose that on the held-out strip, which must not choose anything.
                 Quantile = InkInferenceOptions.DefaultQuantile,
                 Compute = compute,
-            });
+            };
+            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, inferenceOptions);
 
             // 4. The percentile is chosen where the model trained, and judged where it did not.
             clock.Restart();
@@ -89,52 +89,15 @@ internal static class DemoCommand
             double totalSeconds = total.Elapsed.TotalSeconds;
             long? peak = ProcessMemory.PeakResidentBytes();
 
-            var stages = inference.Seconds;
-            if (!text)
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    size = side,
-                    slices = fragmentOptions.Slices,
-                    heldOutColumns = new[] { from, to },
-                    epochs = training.Epochs.Count,
-                    steps = training.StepLosses.Count,
-                    firstEpochLoss = training.Epochs[0].Loss,
-                    lastEpochLoss = training.Epochs[^1].Loss,
-                    trainingTilesPerSecond = options.BatchSize / training.SecondsPerStep,
-                    quantile = scores.Quantile,
-                    trainingFBeta = scores.TrainedFBeta,
-                    threshold = scores.Threshold,
-                    positives = scores.Positives,
-                    heldOutFBeta = score.FBeta,
-                    heldOutPrecision = score.Precision,
-                    heldOutRecall = score.Recall,
-                    allInkFBeta = allInk.FBeta,
-                    modelWindowsPerSecond = inference.ModelWindowsPerSecond,
-                    engineShare = stages.EngineShare,
-                    backend = inference.Backend.ToString(),
-                    output = folder.FullName,
-                    peakResidentBytes = peak,
-                    seconds = new
-                    {
-                        generate = generateSeconds,
-                        train = training.Seconds,
-                        infer = stages.Total,
-                        inferStages = stages,
-                        percentile = thresholdSeconds,
-                        total = totalSeconds,
-                    },
-                });
-                return 0;
-            }
-            string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-            stdout.Write("inference: ");
-            InkInferCommand.WriteTimings(stdout, inference, peak: null);
-            stdout.WriteLine($"quantile {F(scores.Quantile, "F2")} (best F0.5 on the training part, {F(scores.TrainedFBeta, "F4")}): threshold {F(scores.Threshold, "G6")}, {CommandLine.Count(scores.Positives)} ink pixels");
-            stdout.WriteLine($"held-out F0.5 (columns {from}..{to - 1}): {F(score.FBeta, "F4")}  precision {F(score.Precision, "F4")}  recall {F(score.Recall, "F4")}  (calling everything ink: {F(allInk.FBeta, "F4")})");
-            stdout.WriteLine($"wrote prob.tif, prob.png, ink.png, overlay.png to {folder.FullName}; the fragment in fragment/, the model in model/");
-            stdout.WriteLine($"time: generate {F(generateSeconds, "F1")} s, train {F(training.Seconds, "F1")} s, infer {F(stages.Total, "F1")} s (engine {F(100 * stages.EngineShare, "F1")} %), percentile and score {F(thresholdSeconds, "F2")} s; total {F(totalSeconds, "F1")} s"
-                + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B (training's)" : ""));
+            new DemoResult(Size: side, Slices: fragmentOptions.Slices, HeldOutColumns: [from, to], Epochs: training.Epochs.Count,
+                Steps: training.StepLosses.Count, FirstEpochLoss: training.Epochs[0].Loss, LastEpochLoss: training.Epochs[^1].Loss,
+                TrainingTilesPerSecond: options.BatchSize / training.SecondsPerStep, Quantile: scores.Quantile, TrainingFBeta: scores.TrainedFBeta,
+                Threshold: scores.Threshold, Positives: scores.Positives, HeldOutFBeta: score.FBeta, HeldOutPrecision: score.Precision,
+                HeldOutRecall: score.Recall, AllInkFBeta: allInk.FBeta, ModelWindowsPerSecond: inference.ModelWindowsPerSecond,
+                EngineShare: inference.Seconds.EngineShare, Backend: inference.Backend.ToString(), Output: folder.FullName, PeakResidentBytes: peak,
+                Seconds: new DemoResult.StageSeconds(generateSeconds, training.Seconds, inference.Seconds.Total, inference.Seconds, thresholdSeconds, totalSeconds),
+                Inference: InkInferResult.Of(inference, fragment, [model], folder.FullName, InkInferCommand.TtaName(inferenceOptions.Tta), peakResident: null))
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

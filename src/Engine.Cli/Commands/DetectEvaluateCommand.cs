@@ -34,34 +34,14 @@ internal static class DetectEvaluateCommand
             if (plotPath is not null)
                 PrecisionRecallPlot.Write(result, plotPath);
 
-            if (parse.GetValue(json))
+            new DetectEvaluateResult(Gt: gtPath, Dt: dtPath, Images: result.ImageCount, Categories: result.CategoryIds.Length,
+                Annotations: groundTruth.AnnotationCount, Detections: detections.Count, UnknownCategoryDetections: result.UnknownCategoryDetections,
+                Stats: DetectEvaluateResult.NamedStats(result.Stats),
+                PerCategory: result.CategoryIds.Select((id, k) => new DetectEvaluateResult.CategoryAp(id, result.CategoryNames[k], result.CategoryAp[k])).ToArray(),
+                Plot: plotPath, ReadSeconds: readSeconds, EvaluateSeconds: evaluateSeconds)
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    gt = gtPath,
-                    dt = dtPath,
-                    images = result.ImageCount,
-                    categories = result.CategoryIds.Length,
-                    annotations = groundTruth.AnnotationCount,
-                    detections = detections.Count,
-                    unknownCategoryDetections = result.UnknownCategoryDetections,
-                    stats = CocoEvaluationResult.StatNames.Select((name, s) => (name, s)).ToDictionary(x => x.name, x => result.Stats[x.s]),
-                    perCategory = result.CategoryIds.Select((id, k) => new { id, name = result.CategoryNames[k], ap = result.CategoryAp[k] }).ToArray(),
-                    plot = plotPath,
-                    readSeconds,
-                    evaluateSeconds,
-                });
-            }
-            else
-            {
-                stdout.Write(result.Summary());
-                stdout.WriteLine($"{CommandLine.Count(result.ImageCount)} images, {CommandLine.Count(result.CategoryIds.Length)} categories, "
-                    + $"{CommandLine.Count(groundTruth.AnnotationCount)} annotations, {CommandLine.Count(detections.Count)} detections; read in {readSeconds:F3} s, evaluated in {evaluateSeconds:F3} s");
-                if (result.UnknownCategoryDetections > 0)
-                    stdout.WriteLine($"{CommandLine.Count(result.UnknownCategoryDetections)} detections of categories {gtPath} does not list were not evaluated (as in pycocotools)");
-                if (plotPath is not null)
-                    stdout.WriteLine($"wrote {plotPath}");
-            }
+                Summary = result.Summary(),
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

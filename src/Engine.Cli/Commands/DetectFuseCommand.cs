@@ -11,14 +11,12 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class DetectFuseCommand
 {
-    internal static readonly Dictionary<string, FusionMethod> Methods = new()
-    {
-        ["wbf"] = FusionMethod.Wbf,
-        ["nmw"] = FusionMethod.Nmw,
-        ["nms"] = FusionMethod.Nms,
-        ["soft-nms-linear"] = FusionMethod.SoftNmsLinear,
-        ["soft-nms-gaussian"] = FusionMethod.SoftNmsGaussian,
-    };
+    /// <summary>--method's names (of engine wbf, detect fuse and detect tune).</summary>
+    private static readonly (string Name, FusionMethod Method)[] Methods =
+    [
+        ("wbf", FusionMethod.Wbf), ("nmw", FusionMethod.Nmw), ("nms", FusionMethod.Nms),
+        ("soft-nms-linear", FusionMethod.SoftNmsLinear), ("soft-nms-gaussian", FusionMethod.SoftNmsGaussian),
+    ];
 
     // Printed one by one up to this many; the rest are counted.
     private const int WarningsShown = 10;
@@ -77,27 +75,17 @@ internal static class DetectFuseCommand
             Engine.IO.AtomicFile.Write(outPath, stream => CocoJson.WriteResults(stream, fused));
             ReportWarnings(parse, warnings, input);
 
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    method = parse.GetValue(method), images = input.ImageIds.Length, predictionSets = input.ModelCount, detectionsIn = input.DetectionCount,
-                    detectionsOut = fused.Count, warnings = warnings.Count, iouThreshold = settings.IouThreshold, output = outPath, readSeconds, fuseSeconds,
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"{parse.GetValue(method)}: {CommandLine.Count(input.ImageIds.Length)} images, {input.ModelCount} prediction sets, "
-                    + $"{CommandLine.Count(input.DetectionCount)} detections in, {CommandLine.Count(fused.Count)} out (iou {CommandLine.Exact(settings.IouThreshold)}) in {fuseSeconds:F3} s");
-                stdout.WriteLine($"wrote {outPath}");
-            }
+            new DetectFuseResult(Method: MethodName(fusion), Images: input.ImageIds.Length, PredictionSets: input.ModelCount, DetectionsIn: input.DetectionCount,
+                DetectionsOut: fused.Count, Warnings: warnings.Count, IouThreshold: settings.IouThreshold, Output: outPath, ReadSeconds: readSeconds, FuseSeconds: fuseSeconds)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
     }
 
-    internal static FusionMethod ParseMethod(string name) => Methods.TryGetValue(name.ToLowerInvariant(), out var m)
-        ? m : throw new ArgumentException($"--method {name} is not one of {string.Join(", ", Methods.Keys)}.");
+    internal static FusionMethod ParseMethod(string text) => Choice.Parse("--method", text, Methods);
+
+    internal static string MethodName(FusionMethod method) => Array.Find(Methods, m => m.Method == method).Name;
 
     internal static double DefaultIou(FusionMethod method) => method is FusionMethod.Wbf or FusionMethod.Nmw ? 0.55 : 0.5;
 

@@ -12,8 +12,6 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class DetectTuneCommand
 {
-    private const int TableShown = 10;
-
     public static Command Create()
     {
         var gt = CommandLine.FileOption("--gt", "COCO ground truth (images with width and height, categories, annotations).", required: true);
@@ -95,46 +93,16 @@ internal static class DetectTuneCommand
             if (plotPath is not null)
                 TuneHeatmap.Write(grid, scores, CocoEvaluationResult.StatNames[statIndex], plotPath);
 
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    metric = CocoEvaluationResult.StatNames[statIndex],
-                    images = input.ImageIds.Length,
-                    predictionSets = input.ModelCount,
-                    detections = input.DetectionCount,
-                    candidates = grid.Select((g, i) => new
-                    {
-                        method = parse.GetValue(method), iouThr = g.IouThreshold, skipBoxThr = g.SkipBoxThreshold, confType = WbfConfTypeNames.Name(g.ConfType),
-                        weights = g.Weights, score = scores[i],
-                        stats = CocoEvaluationResult.StatNames.Select((n, s) => (n, s)).ToDictionary(x => x.n, x => stats[i][x.s]),
-                    }).ToArray(),
-                    best,
-                    output = outPath,
-                    plot = plotPath,
-                    readSeconds,
-                    tuneSeconds,
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"{CommandLine.Count(grid.Count)} candidates on {CommandLine.Count(input.ImageIds.Length)} images × {input.ModelCount} prediction sets "
-                    + $"({CommandLine.Count(input.DetectionCount)} detections) in {tuneSeconds:F2} s ({tuneSeconds / grid.Count * 1000:F0} ms each)");
-                stdout.WriteLine($"{CocoEvaluationResult.StatNames[statIndex],8}  iou_thr  skip_box_thr  conf_type               weights");
-                foreach (int i in Enumerable.Range(0, grid.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(TableShown))
-                    stdout.WriteLine(Row(grid[i], scores[i]));
-                stdout.WriteLine($"best: {Row(grid[best], scores[best]).Trim()}");
-                stdout.WriteLine($"wrote {outPath}");
-                if (plotPath is not null)
-                    stdout.WriteLine($"wrote {plotPath}");
-            }
+            new DetectTuneResult(Metric: CocoEvaluationResult.StatNames[statIndex], Images: input.ImageIds.Length, PredictionSets: input.ModelCount,
+                Detections: input.DetectionCount,
+                Candidates: grid.Select((g, i) => new DetectTuneResult.Candidate(DetectFuseCommand.MethodName(fusion), g.IouThreshold, g.SkipBoxThreshold,
+                    WbfConfTypeNames.Name(g.ConfType), g.Weights, scores[i], DetectEvaluateResult.NamedStats(stats[i]))).ToArray(),
+                Best: best, Output: outPath, Plot: plotPath, ReadSeconds: readSeconds, TuneSeconds: tuneSeconds)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
     }
-
-    private static string Row(FusionSettings s, double score) =>
-        string.Create(CultureInfo.InvariantCulture, $"{score,8:F4}  {s.IouThreshold,7:0.####}  {s.SkipBoxThreshold,12:0.####}  {WbfConfTypeNames.Name(s.ConfType),-22}  {(s.Weights is null ? "None" : string.Join(",", s.Weights.Select(CommandLine.Exact)))}");
 
     /// <summary>A comma-separated list, or start:stop:step with stop included (values rounded to 10 decimals, so 0.3:0.7:0.05 gives 0.35, not 0.35000000000000003).</summary>
     internal static double[] ParseValues(string text, string option)

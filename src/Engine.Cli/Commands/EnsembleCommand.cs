@@ -112,31 +112,13 @@ internal static class EnsembleCommand
             else
                 NpyFile.Write(outPath, Array.ConvertAll(blend, v => (float)v), shape);
 
-            if (parse.GetValue(json))
+            new EnsembleResult(Models: files.Length, Samples: shape[0], Classes: classes, Method: how.ToString().ToLowerInvariant(),
+                Weights: w.Length == 0 ? Enumerable.Repeat(1.0, models.Count).ToArray() : w, Metric: truth is null ? null : parse.GetValue(metric), Score: value,
+                Candidates: search?.Candidates.Select(c => new EnsembleResult.Candidate(c.Weights, c.Score)).ToArray(), Output: outPath)
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    models = files.Length,
-                    samples = shape[0],
-                    classes,
-                    method = how.ToString().ToLowerInvariant(),
-                    weights = w.Length == 0 ? Enumerable.Repeat(1.0, models.Count).ToArray() : w,
-                    metric = truth is null ? null : parse.GetValue(metric),
-                    score = value,
-                    candidates = search?.Candidates.Select(c => new { weights = c.Weights, score = c.Score }).ToArray(),
-                    output = outPath,
-                });
-            }
-            else
-            {
-                string weightText = w.Length == 0 ? "equal weights" : "weights " + string.Join(",", w.Select(CommandLine.Exact));
-                stdout.WriteLine($"{how.ToString().ToLowerInvariant()} of {files.Length} models ({CommandLine.Count(shape[0])} samples × {classes} classes), {weightText}");
-                if (search is not null)
-                    stdout.WriteLine($"searched {CommandLine.Count(search.Candidates.Count)} weight vectors (step {CommandLine.Exact(searchStep!.Value)}); best {parse.GetValue(metric)} {CommandLine.Exact(search.Best.Score)}");
-                if (value is { } v)
-                    stdout.WriteLine($"{parse.GetValue(metric)}: {CommandLine.Exact(v)}");
-                stdout.WriteLine($"wrote {outPath}");
-            }
+                EqualWeights = w.Length == 0,
+                Search = search is null ? null : (searchStep!.Value, search.Best.Score),
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

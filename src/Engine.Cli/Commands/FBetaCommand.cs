@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Engine.IO;
 using Engine.Segmentation;
-using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 
@@ -14,7 +13,7 @@ internal static class FBetaCommand
         string description = "Score a predicted mask against the truth over all pixels at once: F-beta, precision, recall, Dice.")
     {
         var predicted = CommandLine.FileOption("--pred", "Predicted mask (.png, .tif, .npy; non-zero = positive).", required: true);
-        var truth = CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
+        var truth = TruthOption();
         var mask = CommandLine.FileOption("--mask", "Region to score (non-zero = counted); by default every pixel.");
         var beta = new Option<double>("--beta") { Description = "β of the F-score (0.5 weighs precision higher).", DefaultValueFactory = _ => 0.5 };
         var json = CommandLine.JsonOption();
@@ -27,16 +26,28 @@ internal static class FBetaCommand
         {
             Beta(parse.GetValue(beta));
             string predictedPath = parse.GetValue(predicted)!.FullName, truthPath = parse.GetValue(truth)!.FullName;
-            MapFile.RequireSameDeclaredSize(predictedPath, truthPath, parse.GetValue(mask)?.FullName);
-            var prediction = MapFile.ReadMask(predictedPath);
-            var labels = MapFile.ReadMaskLike(truthPath, prediction, predictedPath);
-            var region = parse.GetValue(mask) is { } maskFile ? MapFile.ReadMaskLike(maskFile.FullName, prediction, predictedPath) : null;
+            var (prediction, labels, region) = ReadScored(predictedPath, MapFile.ReadMask, truthPath, parse.GetValue(mask)?.FullName);
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var scores = FBeta.Score(prediction.Pixels, labels.Pixels, region?.Pixels, parse.GetValue(beta), compute);
             new FBetaResult(scores).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>--truth of fbeta and best-percentile.</summary>
+    internal static Option<FileInfo> TruthOption() => CommandLine.FileOption("--truth", "Ground truth of the same size, e.g. inklabels.png.", required: true);
+
+    /// <summary>
+    /// The map at <paramref name="mapPath"/> (read by <paramref name="read"/>), the truth and the optional region; the sizes are
+    /// compared from the files' headers before any is decoded.
+    /// </summary>
+    internal static (GrayImage<T> Map, GrayImage<byte> Truth, GrayImage<byte>? Region) ReadScored<T>(string mapPath, Func<string, GrayImage<T>> read,
+        string truthPath, string? regionPath)
+    {
+        MapFile.RequireSameDeclaredSize(mapPath, truthPath, regionPath);
+        var map = read(mapPath);
+        return (map, MapFile.ReadMaskLike(truthPath, map, mapPath), regionPath is null ? null : MapFile.ReadMaskLike(regionPath, map, mapPath));
     }
 
     /// <summary>Throws unless β is a positive, finite number.</summary>

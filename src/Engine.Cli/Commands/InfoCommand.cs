@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Engine.Compute;
-using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Engine.Torch.Ink;
 
 namespace Engine.Cli.Commands;
@@ -30,13 +29,7 @@ internal static class InkInferCommand
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var options = new InkInferenceOptions
             {
-                Tta = parse.GetValue(tta) switch
-                {
-                    "none" => InkTta.None,
-                    "flips" => InkTta.Flips,
-                    "distributed" => InkTta.Distributed,
-                    var other => throw new ArgumentException($"--tta {other} is not one of none, flips, distributed."),
-                },
+                Tta = Choice.Parse("--tta", parse.GetValue(tta)!, TtaNames),
                 Stride = parse.GetValue(stride) is { } s ? CommandLine.InRange(s, "--stride", 1, 65_536) : null,
                 Quantile = parse.GetValue(percentile) is not { } p ? null : p is >= 0 and <= 1 ? p
                     : throw new ArgumentException($"--percentile {p} is not a quantile in [0, 1] (0.93 marks the top 7 % of the fragment as ink)."),
@@ -54,65 +47,16 @@ internal static class InkInferCommand
                 throw new ArgumentException($"--fragment is given {fragments.Length} times; one machine infers one fragment (add --cluster to spread several over the silos).");
             string fragmentPath = fragments[0].FullName;
             var result = Run(parse, fragmentPath, modelPaths, outPath, options);
-            long? peak = ProcessMemory.PeakResidentBytes();
-            var t = result.Seconds;
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    fragment = fragmentPath,
-                    models = modelPaths,
-                    output = outPath,
-                    result.Width,
-                    result.Height,
-                    result.Tiles,
-                    result.Stride,
-                    tta = parse.GetValue(tta),
-                    result.ModelWindows,
-                    result.Device,
-                    backend = result.Backend.ToString(),
-                    quantile = result.Quantile,
-                    quantileSource = result.QuantileSource.ToString(),
-                    result.Threshold,
-                    result.InkPixels,
-                    score = result.Score is { } score ? new { fBeta = score.FBeta, score.Precision, score.Recall, beta = score.Beta } : null,
-                    files = new { npy = result.ProbabilityNpy, tiff = result.ProbabilityTiff, png = result.ProbabilityPng, ink = result.InkPng, overlay = result.OverlayPng },
-                    seconds = t,
-                    engineShare = t.EngineShare,
-                    modelWindowsPerSecond = result.ModelWindowsPerSecond,
-                    memory = new
-                    {
-                        budget = result.MemoryBudget,
-                        maskAndGrid = result.FixedBytes,
-                        tilerPeak = result.TilerPeakBytes,
-                        stitcherBudget = result.StitcherBudget,
-                        stitcherBandRows = result.StitcherBandRows,
-                        outputs = result.OutputBytes,
-                        peakResident = peak,
-                    },
-                });
-                return 0;
-            }
-            string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-            stdout.WriteLine($"{CommandLine.Count(result.Tiles)} windows (stride {result.Stride}) × {result.ModelWindows / result.Tiles} passes over {result.Width} × {result.Height} on {result.Device} (engine on {result.Backend}) -> {outPath}");
-            stdout.WriteLine($"threshold {F(result.Threshold, "G6")} (quantile {F(result.Quantile, "G4")}, {Describe(result.QuantileSource)}): {CommandLine.Count(result.InkPixels)} ink pixels"
-                + (result.Score is { } s2 ? $"; F0.5 {F(s2.FBeta, "F4")} (precision {F(s2.Precision, "F4")}, recall {F(s2.Recall, "F4")}) against inklabels.png" : ""));
-            WriteTimings(stdout, result, peak);
+            InkInferResult.Of(result, fragmentPath, modelPaths, outPath, TtaName(options.Tta), ProcessMemory.PeakResidentBytes()).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Inference's time, stages and memory as text; <c>engine demo</c> prints them too.</summary>
-    internal static void WriteTimings(TextWriter stdout, InkInferenceResult result, long? peak)
-    {
-        var t = result.Seconds;
-        string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-        stdout.WriteLine($"time: {F(t.Total, "F2")} s total; model {F(t.Model, "F2")} s ({F(result.ModelWindowsPerSecond, "F1")} windows/s), engine {F(100 * t.EngineShare, "F1")} % of the wall time");
-        stdout.WriteLine($"stages (s): setup {F(t.Setup, "F2")}, read {F(t.Read, "F2")}, tile+normalize {F(t.Tile, "F2")} (prefetch thread), wait {F(t.Wait, "F2")}, around the model (copies, tta, sigmoid, mean) {F(t.AroundModel, "F2")}, stitch {F(t.Stitch, "F2")}, threshold {F(t.Threshold, "F2")}, write {F(t.Write, "F2")}");
-        stdout.WriteLine($"memory: budget {CommandLine.Count(result.MemoryBudget)} B; tiler peak {CommandLine.Count(result.TilerPeakBytes)}, stitcher {CommandLine.Count(result.StitcherBudget)} ({result.StitcherBandRows} rows a band), outputs {CommandLine.Count(result.OutputBytes)}"
-            + (peak is { } rss ? $"; process peak RSS {CommandLine.Count(rss)} B" : ""));
-    }
+    /// <summary>--tta's names.</summary>
+    private static readonly (string Name, InkTta Tta)[] TtaNames = [("none", InkTta.None), ("flips", InkTta.Flips), ("distributed", InkTta.Distributed)];
+
+    internal static string TtaName(InkTta tta) => Array.Find(TtaNames, t => t.Tta == tta).Name;
 
     /// <summary>Plans and runs <see cref="InkInference"/> with a progress bar over the plan's windows; <c>engine demo</c> infers through here too.</summary>
     internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
@@ -130,11 +74,4 @@ internal static class InkInferCommand
             throw new ArgumentException($"--memory: {CommandLine.UserMessage(e)}", e);
         }
     }
-
-    private static string Describe(InkQuantileSource source) => source switch
-    {
-        InkQuantileSource.Options => "--percentile",
-        InkQuantileSource.Training => "chosen by validation in training",
-        _ => "the default: the checkpoints hold no validation",
-    };
 }

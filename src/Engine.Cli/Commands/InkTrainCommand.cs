@@ -71,47 +71,23 @@ internal static class InkTrainCommand
                 Fold = parse.GetValue(fold),
                 Folds = parse.GetValue(folds),
                 Seed = parse.GetValue(seed),
-                Labels = Choice(parse.GetValue(labels)!, "--labels", InkLabelMode.Area, InkLabelMode.Bilinear),
-                OnNonFinite = Choice(parse.GetValue(onNaN)!, "--on-nan", InkNonFinitePolicy.Stop, InkNonFinitePolicy.Skip),
+                Labels = Choice.Parse("--labels", parse.GetValue(labels)!, ("area", InkLabelMode.Area), ("bilinear", InkLabelMode.Bilinear)),
+                OnNonFinite = Choice.Parse("--on-nan", parse.GetValue(onNaN)!, ("stop", InkNonFinitePolicy.Stop), ("skip", InkNonFinitePolicy.Skip)),
                 Compute = compute,
             };
             options.Validate();
             string[] directories = parse.GetValue(fragments)!.Select(Path.GetFullPath).ToArray();
             string model = Path.GetFullPath(parse.GetValue(output)!);
-            bool quiet = parse.GetValue(json);
+            var result = Train(parse, stdout, directories, model, options, printEpochs: !parse.GetValue(json));
 
-            var result = Train(parse, stdout, directories, model, options, printEpochs: !quiet);
-
-            var last = result.Epochs[^1];
-            if (quiet)
+            new InkTrainResult(Fragments: directories, Model: result.ModelDirectory, Slices: range.ToString(), Tile: options.Input.Tile, Groups: depthGroups,
+                Labels: options.Labels.ToString().ToLowerInvariant(), Backend: compute.Backend.ToString(), Epochs: result.Epochs, Best: result.Best,
+                BestEpoch: result.BestEpoch, SkippedSteps: result.SkippedSteps, TrainTiles: result.TrainTiles, ValidTiles: result.ValidTiles,
+                Steps: result.StepLosses.Count, SecondsPerStep: result.SecondsPerStep, TilesPerSecond: options.BatchSize / result.SecondsPerStep,
+                Seconds: result.Seconds)
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    fragments = directories,
-                    model = result.ModelDirectory,
-                    slices = range.ToString(),
-                    tile = options.Input.Tile,
-                    groups = depthGroups,
-                    labels = options.Labels.ToString().ToLowerInvariant(),
-                    backend = compute.Backend.ToString(),
-                    epochs = result.Epochs,
-                    best = result.Best,
-                    bestEpoch = result.BestEpoch,
-                    skippedSteps = result.SkippedSteps,
-                    trainTiles = result.TrainTiles,
-                    validTiles = result.ValidTiles,
-                    steps = result.StepLosses.Count,
-                    secondsPerStep = result.SecondsPerStep,
-                    tilesPerSecond = options.BatchSize / result.SecondsPerStep,
-                    seconds = result.Seconds,
-                });
-                return 0;
-            }
-            string score = result.Best is { } best
-                ? string.Create(CultureInfo.InvariantCulture, $"best valid F0.5 {best.FBeta:F3} at epoch {result.BestEpoch} (quantile {best.Quantile:F2}, threshold {best.Threshold:F3})")
-                : "no validation (--folds 1)";
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {result.Epochs.Count} epochs, {result.StepLosses.Count} steps of {options.BatchSize} tiles ({options.BatchSize / result.SecondsPerStep:F1} tiles/s) on {result.TrainTiles} tiles in {result.Seconds:F1} s; {score}; skipped {result.SkippedSteps} steps; model in {result.ModelDirectory}"));
+                BatchSize = options.BatchSize,
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
@@ -161,16 +137,6 @@ internal static class InkTrainCommand
             return g;
         }
         return Enumerable.Range(1, range.Count).Where(d => range.Count % d == 0).OrderBy(d => Math.Abs(d - 4)).ThenByDescending(d => d).First();
-    }
-
-    private static T Choice<T>(string text, string option, params T[] values) where T : struct, Enum
-    {
-        foreach (var value in values)
-        {
-            if (string.Equals(value.ToString(), text, StringComparison.OrdinalIgnoreCase))
-                return value;
-        }
-        throw new ArgumentException($"{option} {text} is not one of {string.Join(", ", values.Select(v => v.ToString().ToLowerInvariant()))}.");
     }
 
     /// <summary>Reports on the training thread itself, so the lines print in order and before the summary.</summary>

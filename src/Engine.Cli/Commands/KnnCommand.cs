@@ -130,25 +130,13 @@ internal static class KnnCommand
             }
 
             double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
-            if (parse.GetValue(json))
+            bool printPredictions = parse.GetValue(outIds) is null && parse.GetValue(outScores) is null && parse.GetValue(outCsv) is null;
+            new KnnResult(Rows: db.Rows, Dims: db.Dimension, Queries: q.Rows, K: count, Normalized: index.Normalize,
+                Identities: names is null ? null : identityOf.Count, Backend: index is DeviceCosineIndex ? compute.Backend.ToString() : "Cpu", Approximate: scan,
+                Seconds: searchSeconds, QueriesPerSecond: qps, Stages: new KnnResult.StageSeconds(readSeconds, addSeconds, searchSeconds))
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    rows = db.Rows, dims = db.Dimension, queries = q.Rows, k = count, normalized = index.Normalize,
-                    identities = names is null ? (int?)null : identityOf.Count, backend = index is DeviceCosineIndex ? compute.Backend.ToString() : "Cpu", approximate = scan,
-                    seconds = searchSeconds, queriesPerSecond = qps,
-                    stages = new { read = readSeconds, add = addSeconds, search = searchSeconds },
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"searched {CommandLine.Count(q.Rows)} queries against {CommandLine.Count(db.Rows)} rows × {db.Dimension} dims, k = {count}: {searchSeconds:F3} s ({qps:N0} queries/s); read {readSeconds:F2} s, add {addSeconds:F2} s");
-                if (parse.GetValue(outIds) is null && parse.GetValue(outScores) is null && parse.GetValue(outCsv) is null)
-                {
-                    for (int i = 0; i < q.Rows; i++)
-                        stdout.WriteLine($"{i}: {string.Join(' ', predictions[i])}");
-                }
-            }
+                Predictions = printPredictions ? predictions : null,
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Engine.IO;
 using Engine.Segmentation;
-using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 

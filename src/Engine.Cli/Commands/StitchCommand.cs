@@ -62,17 +62,17 @@ internal static class StitchCommand
             var options = new StitchOptions
             {
                 Factor = CommandLine.InRange(parse.GetValue(factor), "--factor", 1, MaxWindowSide, " (the upsampling factor of the predictions)"),
-                UpsampleMode = Choose(parse.GetValue(upsample)!, "--upsample", ("per-tile", StitchUpsampleMode.PerTile), ("fast", StitchUpsampleMode.Fast)),
-                Upsampling = Choose(parse.GetValue(upsampling)!, "--upsampling", ("bilinear", StitchUpsampling.Bilinear), ("nearest", StitchUpsampling.Nearest)),
-                AlignCorners = Choose(parse.GetValue(alignCorners)!, "--align-corners", ("true", true), ("false", false)),
-                Weighting = Choose(parse.GetValue(weights)!, "--weights", ("constant", StitchWeighting.Constant), ("gaussian", StitchWeighting.Gaussian)),
+                UpsampleMode = Choice.Parse("--upsample", parse.GetValue(upsample)!, ("per-tile", StitchUpsampleMode.PerTile), ("fast", StitchUpsampleMode.Fast)),
+                Upsampling = Choice.Parse("--upsampling", parse.GetValue(upsampling)!, ("bilinear", StitchUpsampling.Bilinear), ("nearest", StitchUpsampling.Nearest)),
+                AlignCorners = Choice.Parse("--align-corners", parse.GetValue(alignCorners)!, ("true", true), ("false", false)),
+                Weighting = Choice.Parse("--weights", parse.GetValue(weights)!, ("constant", StitchWeighting.Constant), ("gaussian", StitchWeighting.Gaussian)),
                 SigmaScale = parse.GetValue(sigmaScale) is var sigma && sigma > 0 && double.IsFinite(sigma) ? sigma
                     : throw new ArgumentException($"--sigma-scale {sigma.ToString(CultureInfo.InvariantCulture)} must be a positive number (MONAI's default is 0.125)."),
                 Inner = parse.GetValue(inner) is { } innerSide ? CommandLine.InRange(innerSide, "--inner", 1, MaxWindowSide) : null,
                 KeepEdges = parse.GetValue(keepEdges),
-                Activation = Choose(parse.GetValue(activation)!, "--activation", ("none", StitchActivation.None),
+                Activation = Choice.Parse("--activation", parse.GetValue(activation)!, ("none", StitchActivation.None),
                     ("sigmoid-before", StitchActivation.SigmoidBeforeUpsample), ("sigmoid-after", StitchActivation.SigmoidAfterStitch)),
-                Uncovered = Choose(parse.GetValue(uncovered)!, "--uncovered", ("0", 0f), ("nan", float.NaN)),
+                Uncovered = Choice.Parse("--uncovered", parse.GetValue(uncovered)!, ("0", 0f), ("nan", float.NaN)),
             };
             if (options.KeepEdges && options.Inner is null)
                 throw new ArgumentException("--keep-edges needs --inner.");
@@ -168,32 +168,13 @@ internal static class StitchCommand
             outputs.Commit();
             double writeSeconds = clock.Elapsed.TotalSeconds;
 
-            if (parse.GetValue(json))
+            new StitchResult(Tiles: tilesPath, Coords: coordsPath, Windows: n, TileHeight: tileHeight, TileWidth: tileWidth, Height: height, Width: width,
+                Factor: options.Factor, Upsample: options.UpsampleMode == StitchUpsampleMode.Fast ? "fast" : "per-tile", BudgetMiB: budgetMiB,
+                Output: outPath, Png: pngPath, Overlay: overlayPath, Backend: compute.Backend.ToString(),
+                Seconds: new StitchResult.StageSeconds(readSeconds, stitchSeconds, writeSeconds))
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    tiles = tilesPath,
-                    coords = coordsPath,
-                    windows = n,
-                    tileHeight,
-                    tileWidth,
-                    height,
-                    width,
-                    factor = options.Factor,
-                    upsample = options.UpsampleMode == StitchUpsampleMode.Fast ? "fast" : "per-tile",
-                    budgetMiB,
-                    output = outPath,
-                    png = pngPath,
-                    overlay = overlayPath,
-                    backend = compute.Backend.ToString(),
-                    seconds = new { read = readSeconds, stitch = stitchSeconds, write = writeSeconds },
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"stitched {CommandLine.Count(n)} windows of {tileHeight} × {tileWidth} (×{options.Factor}) into {height} × {width} -> {outPath}");
-                stdout.WriteLine($"time: read {readSeconds * 1000:F1} ms, stitch {stitchSeconds * 1000:F1} ms, write {writeSeconds * 1000:F1} ms ({compute.Description})");
-            }
+                BackendDescription = compute.Description,
+            }.Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
@@ -233,16 +214,6 @@ internal static class StitchCommand
             && h > 0 && w > 0)
             return (h, w);
         throw new ArgumentException($"--size {text} is not H,W with two positive integers, e.g. 8192,8192.");
-    }
-
-    private static T Choose<T>(string text, string option, params (string Name, T Value)[] choices)
-    {
-        foreach (var (name, value) in choices)
-        {
-            if (string.Equals(text, name, StringComparison.OrdinalIgnoreCase))
-                return value;
-        }
-        throw new ArgumentException($"{option} {text} is not one of {string.Join(", ", choices.Select(c => c.Name))}.");
     }
 
     private static (int N, int Height, int Width) TileShape(int[] shape, string path) => shape switch

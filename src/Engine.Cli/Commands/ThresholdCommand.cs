@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using Engine.IO;
 using Engine.Segmentation;
-using Engine.Cli.Results;
 
 namespace Engine.Cli.Commands;
 

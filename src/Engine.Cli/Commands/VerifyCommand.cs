@@ -37,13 +37,7 @@ internal static class VerifyCommand
             int side = parse.GetValue(size);
             if (side < 16 || side > 16_384)
                 throw new ArgumentException($"--size {side} is outside 16 … 16384.");
-            var sizes = parse.GetValue(timings) switch
-            {
-                null => null,
-                "gpu" => VerifyTimings.Gpu,
-                "small" => VerifyTimings.Small,
-                var t => throw new ArgumentException($"--timings {t} is not one of gpu, small."),
-            };
+            var sizes = parse.GetValue(timings) is { } timingsText ? Choice.Parse("--timings", timingsText, ("gpu", VerifyTimings.Gpu), ("small", VerifyTimings.Small)) : null;
             double budget = parse.GetValue(cpuSeconds);
             if (!(budget > 0 && double.IsFinite(budget)))
                 throw new ArgumentException($"--cpu-seconds {budget.ToString(CultureInfo.InvariantCulture)} must be a positive number of seconds.");
@@ -55,7 +49,7 @@ internal static class VerifyCommand
             if (!other.UsesKernels)
                 parse.InvocationConfiguration.Error.WriteLine($"engine: note: --backend {parse.GetValue(backend)} runs the CPU SIMD path, so this compares it with itself; use --backend cuda or ilgpu-cpu to check the kernels.");
 
-            var rows = new List<Row>();
+            var rows = new List<VerifyResult.Check>();
             void Check<T>(string operation, Func<ComputeContext, T> run, Func<T, T, Comparison> compare)
             {
                 run(other); // the first call compiles the kernels; time the second
@@ -65,7 +59,8 @@ internal static class VerifyCommand
                 clock.Restart();
                 var actual = run(other);
                 double otherSeconds = clock.Elapsed.TotalSeconds;
-                rows.Add(new Row(operation, compare(expected, actual), cpuSeconds, otherSeconds));
+                var c = compare(expected, actual);
+                rows.Add(new VerifyResult.Check(operation, c.Identical, c.Pass, c.Tolerance, c.Difference, c.Unit, cpuSeconds, otherSeconds));
             }
             static Comparison Exact(bool same) => new(same, same, "exact", null, null);
             Check("quantile", c => Quantile.Compute(map.Probabilities, candidates, map.Mask, compute: c), (a, b) => Exact(a.AsSpan().SequenceEqual(b)));
@@ -147,7 +142,7 @@ internal static class VerifyCommand
                 Directory.Delete(scratch, recursive: true);
             }
 
-            bool pass = rows.All(r => r.Result.Pass);
+            bool pass = rows.All(r => r.Pass);
             var error = parse.InvocationConfiguration.Error;
             var timed = sizes is null ? [] : VerifyTimings.Run(sizes, cpu, other, budget, line => error.WriteLine($"engine: timed {line}"));
             if (parse.GetValue(markdown) is { } markdownFile)
@@ -163,42 +158,11 @@ internal static class VerifyCommand
                     }
                 });
             }
-            if (parse.GetValue(json))
+            new VerifyResult(Backend: other.Description, Size: side, Pixels: map.Probabilities.Length, Identical: rows.All(r => r.Identical), Pass: pass,
+                Timings: timed.Select(t => new VerifyResult.Timing(t, peaks)).ToArray(), Operations: rows)
             {
-                CommandLine.WriteJson(stdout, new
-                {
-                    backend = other.Description,
-                    size = side,
-                    pixels = map.Probabilities.Length,
-                    identical = rows.All(r => r.Result.Identical),
-                    pass,
-                    timings = timed.Select(t => new
-                    {
-                        operation = t.Operation, shape = t.Shape, cpuSeconds = t.CpuSeconds, cpuFraction = t.CpuFraction, backendSeconds = t.BackendSeconds,
-                        throughput = t.Throughput, throughputUnit = t.IsFlops ? "FLOP/s" : "bytes/s", shareOfPeak = t.ShareOf(peaks), target = t.Target,
-                    }),
-                    operations = rows.Select(r => new
-                    {
-                        operation = r.Operation, identical = r.Result.Identical, pass = r.Result.Pass, tolerance = r.Result.Tolerance,
-                        difference = r.Result.Difference, differenceUnit = r.Result.Unit, cpuSeconds = r.CpuSeconds, backendSeconds = r.OtherSeconds,
-                    }),
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"size {side}; CPU SIMD vs {other.Description}");
-                foreach (var r in rows)
-                {
-                    string verdict = r.Result.Identical ? "identical" : r.Result.Pass ? "within" : "DIFFERENT";
-                    string difference = r.Result.Difference is { } d ? $"   {r.Result.Unit} {d:G4}" : "";
-                    stdout.WriteLine($"{r.Operation,-16} {verdict,-10} {"(" + r.Result.Tolerance + ")",-8} cpu {r.CpuSeconds * 1000,9:F2} ms   backend {r.OtherSeconds * 1000,9:F2} ms{difference}");
-                }
-                if (timed.Count > 0)
-                {
-                    stdout.WriteLine();
-                    VerifyTimings.WriteMarkdown(stdout, timed, other.Description, peaks);
-                }
-            }
+                TimingTable = (timed, peaks),
+            }.Write(stdout, parse.GetValue(json));
             if (!pass)
                 error.WriteLine("engine: error: the backend's answers differ from the CPU SIMD path's beyond their tolerance");
             return pass ? 0 : 1;
@@ -209,7 +173,7 @@ internal static class VerifyCommand
     private static double Peak(double value, string option) => value >= 0 && double.IsFinite(value) ? value
         : throw new ArgumentException($"{option} {value.ToString(CultureInfo.InvariantCulture)} must be a non-negative number (0: unknown).");
 
-    private static void WriteMarkdown(TextWriter writer, List<Row> rows, int side, string backend, string cpu)
+    private static void WriteMarkdown(TextWriter writer, List<VerifyResult.Check> rows, int side, string backend, string cpu)
     {
         writer.WriteLine($"`engine verify --size {side}`: {backend} against {cpu}");
         writer.WriteLine();
@@ -217,10 +181,10 @@ internal static class VerifyCommand
         writer.WriteLine("| --- | --- | --- | --- | ---: | ---: |");
         foreach (var r in rows)
         {
-            string verdict = r.Result.Identical ? "identical" : r.Result.Pass ? "within" : "**DIFFERENT**";
-            string difference = r.Result.Difference is { } d ? $"{r.Result.Unit} {d:G4}" : "—";
+            string verdict = r.Pass ? r.Verdict : $"**{r.Verdict}**";
+            string difference = r.Difference is { } d ? $"{r.DifferenceUnit} {d:G4}" : "—";
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Operation} | {verdict} | {r.Result.Tolerance} | {difference} | {r.CpuSeconds * 1000:F2} ms | {r.OtherSeconds * 1000:F2} ms |"));
+                $"| {r.Operation} | {verdict} | {r.Tolerance} | {difference} | {r.CpuSeconds * 1000:F2} ms | {r.BackendSeconds * 1000:F2} ms |"));
         }
     }
 
@@ -231,6 +195,4 @@ internal static class VerifyCommand
     /// <param name="Difference">The measured difference when it is reported (null when not).</param>
     /// <param name="Unit">What <paramref name="Difference"/> counts.</param>
     private sealed record Comparison(bool Identical, bool Pass, string Tolerance, double? Difference, string? Unit);
-
-    private sealed record Row(string Operation, Comparison Result, double CpuSeconds, double OtherSeconds);
 }

@@ -37,37 +37,12 @@ internal static class VolumeCommand
             var infos = volume.Slices;
             var files = infos.Select(s => s.Path).Distinct().ToArray();
             var first = infos[0];
-            var info = new
-            {
-                source = volume.Source,
-                multiPage = volume.IsMultiPage,
-                totalSlices = volume.TotalSlices,
-                slices = volume.SliceCount,
-                range = volume.Range.ToString(),
-                width = volume.Width,
-                height = volume.Height,
-                dtype = volume.SampleType.ToString().ToLowerInvariant(),
-                compression = infos.Select(s => s.Compression).Distinct().ToArray(),
-                predictor = infos.Select(s => s.Predictor).Distinct().ToArray(),
-                layout = first.Tiled ? "tiled" : "striped",
-                blockWidth = first.BlockWidth,
-                blockHeight = first.BlockHeight,
-                blocksPerSlice = first.Blocks,
-                bigTiff = first.BigTiff,
-                fileBytes = files.Sum(f => new FileInfo(f).Length),
-                uncompressedBytes = volume.UncompressedBytes,
-            };
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, info);
-                return 0;
-            }
-            stdout.WriteLine($"{info.source}: {info.slices} of {info.totalSlices} slices ({info.range}){(info.multiPage ? " as pages of one file" : "")}");
-            stdout.WriteLine($"size: {info.width} × {info.height} px, {info.dtype}");
-            stdout.WriteLine($"storage: {string.Join(", ", info.compression)} (predictor {string.Join(", ", info.predictor)}), {info.layout} " +
-                (first.Tiled ? $"in {info.blockWidth} × {info.blockHeight} tiles" : $"in strips of {info.blockHeight} rows") +
-                $", {info.blocksPerSlice} per slice{(info.bigTiff ? ", BigTIFF" : "")}");
-            stdout.WriteLine($"bytes: {CommandLine.Count(info.fileBytes)} in files, {CommandLine.Count(info.uncompressedBytes)} uncompressed");
+            new VolumeInfoResult(Source: volume.Source, MultiPage: volume.IsMultiPage, TotalSlices: volume.TotalSlices, Slices: volume.SliceCount,
+                Range: volume.Range.ToString(), Width: volume.Width, Height: volume.Height, Dtype: volume.SampleType.ToString().ToLowerInvariant(),
+                Compression: infos.Select(s => s.Compression).Distinct().ToArray(), Predictor: infos.Select(s => s.Predictor).Distinct().ToArray(),
+                Layout: first.Tiled ? "tiled" : "striped", BlockWidth: first.BlockWidth, BlockHeight: first.BlockHeight, BlocksPerSlice: first.Blocks,
+                BigTiff: first.BigTiff, FileBytes: files.Sum(f => new FileInfo(f).Length), UncompressedBytes: volume.UncompressedBytes)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
@@ -162,42 +137,11 @@ internal static class VolumeCommand
             coordsFile?.Complete();
             outputs.Commit();
             double seconds = clock.Elapsed.TotalSeconds;
-            var result = new
-            {
-                source = volume.Source,
-                slices = volume.SliceCount,
-                range = volume.Range.ToString(),
-                width = volume.Width,
-                height = volume.Height,
-                tile = side,
-                stride = step,
-                gridTiles = grid.Count,
-                tiles,
-                tileShape = new[] { volume.SliceCount, side, side },
-                bytesRead = tiler.BytesRead,
-                memoryBudget = memory,
-                peakBytes = tiler.PeakBytes + held,
-                backend = compute.Description,
-                bandRows = tiler.BandRows,
-                seconds,
-                tilesPerSecond = tiles / seconds,
-                readMBPerSecond = tiler.BytesRead / 1e6 / seconds,
-                cache = chunks?.Directory,
-                output = tilesPath,
-                coords = coordsPath,
-            };
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, result);
-                return 0;
-            }
-            stdout.WriteLine($"{CommandLine.Count(tiles)} tiles of {volume.SliceCount} × {side} × {side} ({CommandLine.Count(grid.Count)} in the grid over the mask) in {seconds.ToString("F2", CultureInfo.InvariantCulture)} s: " +
-                $"{(tiles / seconds).ToString("F1", CultureInfo.InvariantCulture)} tiles/s, {(tiler.BytesRead / 1e6 / seconds).ToString("F0", CultureInfo.InvariantCulture)} MB/s read");
-            stdout.WriteLine($"memory: bands of {tiler.BandRows} rows, peak {CommandLine.Count(tiler.PeakBytes + held)} bytes (mask, grid, band, batches) of a {CommandLine.Count(memory)}-byte budget");
-            if (tilesPath is not null)
-                stdout.WriteLine($"tiles: {tilesPath}");
-            if (coordsPath is not null)
-                stdout.WriteLine($"origins: {coordsPath}");
+            new VolumeTileResult(Source: volume.Source, Slices: volume.SliceCount, Range: volume.Range.ToString(), Width: volume.Width, Height: volume.Height,
+                Tile: side, Stride: step, GridTiles: grid.Count, Tiles: tiles, TileShape: [volume.SliceCount, side, side], BytesRead: tiler.BytesRead,
+                MemoryBudget: memory, PeakBytes: tiler.PeakBytes + held, Backend: compute.Description, BandRows: tiler.BandRows, Seconds: seconds,
+                TilesPerSecond: tiles / seconds, ReadMBPerSecond: tiler.BytesRead / 1e6 / seconds, Cache: chunks?.Directory, Output: tilesPath, Coords: coordsPath)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

@@ -11,8 +11,6 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class WbfCommand
 {
-    private static readonly string[] Methods = ["wbf", "nms", "soft-nms-linear", "soft-nms-gaussian", "nmw"];
-
     // Printed one by one up to this many; the rest are counted.
     private const int WarningsShown = 10;
 
@@ -37,11 +35,9 @@ internal static class WbfCommand
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            string name = parse.GetValue(method)!.ToLowerInvariant();
-            if (!Methods.Contains(name))
-                throw new ArgumentException($"--method {name} is not one of {string.Join(", ", Methods)}.");
+            var fusion = DetectFuseCommand.ParseMethod(parse.GetValue(method)!);
             var conf = WbfConfTypeNames.Parse(parse.GetValue(confType)!);
-            double iouThreshold = CommandLine.Fraction(parse.GetValue(iou) ?? (name is "wbf" or "nmw" ? 0.55 : 0.5), "--iou-thr", "an IoU is in [0, 1]");
+            double iouThreshold = CommandLine.Fraction(parse.GetValue(iou) ?? DetectFuseCommand.DefaultIou(fusion), "--iou-thr", "an IoU is in [0, 1]");
             CommandLine.Fraction(parse.GetValue(skip), "--skip-box-thr", "scores below it are skipped");
             CommandLine.Fraction(parse.GetValue(thresh), "--thresh", "soft-NMS keeps scores above it");
             if (parse.GetValue(sigma) is var s && !(s > 0 && double.IsFinite(s)))
@@ -82,12 +78,12 @@ internal static class WbfCommand
             DetectionResult result;
             using (var bar = ProgressBar.Start(parse, "Fusing", batch.ImageCount))
             {
-                result = name switch
+                result = fusion switch
                 {
-                    "wbf" => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar, compute),
-                    "nmw" => NonMaximumWeighted.Fuse(batch, iouThreshold, parse.GetValue(skip), warnings.Enqueue, bar),
-                    "nms" => Nms.Suppress(batch, iouThreshold, warnings.Enqueue, bar),
-                    _ => SoftNms.Suppress(batch, name == "soft-nms-linear" ? SoftNmsMethod.Linear : SoftNmsMethod.Gaussian,
+                    FusionMethod.Wbf => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar, compute),
+                    FusionMethod.Nmw => NonMaximumWeighted.Fuse(batch, iouThreshold, parse.GetValue(skip), warnings.Enqueue, bar),
+                    FusionMethod.Nms => Nms.Suppress(batch, iouThreshold, warnings.Enqueue, bar),
+                    _ => SoftNms.Suppress(batch, fusion == FusionMethod.SoftNmsLinear ? SoftNmsMethod.Linear : SoftNmsMethod.Gaussian,
                         iouThreshold, parse.GetValue(sigma), parse.GetValue(thresh), warnings.Enqueue, bar),
                 };
             }
@@ -108,19 +104,9 @@ internal static class WbfCommand
             if (warnings.Count > WarningsShown)
                 error.WriteLine($"engine: warning: … and {CommandLine.Count(warnings.Count - WarningsShown)} more boxes fixed or dropped as ensemble-boxes does.");
 
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    method = name, images = batch.ImageCount, boxesIn = batch.BoxCount, boxesOut = result.Scores.Length,
-                    warnings = warnings.Count, iouThreshold, output = outPath, readSeconds, fuseSeconds,
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"{name}: {CommandLine.Count(batch.ImageCount)} images, {CommandLine.Count(batch.BoxCount)} boxes in, {CommandLine.Count(result.Scores.Length)} out (iou {CommandLine.Exact(iouThreshold)}) in {fuseSeconds:F3} s");
-                stdout.WriteLine($"wrote {outPath}");
-            }
+            new WbfResult(Method: DetectFuseCommand.MethodName(fusion), Images: batch.ImageCount, BoxesIn: batch.BoxCount, BoxesOut: result.Scores.Length,
+                Warnings: warnings.Count, IouThreshold: iouThreshold, Output: outPath, ReadSeconds: readSeconds, FuseSeconds: fuseSeconds)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
