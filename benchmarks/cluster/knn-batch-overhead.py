@@ -55,7 +55,7 @@ def knn(engine, args, out, silos=()):
     return json.loads(result.stdout)["seconds"], wall, children_cpu() - before[0], sum(cpu(p.pid) for p in silos) - before[1]
 
 
-builds = {"old": start(old, "old", 22311), "new": start(new, "new", 22411)}
+builds = {"old": start(old, "old", 22311), "new": start(new, "new", 22611)}
 try:
     for name, (silos, cluster) in builds.items():
         engine = old if name == "old" else new

@@ -21,6 +21,8 @@ internal static class ClusterCommand
         Required = required,
     };
 
+    private static Option<string> NameOption(string description) => new("--name") { Description = description, Required = true };
+
     public static Command Create()
     {
         var command = new Command("cluster", "Load indexes into an Engine cluster (engine serve), remove them, and see where their shards live.")
@@ -35,7 +37,7 @@ internal static class ClusterCommand
     private static Command CreateIndex()
     {
         var cluster = ClusterOption(required: true);
-        var name = new Option<string>("--name") { Description = "The index's name in the cluster (letters, digits, '.', '_', '-').", Required = true };
+        var name = NameOption("The index's name in the cluster (letters, digits, '.', '_', '-').");
         var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs.", required: true);
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalize rows and (at search time) queries, so scores are cosine similarities." };
         var shards = new Option<int>("--shards") { Description = "Row-range shards.", DefaultValueFactory = _ => 1 };
@@ -92,7 +94,7 @@ internal static class ClusterCommand
     private static Command CreateRemove()
     {
         var cluster = ClusterOption(required: true);
-        var name = new Option<string>("--name") { Description = "The index to delete from every silo (memory and --data).", Required = true };
+        var name = NameOption("The index to delete from every silo (memory and --data).");
         var json = CommandLine.JsonOption();
         var command = new Command("remove", "Delete an index from the cluster: every replica of every shard, in memory and under the silos' --data.") { cluster, name, json };
         command.SetAction(parse => CommandLine.Execute(parse, stdout => Run(async () =>
