@@ -50,7 +50,9 @@ def knn(engine, args, out, silos=()):
     before = children_cpu(), sum(cpu(p.pid) for p in silos)
     clock = time.monotonic()
     result = subprocess.run([engine, "knn", *args, "--queries", queries, "-k", "10", "--json",
-                             "--out-ids", f"{out}-ids.npy", "--out-scores", f"{out}-scores.npy"], capture_output=True, text=True, check=True)
+                             "--out-ids", f"{out}-ids.npy", "--out-scores", f"{out}-scores.npy"], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"engine knn {' '.join(args)} failed: {result.stderr}")
     wall = time.monotonic() - clock
     return json.loads(result.stdout)["seconds"], wall, children_cpu() - before[0], sum(cpu(p.pid) for p in silos) - before[1]
 
@@ -60,8 +62,10 @@ try:
     for name, (silos, cluster) in builds.items():
         engine = old if name == "old" else new
         for shards in (1, 3):
-            subprocess.run([engine, "cluster", "index", "--cluster", cluster, "--name", f"s{shards}", "--database", db,
-                            "--shards", str(shards)], check=True, capture_output=True)
+            loaded = subprocess.run([engine, "cluster", "index", "--cluster", cluster, "--name", f"s{shards}", "--database", db,
+                                     "--shards", str(shards)], capture_output=True, text=True)
+            if loaded.returncode != 0:
+                sys.exit(f"{name}: engine cluster index failed: {loaded.stderr}")
     runs = {}
     for r in range(rounds):
         runs.setdefault("single", []).append(knn(new, ["--database", db], f"{work}/single"))
