@@ -31,6 +31,7 @@ public sealed class ClusterCommandErrorTests
     [InlineData("knn", "--cluster", "127.0.0.1", "--index", "rnd", "--queries", "QUERIES", "--cluster 127.0.0.1 is not HOST:PORT")]
     [InlineData("knn", "--queries", "QUERIES", "give --database (a local search) or --cluster with --index")]
     [InlineData("cluster", "index", "--cluster", "127.0.0.1:1", "--name", "../x", "--database", "QUERIES", "--name ../x is not an index name")]
+    [InlineData("cluster", "remove", "--cluster", "127.0.0.1:1", "--name", "../x", "--name ../x is not an index name")]
     [InlineData("serve", "--port", "5000", "--gateway-port", "5000", "--port and --gateway-port are both 5000")]
     [InlineData("serve", "--port", "5000", "--gateway-port", "5001", "--address", "10.1.2.3", "--address 10.1.2.3 is not loopback")]
     [InlineData("serve", "--port", "5000", "--gateway-port", "5001", "--clustering", "zookeeper", "--clustering zookeeper is not localhost")]

@@ -23,21 +23,25 @@ public sealed class InProcessClusterTests
         whole.Add(db.Data);
         var expected = whole.Search(queries.Data, 10);
 
+        using var rows = DatabaseRows.FromArray(db.Data, db.Dimension);
         using var data = new TempFolder();
         _dataRoot = data.Path;
         TestCluster? cluster = await Deploy();
         try
         {
             var grains = cluster.Client;
-            var placed = await ClusterIndex.LoadAsync(grains, "two", db.Data, db.Dimension, normalize: true, shards: 3, replicas: 2);
-            await ClusterIndex.LoadAsync(grains, "one", db.Data, db.Dimension, normalize: true, shards: 3, replicas: 1);
+            // "two" streams from the memory-mapped file; "one" from memory in messages of 7 rows, so shards end mid-message.
+            IReadOnlyList<ShardManifest> placed;
+            using (var mapped = DatabaseRows.Open(ClusterTestData.PathOf("random_db")))
+                placed = await ClusterIndex.LoadAsync(grains, "two", mapped, normalize: true, shards: 3, replicas: 2);
+            await ClusterIndex.LoadAsync(grains, "one", rows, normalize: true, shards: 3, replicas: 1, messageBytes: 7 * db.Dimension * sizeof(float));
             // Replicas of a shard are on different silos, and every silo holds some shard.
             Assert.All(placed.GroupBy(m => m.Shard), g => Assert.Equal(2, g.Select(m => m.Silo).Distinct().Count()));
             Assert.Equal(3, placed.Select(m => m.Silo).Distinct().Count());
             AssertSame(expected, await ClusterIndex.SearchAsync(grains, "two", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
 
-            await Assert.ThrowsAsync<ArgumentException>(() => ClusterIndex.LoadAsync(grains, "two", db.Data, db.Dimension, true, 3, 1));
-            await Assert.ThrowsAsync<ArgumentException>(() => ClusterIndex.LoadAsync(grains, "four", db.Data, db.Dimension, true, 3, 4));
+            await Assert.ThrowsAsync<ArgumentException>(() => ClusterIndex.LoadAsync(grains, "two", rows, true, 3, 1));
+            await Assert.ThrowsAsync<ArgumentException>(() => ClusterIndex.LoadAsync(grains, "four", rows, true, 3, 4));
 
             var victim = cluster.SecondarySilos[0];
             string lost = victim.SiloAddress.Endpoint.ToString();
@@ -58,6 +62,20 @@ public sealed class InProcessClusterTests
             Assert.Equal(9, restarted.Shards.Length);
             AssertSame(expected, await ClusterIndex.SearchAsync(cluster.Client, "two", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
             AssertSame(expected, await ClusterIndex.SearchAsync(cluster.Client, "one", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
+
+            // Removed from every silo's memory and --data; the coordinators' cached catalogs are found stale, not used.
+            var removed = await ClusterIndex.RemoveAsync(cluster.Client, "one");
+            Assert.Equal([0, 1, 2], removed.Select(m => m.Shard));
+            Assert.Empty((await ClusterCatalog.ReadAsync(cluster.Client)).ShardsOf("one"));
+            Assert.DoesNotContain(Directory.EnumerateFiles(data.Path, "*", SearchOption.AllDirectories), f => f.Contains($"{Path.DirectorySeparatorChar}one{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            var notLoaded = await Assert.ThrowsAsync<ClusterException>(() => ClusterIndex.SearchAsync(cluster.Client, "one", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
+            Assert.StartsWith("index one is not loaded", notLoaded.Message);
+            await Assert.ThrowsAsync<ClusterException>(() => ClusterIndex.RemoveAsync(cluster.Client, "one"));
+            // Loaded again under the same name with more shards, while a coordinator may still hold the 3-shard catalog.
+            await ClusterIndex.SearchAsync(cluster.Client, "two", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30));
+            await ClusterIndex.RemoveAsync(cluster.Client, "two");
+            await ClusterIndex.LoadAsync(cluster.Client, "two", rows, normalize: true, shards: 4, replicas: 1);
+            AssertSame(expected, await ClusterIndex.SearchAsync(cluster.Client, "two", queries.Data, queries.Dimension, 10, TimeSpan.FromSeconds(30)));
         }
         finally
         {

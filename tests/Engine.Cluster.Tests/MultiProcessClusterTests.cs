@@ -23,6 +23,14 @@ public sealed class MultiProcessClusterTests
             var cluster = await StartCluster(folder, silos);
             Cli("cluster", "index", "--cluster", cluster, "--name", "rnd", "--database", db, "--normalize", "--shards", "3", "--replicas", "2");
 
+            // A second index removed from every silo; removing it again names it.
+            Cli("cluster", "index", "--cluster", cluster, "--name", "gone", "--database", db, "--shards", "2", "--replicas", "2");
+            Assert.Contains("\"replicasRemoved\":4", Cli("cluster", "remove", "--cluster", cluster, "--name", "gone", "--json"));
+            Assert.DoesNotContain(Directory.EnumerateFiles(folder.Path, "*", SearchOption.AllDirectories), f => f.Contains("gone", StringComparison.Ordinal));
+            var (code, _, error) = Run("cluster", "remove", "--cluster", cluster, "--name", "gone");
+            Assert.Equal(1, code);
+            Assert.Equal("engine: error: index gone is not loaded in the cluster (or every silo holding it is down); engine cluster status lists the loaded indexes.", error.TrimEnd());
+
             // The third silo holds a replica of two of the three shards; its death must not change a single bit.
             silos[2].Kill();
             var clock = Stopwatch.StartNew();
@@ -102,12 +110,20 @@ public sealed class MultiProcessClusterTests
         Assert.Equal(File.ReadAllBytes(folder.File("scores.npy")), File.ReadAllBytes(folder.File($"{name}-scores.npy")));
     }
 
-    private static void Cli(params string[] args)
+    /// <summary>Runs the CLI, which must succeed; returns what it printed.</summary>
+    private static string Cli(params string[] args)
+    {
+        var (code, output, error) = Run(args);
+        Assert.True(code == 0, $"engine {string.Join(' ', args)} exited {code}: {error}");
+        return output;
+    }
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         int code = Program.Run(args, output, error);
-        Assert.True(code == 0, $"engine {string.Join(' ', args)} exited {code}: {error}");
+        return (code, output.ToString(), error.ToString());
     }
 
     /// <summary>Ports the system hands out for loopback now (bound, then released), all distinct.</summary>

@@ -9,7 +9,7 @@ using Engine.Search;
 
 namespace Engine.Cli.Commands;
 
-/// <summary><c>engine cluster index|status</c>, and the search behind <c>engine knn --cluster</c>: a client of the silos <c>engine serve</c> runs.</summary>
+/// <summary><c>engine cluster index|remove|status</c>, and the search behind <c>engine knn --cluster</c>: a client of the silos <c>engine serve</c> runs.</summary>
 internal static class ClusterCommand
 {
     /// <summary>How long one shard replica may take on one batch before the coordinator asks the next replica.</summary>
@@ -21,11 +21,14 @@ internal static class ClusterCommand
         Required = required,
     };
 
+    private static Option<string> NameOption(string description) => new("--name") { Description = description, Required = true };
+
     public static Command Create()
     {
-        var command = new Command("cluster", "Load indexes into an Engine cluster (engine serve) and see where their shards live.")
+        var command = new Command("cluster", "Load indexes into an Engine cluster (engine serve), remove them, and see where their shards live.")
         {
             CreateIndex(),
+            CreateRemove(),
             CreateStatus(),
         };
         return command;
@@ -34,7 +37,7 @@ internal static class ClusterCommand
     private static Command CreateIndex()
     {
         var cluster = ClusterOption(required: true);
-        var name = new Option<string>("--name") { Description = "The index's name in the cluster (letters, digits, '.', '_', '-').", Required = true };
+        var name = NameOption("The index's name in the cluster (letters, digits, '.', '_', '-').");
         var database = CommandLine.FileOption("--database", "Database embeddings: .npy (2D, rows × dimension) or .fvecs.", required: true);
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalize rows and (at search time) queries, so scores are cosine similarities." };
         var shards = new Option<int>("--shards") { Description = "Row-range shards.", DefaultValueFactory = _ => 1 };
@@ -51,20 +54,20 @@ internal static class ClusterCommand
             ClusterIndex.CheckName(indexName);
             string dbPath = parse.GetValue(database)!.FullName;
             var clock = Stopwatch.StartNew();
-            var db = EmbeddingFile.Read(dbPath);
+            using var db = DatabaseRows.Open(dbPath);
             if (db.Rows == 0)
                 throw new ArgumentException($"{dbPath} has no rows; the database must not be empty.");
             if (db.Dimension > CosineIndex.MaxDimension)
                 throw new ArgumentException($"{dbPath} has dimension {db.Dimension}; at most {CosineIndex.MaxDimension} is supported.");
-            ClusterIndex.CheckRows(db.Data, db.Dimension, parse.GetValue(normalize), dbPath);
+            ClusterIndex.CheckRows(db, parse.GetValue(normalize), dbPath);
             double readSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
             await using var connection = await ClusterConnection.ConnectAsync(endpoints);
             IReadOnlyList<ShardManifest> saved;
-            using (var bar = ProgressBar.Start(parse, "Loading", (long)db.Rows * parse.GetValue(replicas)))
+            using (var bar = ProgressBar.Start(parse, "Loading", db.Rows * parse.GetValue(replicas)))
             {
-                saved = await ClusterIndex.LoadAsync(connection.Client, indexName, db.Data, db.Dimension, parse.GetValue(normalize),
+                saved = await ClusterIndex.LoadAsync(connection.Client, indexName, db, parse.GetValue(normalize),
                     parse.GetValue(shards), parse.GetValue(replicas), bar);
             }
             double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -81,9 +84,34 @@ internal static class ClusterCommand
             else
             {
                 stdout.WriteLine($"loaded {indexName}: {CommandLine.Count(db.Rows)} rows × {db.Dimension} dims in {parse.GetValue(shards)} shards × {parse.GetValue(replicas)} replicas: {loadSeconds:F2} s; read {readSeconds:F2} s");
-                foreach (var shard in placement)
-                    stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
+                WritePlacement(stdout, placement);
             }
+            return 0;
+        })));
+        return command;
+    }
+
+    private static Command CreateRemove()
+    {
+        var cluster = ClusterOption(required: true);
+        var name = NameOption("The index to delete from every silo (memory and --data).");
+        var json = CommandLine.JsonOption();
+        var command = new Command("remove", "Delete an index from the cluster: every replica of every shard, in memory and under the silos' --data.") { cluster, name, json };
+        command.SetAction(parse => CommandLine.Execute(parse, stdout => Run(async () =>
+        {
+            var endpoints = ClusterEndpoints.ParseList(parse.GetValue(cluster)!, "--cluster");
+            string indexName = parse.GetValue(name)!;
+            ClusterIndex.CheckName(indexName);
+            await using var connection = await ClusterConnection.ConnectAsync(endpoints);
+            var removed = await ClusterIndex.RemoveAsync(connection.Client, indexName);
+            var placement = Placement(removed);
+            if (parse.GetValue(json))
+            {
+                CommandLine.WriteJson(stdout, new { name = indexName, replicasRemoved = removed.Count, placement });
+                return 0;
+            }
+            stdout.WriteLine($"removed {indexName}: {removed.Count} shard replicas on {removed.Select(m => m.Silo).Distinct().Count()} silos");
+            WritePlacement(stdout, placement);
             return 0;
         })));
         return command;
@@ -123,8 +151,7 @@ internal static class ClusterCommand
             foreach (var index in indexes)
             {
                 stdout.WriteLine($"{index.name}: {CommandLine.Count(index.rows)} rows × {index.dims} dims{(index.normalized ? ", normalized" : "")}, {index.shards} shards × {index.replicas} replicas");
-                foreach (var shard in index.placement)
-                    stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
+                WritePlacement(stdout, index.placement);
                 foreach (int shard in index.unavailableShards)
                     stdout.WriteLine($"  shard {shard}: unavailable (no live silo holds it)");
             }
@@ -204,6 +231,12 @@ internal static class ClusterCommand
             .ToArray();
 
     private sealed record ShardPlacement(int Shard, long Start, long Rows, string[] Silos);
+
+    private static void WritePlacement(TextWriter stdout, IEnumerable<ShardPlacement> placement)
+    {
+        foreach (var shard in placement)
+            stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
+    }
 
     /// <summary>Runs a client's work; an Orleans failure (no gateway, a lost connection, a timeout) becomes one line.</summary>
     private static int Run(Func<Task<int>> body)

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -27,17 +26,12 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <exception cref="ClusterException">No gateway answers within the timeout.</exception>
     public static async Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan? connectTimeout = null, CancellationToken cancellationToken = default)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        var builder = EngineSilo.CreateHostBuilder();
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(gateways.ToArray());
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (EngineSilo.ClusterId, EngineSilo.ClusterId));
-            client.Configure<ClientMessagingOptions>(o =>
-            {
-                o.ResponseTimeout = EngineSilo.ResponseTimeout;
-                o.MaxMessageBodySize = EngineSilo.MaxMessageBodyBytes;
-            });
+            client.Configure<ClientMessagingOptions>(EngineSilo.ConfigureMessaging);
         });
         var host = builder.Build();
         // Orleans keeps retrying refused gateways for minutes; a user waits for one answer.

@@ -30,8 +30,7 @@ public static class EngineSilo
     public static IHost Build(SiloSettings settings)
     {
         var membership = ClusterMembership.Parse(settings.Clustering);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        var builder = CreateHostBuilder();
         // Warnings and errors go to stderr, and only once the silo is up: a failed start (a port in use) is reported
         // by engine serve as one line, not as Orleans' log of the stack. Start-up advice (server GC) and the
         // watchdog's first tick after start-up are noise for every silo started.
@@ -78,10 +77,18 @@ public static class EngineSilo
     public static void ConfigureEngine(ISiloBuilder silo)
     {
         silo.AddPlacementDirector<SiloEndpointPlacement, SiloEndpointPlacementDirector>();
-        silo.Configure<SiloMessagingOptions>(o =>
-        {
-            o.ResponseTimeout = ResponseTimeout;
-            o.MaxMessageBodySize = MaxMessageBodyBytes;
-        });
+        silo.Configure<SiloMessagingOptions>(ConfigureMessaging);
     }
+
+    /// <summary>A host with no configuration sources or log providers of its own: silos and clients add what they need.</summary>
+    internal static HostApplicationBuilder CreateHostBuilder()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        return builder;
+    }
+
+    /// <summary>The response timeout and message size every silo and client shares.</summary>
+    internal static void ConfigureMessaging(MessagingOptions options) =>
+        (options.ResponseTimeout, options.MaxMessageBodySize) = (ResponseTimeout, MaxMessageBodyBytes);
 }

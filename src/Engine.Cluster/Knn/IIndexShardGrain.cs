@@ -17,8 +17,15 @@ public interface IIndexShardGrain : IGrainWithStringKey
     Task Commit();
 
     /// <summary>The shard's top k of each query, best first.</summary>
+    /// <param name="queries">Row-major queries.</param>
+    /// <param name="k">Results per query.</param>
+    /// <param name="load">The <see cref="ShardManifest.Load"/> the caller expects: a shard of another load (the index was removed and loaded again) refuses, so a stale catalog never mixes loads.</param>
+    /// <exception cref="ClusterException">The shard is not loaded, or holds another load.</exception>
     [Orleans.Concurrency.ReadOnly]
-    Task<ShardHits> Search(float[] queries, int k);
+    Task<ShardHits> Search(float[] queries, int k, string load);
+
+    /// <summary>Forgets the shard's rows and lets the grain go (its files are deleted by <see cref="ISiloIndexesGrain.Remove"/> first).</summary>
+    Task Drop();
 }
 
 /// <summary>The shards saved on one silo (key <c>silo@HOST:PORT</c>): what it serves after a restart.</summary>
@@ -26,6 +33,10 @@ public interface ISiloIndexesGrain : IGrainWithStringKey
 {
     /// <summary>Every committed shard replica under the silo's <c>--data</c>.</summary>
     Task<ShardManifest[]> List();
+
+    /// <summary>Deletes index <paramref name="index"/>'s shards from the silo's <c>--data</c> and memory.</summary>
+    /// <returns>The replicas removed; empty when the silo held none.</returns>
+    Task<ShardManifest[]> Remove(string index);
 }
 
 /// <summary>Searches one index (the grain's key): fans a batch out to one replica of each shard and merges the results exactly.</summary>

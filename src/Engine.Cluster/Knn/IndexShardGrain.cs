@@ -72,13 +72,23 @@ internal sealed class IndexShardGrain(SiloData data) : Grain, IIndexShardGrain
         _committed = true;
     }
 
-    public async Task<ShardHits> Search(float[] queries, int k)
+    public async Task<ShardHits> Search(float[] queries, int k, string load)
     {
         if (!_committed)
             throw new ClusterException($"shard {this.GetPrimaryKeyString()} is not loaded.");
+        if (_manifest!.Load != load)
+            throw new ClusterException($"shard {this.GetPrimaryKeyString()} holds load {_manifest.Load} of its index, not {load}.");
         var index = _index!;
         // The scan runs on the thread pool (it is parallel itself) so the silo's scheduler keeps answering.
         return ShardHits.From(await Task.Run(() => index.Search(queries, k)));
+    }
+
+    public Task Drop()
+    {
+        _index?.Dispose();
+        (_index, _manifest, _committed) = (null, null, false);
+        DeactivateOnIdle();
+        return Task.CompletedTask;
     }
 
     /// <summary>Splits <c>INDEX/SHARD@HOST:PORT</c>.</summary>
@@ -97,12 +107,25 @@ internal sealed class IndexShardGrain(SiloData data) : Grain, IIndexShardGrain
 [SiloEndpointPlacement]
 internal sealed class SiloIndexesGrain(SiloData data) : Grain, ISiloIndexesGrain
 {
-    public Task<ShardManifest[]> List()
+    private string Silo => SiloEndpointPlacementDirector.SiloOf(this.GetPrimaryKeyString());
+
+    public Task<ShardManifest[]> List() => Task.FromResult(Saved().ToArray());
+
+    public async Task<ShardManifest[]> Remove(string index)
     {
-        string silo = SiloEndpointPlacementDirector.SiloOf(this.GetPrimaryKeyString());
-        // The manifest names the silo that wrote it; the one serving it now is this one.
-        return Task.FromResult(ShardFiles.Manifests(data).Select(p => ShardFiles.ReadManifest(p) with { Silo = silo }).ToArray());
+        var removed = Saved().Where(m => m.Index == index).ToArray();
+        // Manifests first: a removal cut short leaves no listed shard without its file, only unlisted files.
+        foreach (var manifest in removed)
+            File.Delete(ShardFiles.ManifestPath(data, index, manifest.Shard));
+        if (Directory.Exists(data.IndexDirectory(index)))
+            Directory.Delete(data.IndexDirectory(index), recursive: true);
+        // With the manifests gone a shard grain that was not active activates empty, so dropping never loads rows.
+        await Task.WhenAll(removed.Select(m => GrainFactory.GetGrain<IIndexShardGrain>(IndexShardGrain.Key(index, m.Shard, Silo)).Drop()));
+        return removed;
     }
+
+    /// <summary>The manifests under <c>--data</c>. Each names the silo that wrote it; the one serving it now is this one.</summary>
+    private IEnumerable<ShardManifest> Saved() => ShardFiles.Manifests(data).Select(p => ShardFiles.ReadManifest(p) with { Silo = Silo });
 
     /// <summary>The key of the grain listing the shards of the silo at <paramref name="silo"/>.</summary>
     public static string Key(string silo) => SiloEndpointPlacementDirector.Key("silo", silo);

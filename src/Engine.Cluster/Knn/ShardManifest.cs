@@ -39,4 +39,10 @@ public sealed record ShardManifest
 
     /// <summary>The silo-to-silo endpoint (HOST:PORT) of the silo holding this replica.</summary>
     [Id(10)] public required string Silo { get; init; }
+
+    /// <summary>
+    /// Which load of the index this shard belongs to (one id per <c>engine cluster index</c> run): an index removed
+    /// and loaded again under the same name is another load, so a search never merges shards of two.
+    /// </summary>
+    [Id(11)] public string Load { get; init; } = "";
 }

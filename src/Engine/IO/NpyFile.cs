@@ -244,18 +244,12 @@ public static class NpyFile
     /// <param name="path">The .npy file.</param>
     /// <returns>The mapping; its values stay valid until it is disposed.</returns>
     /// <exception cref="InvalidDataException">The file is not an .npy file, its header is malformed, or its data is not the size the header promises.</exception>
-    /// <exception cref="NotSupportedException">The file holds another dtype, is in Fortran order, big-endian, or holds more than <see cref="int.MaxValue"/> elements.</exception>
+    /// <exception cref="NotSupportedException">The file holds another dtype, is in Fortran order or big-endian.</exception>
     /// <exception cref="IOException">The file cannot be opened or mapped.</exception>
     public static NpyMapping Map(string path)
     {
         var (stream, header) = OpenChecked(path, nameof(Map), static d => d is NpyDtype.Float32 or NpyDtype.Float64);
-        long count = header.ElementCount;
-        if (count > int.MaxValue)
-        {
-            stream.Dispose();
-            throw new NotSupportedException($"{path} holds {count} elements; a span holds at most {int.MaxValue}.");
-        }
-        return new NpyMapping(stream, header, stream.Position, (int)count);
+        return new NpyMapping(stream, header, stream.Position, header.ElementCount);
     }
 
     /// <summary>Fills <paramref name="data"/> from the stream, which holds exactly its elements as <typeparamref name="TFile"/>.</summary>

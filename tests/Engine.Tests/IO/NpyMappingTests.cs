@@ -32,6 +32,20 @@ public sealed class NpyMappingTests : IDisposable
     }
 
     [Fact]
+    public void A_range_of_values_is_the_same_slice_of_the_read_ones_and_must_lie_inside_the_file()
+    {
+        var floats = Enumerable.Range(0, 1000).Select(i => MathF.Cos(i)).ToArray();
+        string path = _folder.File("f32.npy");
+        NpyFile.Write(path, floats, [1000]);
+        using var mapping = NpyFile.Map(path);
+        Assert.Equal(1000, mapping.Count);
+        Assert.Equal(floats[990..], mapping.Float32Range(990, 10).ToArray());
+        Assert.Equal(0, mapping.Float32Range(1000, 0).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => mapping.Float32Range(995, 6).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => mapping.Float32Range(-1, 1).Length);
+    }
+
+    [Fact]
     public void Other_dtypes_are_read_and_empty_arrays_map()
     {
         string ints = _folder.File("i32.npy"), empty = _folder.File("empty.npy");
