@@ -426,7 +426,7 @@ public static partial class DetectionJson
             int wave = Math.Min(buffers.Length, runCount - firstRun);
             Parallel.For(0, wave, r =>
             {
-                var buffer = buffers[r] ??= new ArrayBufferWriter<byte>(RunBoxes * 64);
+                var buffer = buffers[r] ??= new ArrayBufferWriter<byte>();
                 buffer.ResetWrittenCount();
                 FormatImages(buffer, result, runStarts[firstRun + r], runStarts[firstRun + r + 1], asArray, scaleX, scaleY);
             });

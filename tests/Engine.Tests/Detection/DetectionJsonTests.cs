@@ -174,8 +174,8 @@ public class DetectionJsonTests
             starts[i + 1] = starts[i] + random.Next(0, 61);
         int total = starts[^1];
         var result = new DetectionResult(
-            Enumerable.Range(0, 4 * total).Select(_ => random.NextDouble()).ToArray(),
-            Enumerable.Range(0, total).Select(_ => random.NextDouble()).ToArray(),
+            Enumerable.Range(0, 4 * total).Select(_ => random.Next(10_000) / 10_000.0).ToArray(),
+            Enumerable.Range(0, total).Select(_ => random.Next(10_000) / 10_000.0).ToArray(),
             Enumerable.Range(0, total).Select(_ => random.Next(100)).ToArray(), starts);
 
         using var whole = new MemoryStream();
