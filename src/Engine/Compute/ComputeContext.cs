@@ -77,7 +77,7 @@ public sealed class ComputeContext : IDisposable
 
     /// <summary>
     /// False when the CUDA driver library cannot be loaded, so no CUDA device can be found. Creating an ILGPU
-    /// context to ask costs about 0.1 s of CPU (a third of a short command's run); on Linux this asks the way
+    /// context to ask costs about 0.1 s of CPU (half of a short command's run); on Linux this asks the way
     /// ILGPU's own binding does (the library "cuda", probed from ILGPU's assembly) and skips the context when it
     /// is absent. Elsewhere it answers true and ILGPU decides.
     /// </summary>
