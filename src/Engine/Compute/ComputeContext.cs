@@ -81,7 +81,7 @@ public sealed class ComputeContext : IDisposable
     /// ILGPU's own binding does (the library "cuda", probed from ILGPU's assembly) and skips the context when it
     /// is absent. Elsewhere it answers true and ILGPU decides.
     /// </summary>
-    private static bool CudaDriverLoads()
+    internal static bool CudaDriverLoads()
     {
         if (!OperatingSystem.IsLinux())
             return true;
