@@ -10,11 +10,14 @@ wbf.py and quantile.py write with --make-data (benchmarks/data/wbf, benchmarks/d
   timing, run here as a subprocess; ENSEMBLE_BOXES names its folder), so the peer is not charged for JSON;
 - quantile: numpy's np.quantile(np.load(probs.npy), 0.93) in this process (the file in the page cache after the
   warm-up, as it is for Engine), not charged for starting Python.
-Prints JSON: every time, the medians, and peer ÷ engine (how many times faster the whole engine process is).
+Prints JSON: every time, the medians, and peer ÷ engine (how many times faster the whole engine process is); the
+engine's CPU seconds per run beside its wall times (on a loaded machine the CPU seconds are the steadier figure).
 """
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,12 +28,25 @@ import numpy as np
 from peer_timing import timed
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_timed(command, repeat):
+    """Wall times as peer_timing takes them, and each run's CPU seconds (user + sys, every thread), which a loaded
+    machine changes far less than the wall."""
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # warm-up: page cache, disk cache of the binary
+    cpu = []
 
     def once():
+        before = children_cpu()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return timed(once, repeat, warm_up=False)
+        cpu.append(children_cpu() - before)
+    result = timed(once, repeat, warm_up=False)
+    result["cpu median"] = statistics.median(cpu)
+    result["cpu"] = cpu
+    return result
 
 
 def main():
@@ -54,7 +70,9 @@ def main():
         probs = os.path.join(args.data, "quantile", "probs.npy")
         if os.path.exists(probs):
             engine = run_timed([args.engine, "quantile", "--input", probs, "-q", "0.93"], args.repeat)
+            cpu_before = time.process_time()
             peer = timed(lambda: np.quantile(np.load(probs), 0.93), args.repeat)
+            peer["cpu per run"] = (time.process_time() - cpu_before) / (args.repeat + 1)  # the warm-up too
             results["quantile"] = {"bytes": os.path.getsize(probs), "engine process": engine,
                                    "numpy load + quantile": peer, "peer / engine": peer["median"] / engine["median"]}
     results["load average"] = os.getloadavg()

@@ -5,9 +5,10 @@ namespace Engine.Benchmarks.Detection;
 
 /// <summary>
 /// Reading and writing the detection JSON boxes format on the Weighted Boxes Fusion workload that
-/// benchmarks/peers/wbf.py writes (preds.jsonl: 1,000 images × 5 models × 100 boxes), on one core: the reader
-/// and writer are single-threaded. Throughput is the file's size over the median; the written result is the
-/// input's own boxes (every model's boxes as one output per image), so both directions move the same bytes.
+/// benchmarks/peers/wbf.py writes (preds.jsonl: 1,000 images × 5 models × 100 boxes). Both directions use every
+/// core for an input this size; <c>--affinity 1</c> pins the run to one core. Throughput is the file's size over
+/// the median; the written result is the input's own boxes (every model's boxes as one output per image), so both
+/// directions move the same bytes.
 /// </summary>
 [SimpleJob(warmupCount: 2, iterationCount: 8, launchCount: 1)]
 public class DetectionJsonBenchmarks

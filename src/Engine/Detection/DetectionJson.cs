@@ -9,7 +9,7 @@ namespace Engine.Detection;
 /// <c>{"models":[{"boxes":[[x1,y1,x2,y2],…],"scores":[…],"labels":[…]}],"weights":[…]}</c> in, and
 /// <c>{"boxes":…,"scores":…,"labels":…}</c> out; a file holds a JSON array of them or JSON Lines.
 /// </summary>
-public static class DetectionJson
+public static partial class DetectionJson
 {
     /// <summary>
     /// The largest magnitude a coordinate, score or weight may have (10^15): far beyond any confidence or pixel
@@ -25,7 +25,8 @@ public static class DetectionJson
     /// <remarks>
     /// One forward pass of a <see cref="Utf8JsonReader"/>: values go into reused buffers and then into one array per
     /// model and field, so nothing is allocated per box, and messages are formed only when there is an error.
-    /// A repeated key keeps its last value, as Python's json does.
+    /// A repeated key keeps its last value, as Python's json does. A sequence of objects of more than
+    /// <see cref="ParallelMinBytes"/> is read in pieces split at line ends, on every core (<see cref="ReadInPieces"/>).
     /// </remarks>
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
@@ -33,7 +34,84 @@ public static class DetectionJson
     /// <exception cref="InvalidDataException">The file is not UTF-8, the JSON is malformed, or an image does not have the expected shape; the message names the image and model.</exception>
     public static List<ImagePredictions> Read(ReadOnlySpan<byte> utf8, string source, out bool isArray)
     {
+        isArray = false;
+        if (utf8.Length >= ParallelMinBytes && Environment.ProcessorCount > 1 && FirstToken(utf8) == (byte)'{')
+        {
+            unsafe
+            {
+                fixed (byte* start = utf8)
+                {
+                    if (ReadInPieces(start, utf8.Length, source) is { } images)
+                        return images;
+                }
+            }
+        }
         RequireUtf8(utf8, source);
+        return ReadValues(utf8, source, out isArray);
+    }
+
+    /// <summary>Inputs at least this long are read on every core; below it a thread's start costs more than it saves.</summary>
+    internal const int ParallelMinBytes = 1 << 20;
+
+    /// <summary>The first byte that is not JSON whitespace, or 0.</summary>
+    private static byte FirstToken(ReadOnlySpan<byte> utf8)
+    {
+        int at = utf8.IndexOfAnyExcept(" \t\r\n"u8);
+        return at < 0 ? (byte)0 : utf8[at];
+    }
+
+    /// <summary>
+    /// Reads a sequence of objects in pieces that end at line ends, a few per core, and joins the images in order;
+    /// null when any piece fails, and the caller then reads the whole input in one pass for the exact message.
+    /// </summary>
+    /// <remarks>
+    /// A piece is read as a file of its own. The first starts where the file does, outside any value; a piece
+    /// that is read whole ends outside any value too (one that stops inside an object is incomplete and fails), so
+    /// the next starts outside any value, and so on: when every piece is read whole, each was read exactly as the
+    /// one pass would have read it, whether or not an object spans lines. Image numbers in messages would be
+    /// counted per piece, which is one more reason a failure falls back to the one pass.
+    /// </remarks>
+    private static unsafe List<ImagePredictions>? ReadInPieces(byte* start, int length, string source)
+    {
+        var ends = new List<int>();
+        int pieceBytes = Math.Max(ParallelMinBytes / 4, length / (4 * Environment.ProcessorCount));
+        int end = 0;
+        while (end < length)
+        {
+            int next = Math.Min(end + pieceBytes, length);
+            int newline = next < length ? new ReadOnlySpan<byte>(start + next, length - next).IndexOf((byte)'\n') : -1;
+            end = newline < 0 ? length : next + newline + 1;
+            ends.Add(end);
+        }
+        var pieces = new List<ImagePredictions>?[ends.Count];
+        Parallel.For(0, ends.Count, (p, loop) =>
+        {
+            int from = p == 0 ? 0 : ends[p - 1];
+            var piece = new ReadOnlySpan<byte>(start + from, ends[p] - from);
+            try
+            {
+                // A piece that starts with '[' would be read as an array; the one pass refuses it as an image.
+                if (System.Text.Unicode.Utf8.IsValid(piece) && ReadValues(piece, source, out bool isArray) is var images && !isArray)
+                    pieces[p] = images;
+            }
+            catch (Exception)
+            {
+                // Whatever went wrong, the one pass meets it too and reports it as it always has.
+            }
+            if (pieces[p] is null)
+                loop.Stop();
+        });
+        if (pieces.Any(piece => piece is null))
+            return null;
+        var images = new List<ImagePredictions>(pieces.Sum(piece => piece!.Count));
+        foreach (var piece in pieces)
+            images.AddRange(piece!);
+        return images;
+    }
+
+    /// <summary>Reads a JSON array of images or a sequence of image objects in one pass.</summary>
+    private static List<ImagePredictions> ReadValues(ReadOnlySpan<byte> utf8, string source, out bool isArray)
+    {
         var images = new List<ImagePredictions>();
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         var buffers = new Buffers();
@@ -292,8 +370,15 @@ public static class DetectionJson
     }
 
     /// <summary>The number the reader is on if it is finite and at most <see cref="MaxMagnitude"/>; NaN otherwise (JSON has no NaN).</summary>
-    private static double Number(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double value) && Math.Abs(value) <= MaxMagnitude ? value : double.NaN;
+    /// <remarks>Numbers of up to about 15 significant digits (a box file's, mostly) take <see cref="TryParseShortNumber"/>'s one operation.</remarks>
+    private static double Number(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+            return double.NaN;
+        if (!TryParseShortNumber(reader.ValueSpan, out double value) && !reader.TryGetDouble(out value))
+            return double.NaN;
+        return Math.Abs(value) <= MaxMagnitude ? value : double.NaN;
+    }
 
     /// <summary>Why <paramref name="token"/> (a value's JSON text) is not a number Engine accepts, and where it is.</summary>
     /// <remarks>
@@ -326,15 +411,59 @@ public static class DetectionJson
     /// <exception cref="InvalidOperationException">A fused score or coordinate is not finite (a bug: finite inputs fuse to finite values).</exception>
     public static void Write(Stream output, DetectionResult result, bool asArray, double scaleX = 1, double scaleY = 1)
     {
-        // One writer over one buffer, handed to the stream whenever it holds FlushBytes; the separators between
-        // images (",\n" or "\n") are written around the writer, which is reset for each image's object.
-        var buffer = new ArrayBufferWriter<byte>(2 * FlushBytes);
-        using var json = new Utf8JsonWriter(buffer);
+        for (int i = 0; i < result.ImageCount; i++)
+            RequireFinite(result, i, scaleX, scaleY);
+        // Runs of whole images are formatted on every core, a few runs a core at a time, each into a buffer of its
+        // own, and written in order: the same bytes as one writer going image by image, with memory bounded by a
+        // wave of runs rather than the whole output.
+        var runStarts = RunStarts(result);
+        int runCount = runStarts.Count - 1;
+        var buffers = new ArrayBufferWriter<byte>[Math.Min(runCount, 4 * Environment.ProcessorCount)];
         if (asArray)
-            buffer.Write("["u8);
+            output.Write("["u8);
+        for (int firstRun = 0; firstRun < runCount; firstRun += buffers.Length)
+        {
+            int wave = Math.Min(buffers.Length, runCount - firstRun);
+            Parallel.For(0, wave, r =>
+            {
+                var buffer = buffers[r] ??= new ArrayBufferWriter<byte>();
+                buffer.ResetWrittenCount();
+                FormatImages(buffer, result, runStarts[firstRun + r], runStarts[firstRun + r + 1], asArray, scaleX, scaleY);
+            });
+            for (int r = 0; r < wave; r++)
+                output.Write(buffers[r].WrittenSpan);
+        }
+        if (asArray)
+            output.Write(result.ImageCount > 0 ? "\n]\n"u8 : "]\n"u8);
+    }
+
+    /// <summary>Boxes a run of images holds at least (its last image may take it further): about 0.8 MB of output.</summary>
+    private const int RunBoxes = 16_384;
+
+    /// <summary>The first image of each run, and the image count last.</summary>
+    private static List<int> RunStarts(DetectionResult result)
+    {
+        var starts = new List<int> { 0 };
+        int boxes = 0;
         for (int i = 0; i < result.ImageCount; i++)
         {
-            RequireFinite(result, i, scaleX, scaleY);
+            boxes += result.Count(i);
+            if (boxes >= RunBoxes && i + 1 < result.ImageCount)
+            {
+                starts.Add(i + 1);
+                boxes = 0;
+            }
+        }
+        starts.Add(result.ImageCount);
+        return starts;
+    }
+
+    /// <summary>Formats images [<paramref name="first"/>, <paramref name="end"/>) with the separators that precede or follow each.</summary>
+    private static void FormatImages(ArrayBufferWriter<byte> buffer, DetectionResult result, int first, int end, bool asArray, double scaleX, double scaleY)
+    {
+        using var json = new Utf8JsonWriter(buffer);
+        for (int i = first; i < end; i++)
+        {
             if (asArray)
                 buffer.Write(i > 0 ? ",\n"u8 : "\n"u8);
             json.Reset();
@@ -363,19 +492,8 @@ public static class DetectionJson
             json.Flush();
             if (!asArray)
                 buffer.Write("\n"u8);
-            if (buffer.WrittenCount >= FlushBytes)
-            {
-                output.Write(buffer.WrittenSpan);
-                buffer.ResetWrittenCount();
-            }
         }
-        if (asArray)
-            buffer.Write(result.ImageCount > 0 ? "\n]\n"u8 : "]\n"u8);
-        output.Write(buffer.WrittenSpan);
     }
-
-    /// <summary>Bytes gathered before a write to the output stream.</summary>
-    private const int FlushBytes = 1 << 20;
 
     /// <summary>
     /// Finite inputs within MaxMagnitude cannot fuse to a non-finite value; a non-finite one here is a bug,

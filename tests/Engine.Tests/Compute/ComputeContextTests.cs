@@ -3,6 +3,7 @@ using Engine.Kernels.Segmentation;
 using Engine.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace Engine.Tests.Compute;
 
@@ -13,6 +14,16 @@ public class ComputeContextTests
     {
         using var compute = new ComputeContext(ComputeBackend.Auto);
         Assert.Equal(ComputeContext.IsCudaAvailable() ? ComputeBackend.Cuda : ComputeBackend.Cpu, compute.Backend);
+    }
+
+    [Fact]
+    public void The_driver_probe_says_no_only_where_ilgpu_finds_no_device()
+    {
+        using var cuda = Context.Create(b => b.Cuda());
+        bool ilgpuFindsOne = cuda.GetCudaDevices().Count > 0;
+        if (ilgpuFindsOne)
+            Assert.True(ComputeContext.CudaDriverLoads());
+        Assert.Equal(ilgpuFindsOne, ComputeContext.IsCudaAvailable());
     }
 
     [Fact]
