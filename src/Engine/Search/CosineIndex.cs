@@ -142,7 +142,42 @@ public sealed class CosineIndex : ICosineIndex
             _ids.AddRange(ids);
         if (_identities is not null)
             _identities.AddRange(identities);
-        DropQuantized();
+        if (CosineTopKInt8.IsSupported)
+        {
+            // Quantized here, once per row, so a search finds the int8 copy ready.
+            lock (_int8Gate)
+            {
+                _int8 ??= new Int8PanelStore(Dimension);
+                _int8.Append(_store);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether searches here run the int8 prefilter (<see cref="PrefilterPolicy"/>); the environment variable
+    /// ENGINE_SEARCH_EXACT=1 makes <see cref="PrefilterPolicy.Never"/> the default, to time the exact scan alone.
+    /// </summary>
+    internal PrefilterPolicy Prefilter { get; set; } =
+        Environment.GetEnvironmentVariable("ENGINE_SEARCH_EXACT") == "1" ? PrefilterPolicy.Never : PrefilterPolicy.Auto;
+
+    /// <summary>
+    /// Fewest query × row pairs for which <see cref="PrefilterPolicy.Auto"/> runs the prefilter: below it the scan
+    /// takes milliseconds and the prefilter's per-block setup weighs more than it saves.
+    /// </summary>
+    internal const long MinPrefilterPairs = 1L << 26;
+
+    private bool UsesPrefilter(int queryCount) => Prefilter switch
+    {
+        PrefilterPolicy.Always => true,
+        PrefilterPolicy.Auto => CosineTopKInt8.IsSupported && (long)queryCount * Count >= MinPrefilterPairs,
+        _ => false,
+    };
+
+    /// <summary>The int8 copy of the rows, made now if a change dropped it.</summary>
+    private Int8PanelStore Quantized()
+    {
+        lock (_int8Gate)
+            return _int8 ??= new Int8PanelStore(_store);
     }
 
     /// <summary>The k rows with the largest dot product with each query, best first (FAISS's <c>search</c>).</summary>
@@ -198,17 +233,27 @@ public sealed class CosineIndex : ICosineIndex
             ResolveRows(rows, scores, ids);
             return;
         }
-        var rowIdList = _ids;
         fixed (float* scoresAt = scores)
         fixed (long* idsAt = ids)
         {
             nint scoresPointer = (nint)scoresAt, idsPointer = (nint)idsAt;
-            CosineTopK.Run(_store, prepared, count, n => new TopKSelection(n, k, rowIdList),
-                static (source, i, target, j) => source.MergeInto(i, target, j),
-                (selection, local, global) => selection.Write(local, new Span<float>((float*)scoresPointer + (long)global * k, k),
-                    new Span<long>((long*)idsPointer + (long)global * k, k)),
+            SearchRows(prepared, count, k, UsesPrefilter(count), (selection, local, global) => selection.Write(local,
+                new Span<float>((float*)scoresPointer + (long)global * k, k), new Span<long>((long*)idsPointer + (long)global * k, k)),
                 progress, cancellationToken);
         }
+    }
+
+    /// <summary>The CPU search for rows: the int8 prefilter or the exact scan, the same results either way.</summary>
+    private void SearchRows(float[] prepared, int count, int k, bool prefilter, Action<TopKSelection, int, int> write,
+        IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var rowIds = _ids;
+        Func<int, TopKSelection> create = n => new TopKSelection(n, k, rowIds);
+        Action<TopKSelection, int, TopKSelection, int> merge = static (source, i, target, j) => source.MergeInto(i, target, j);
+        if (prefilter)
+            CosineTopKInt8.Run(_store, Quantized(), prepared, count, k, create, merge, write, progress, cancellationToken);
+        else
+            CosineTopK.Run(_store, prepared, count, create, merge, write, progress, cancellationToken);
     }
 
     SearchResult ICosineIndex.Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress, CancellationToken cancellationToken) =>
@@ -270,10 +315,9 @@ public sealed class CosineIndex : ICosineIndex
         var (prepared, count) = PrepareQueries(queries, k);
         var scores = new float[(long)count * k];
         var ids = new long[(long)count * k];
-        Int8PanelStore int8;
-        lock (_int8Gate)
-            int8 = _int8 ??= new Int8PanelStore(_store);
-        CosineTopKInt8.Run(_store, int8, _ids, prepared, count, k, scores, ids, progress, cancellationToken);
+        SearchRows(prepared, count, k, Prefilter == PrefilterPolicy.Always || CosineTopKInt8.IsSupported,
+            (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
+            progress, cancellationToken);
         return new SearchResult(scores, ids, count, k);
     }
 
@@ -309,11 +353,14 @@ public sealed class CosineIndex : ICosineIndex
         var ids = new long[(long)count * k];
         var rowIds = _ids;
         var rowIdentities = _identities!;
-        CosineTopK.Run(_store, prepared, count, n => new IdentitySelection(n, k, rowIds, rowIdentities),
-            static (source, i, target, j) => source.MergeInto(i, target, j),
-            (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k),
-                identities.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
-            progress);
+        Func<int, IdentitySelection> create = n => new IdentitySelection(n, k, rowIds, rowIdentities);
+        Action<IdentitySelection, int, IdentitySelection, int> merge = static (source, i, target, j) => source.MergeInto(i, target, j);
+        Action<IdentitySelection, int, int> write = (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k),
+            identities.AsSpan(global * k, k), ids.AsSpan(global * k, k));
+        if (UsesPrefilter(count))
+            CosineTopKInt8.Run(_store, Quantized(), prepared, count, k, create, merge, write, progress, CancellationToken.None);
+        else
+            CosineTopK.Run(_store, prepared, count, create, merge, write, progress);
         return new IdentitySearchResult(scores, identities, ids, count, k);
     }
 
@@ -511,9 +558,22 @@ public sealed class CosineIndex : ICosineIndex
     }
 }
 
+/// <summary>When <see cref="CosineIndex"/>'s CPU searches run the int8 prefilter (results are the same either way).</summary>
+internal enum PrefilterPolicy
+{
+    /// <summary>Where the CPU has AVX-VNNI and the search has at least <see cref="CosineIndex.MinPrefilterPairs"/> query × row pairs.</summary>
+    Auto,
+
+    /// <summary>Never: the exact scan alone.</summary>
+    Never,
+
+    /// <summary>Always, with the scalar int8 tile where the CPU has no AVX-VNNI (for tests).</summary>
+    Always,
+}
+
 /// <summary>The storage <see cref="CosineIndex.SearchApproximate"/> scans before re-scoring candidates exactly.</summary>
 public enum ApproximateScan
 {
-    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-512BW <c>vpmaddwd</c>.</summary>
+    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-VNNI <c>vpdpbusd</c>.</summary>
     Int8,
 }
