@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -15,7 +16,8 @@ namespace Engine.Search;
 /// <para>The bound. With the row <c>x = s_r x̂ + e_x</c> and the query <c>q = s_q q̂ + e_q</c> (per-vector symmetric
 /// scales, <c>|e|</c> at most half a step, measured), the real dot product differs from the approximate
 /// <c>ã = s_q s_r (q̂ · x̂)</c> by <c>q · e_x + s_r (e_q · x̂)</c>, so by at most
-/// <c>Q = ‖q‖₁ · max|e_x| + max|e_q| · ‖s_r x̂‖₁</c>. The exact path's float32 score (one FMA chain over D
+/// <c>Q = min(‖q‖₁ · max|e_x|, ‖q‖₂ · ‖e_x‖₂) + min(max|e_q| · ‖s_r x̂‖₁, ‖e_q‖₂ · ‖s_r x̂‖₂)</c> (Hölder with
+/// (1, ∞) and with (2, 2): the second form is about √D/3 tighter for errors spread over the dimensions). The exact path's float32 score (one FMA chain over D
 /// dimensions) differs from the real dot product by at most <c>F = γ_D ‖q‖₂ ‖x‖₂</c>, <c>γ_D = D u / (1 − D u)</c>,
 /// <c>u = 2⁻²⁴</c>; and the approximate score as computed in float (the exact integer dot → float, two products)
 /// differs from ã by at most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B = Q + F + A</c>
@@ -96,27 +98,33 @@ internal static unsafe class CosineTopKInt8
             if (cancellationToken.IsCancellationRequested)
                 return;
             var selection = create(count);
-            var rows = new List<int>();
-            var scores = new float[maxCandidates];
             int exactCount = 0;
-            fixed (float* q = queries)
+            // (row, query) pairs sorted by row: each float panel is read from memory once per block and its
+            // candidates scored from cache, instead of one cache line per dimension per candidate.
+            var pairs = new List<long>();
+            for (int i = 0; i < count; i++)
             {
-                for (int i = 0; i < count; i++)
+                if (candidates.Overflowed(i))
                 {
-                    if (candidates.Overflowed(i))
-                    {
-                        lock (fallback)
-                            fallback.Add(first + i);
-                        continue;
-                    }
-                    rows.Clear();
-                    rows.AddRange(candidates.Final(i));
-                    ExactScores(exact, q + (long)(first + i) * dim, rows, scores);
-                    for (int c = 0; c < rows.Count; c++)
-                        selection.Offer(i, scores[c], rows[c]);
-                    write(selection, i, first + i);
-                    exactCount++;
+                    lock (fallback)
+                        fallback.Add(first + i);
+                    continue;
                 }
+                foreach (int row in candidates.Final(i))
+                    pairs.Add(((long)row << 32) | (uint)i);
+                exactCount++;
+            }
+            var sorted = CollectionsMarshal.AsSpan(pairs);
+            sorted.Sort();
+            var scores = new float[sorted.Length];
+            fixed (float* q = queries)
+                ExactScores(exact, q + (long)first * dim, sorted, scores);
+            for (int c = 0; c < sorted.Length; c++)
+                selection.Offer((int)sorted[c], scores[c], (int)(sorted[c] >> 32));
+            for (int i = 0; i < count; i++)
+            {
+                if (!candidates.Overflowed(i))
+                    write(selection, i, first + i);
             }
             Interlocked.Add(ref filtered, count);
             Interlocked.Add(ref overflowed, count - exactCount);
@@ -144,32 +152,34 @@ internal static unsafe class CosineTopKInt8
     }
 
     /// <summary>
-    /// The exact scan's score of each row in <paramref name="rows"/>: one FMA chain from d = 0 per row, as every
-    /// lane of <see cref="CosineTopK"/>; four rows at a time so the chains' latencies overlap.
+    /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time so the chains'
+    /// latencies overlap.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ExactScores(PanelStore exact, float* q, List<int> rows, float[] scores)
+    internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
         int dim = exact.Dimension;
         int c = 0;
-        for (; c + 4 <= rows.Count; c += 4)
+        for (; c + 4 <= pairs.Length; c += 4)
         {
-            float* x0 = RowStart(exact, rows[c]), x1 = RowStart(exact, rows[c + 1]);
-            float* x2 = RowStart(exact, rows[c + 2]), x3 = RowStart(exact, rows[c + 3]);
+            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
+            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
+            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
+            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
             {
-                float v = q[d];
-                s0 = MathF.FusedMultiplyAdd(v, x0[at], s0);
-                s1 = MathF.FusedMultiplyAdd(v, x1[at], s1);
-                s2 = MathF.FusedMultiplyAdd(v, x2[at], s2);
-                s3 = MathF.FusedMultiplyAdd(v, x3[at], s3);
+                s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
+                s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
+                s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
+                s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
             }
             scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
         }
-        for (; c < rows.Count; c++)
+        for (; c < pairs.Length; c++)
         {
-            float* x = RowStart(exact, rows[c]);
+            float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
             float s = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
                 s = MathF.FusedMultiplyAdd(q[d], x[at], s);
@@ -177,8 +187,14 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>Dimension 0 of <paramref name="row"/> in the float panels; dimension d is <see cref="PanelStore.Width"/> · d floats on.</summary>
-    private static float* RowStart(PanelStore exact, int row) => exact.Panel(row / PanelStore.Width) + row % PanelStore.Width;
+    private static float* QueryStart(float* queries, int dim, long pair) => queries + (long)(int)pair * dim;
+
+    /// <summary>Dimension 0 of the pair's row in the float panels; dimension d is <see cref="PanelStore.Width"/> · d floats on.</summary>
+    private static float* RowStart(PanelStore exact, long pair)
+    {
+        long row = pair >> 32;
+        return exact.Panel(row / PanelStore.Width) + row % PanelStore.Width;
+    }
 
     /// <summary>
     /// Quantizes a query to biased bytes <c>q̂ + 128</c> (q̂ in [−127, 127]), four dimensions per int, and returns its
@@ -190,25 +206,29 @@ internal static unsafe class CosineTopKInt8
         float max = 0;
         foreach (float v in q)
             max = Math.Max(max, Math.Abs(v));
-        float scale = max > 0 ? max / 127f : 1f;
-        double error = 0, l1 = 0, l2 = 0, abs = 0;
+        float scale = max > 0 ? max / 127f : 1f, inverse = 1f / scale;
+        double error = 0, error2 = 0, l1 = 0, l2 = 0, abs = 0;
         // Padding dimensions carry the bias too: the rows hold 0 there, so they add nothing.
         quads.Fill(unchecked((int)0x80808080));
         for (int d = 0; d < q.Length; d++)
         {
-            int v = (int)Math.Clamp(Math.Round(q[d] / (double)scale), -127, 127);
+            // Any rounding rule will do: the bound uses the error measured below.
+            int v = (int)Math.Clamp(MathF.Round(q[d] * inverse), -127, 127);
             int shift = 8 * (d & 3);
             quads[d / 4] = (quads[d / 4] & ~(0xFF << shift)) | ((v + Int8PanelStore.QueryBias) << shift);
             double dequantized = (double)scale * v;
             error = Math.Max(error, Math.Abs(q[d] - dequantized));
+            error2 += (q[d] - dequantized) * (q[d] - dequantized);
             l1 += Math.Abs(q[d]);
             l2 += (double)q[d] * q[d];
             abs = Math.Max(abs, Math.Abs(dequantized));
         }
         int dim = q.Length;
         double gammaD = dim * Unit / (1 - dim * Unit), gamma3 = 3 * Unit / (1 - 3 * Unit);
-        double quantization = l1 * store.MaxError + error * store.MaxL1;
-        double exactRounding = gammaD * Math.Sqrt(l2) * store.MaxL2;
+        double norm = Math.Sqrt(l2);
+        double quantization = Math.Min(l1 * store.MaxError, norm * store.MaxErrorL2)
+            + Math.Min(error * store.MaxL1, Math.Sqrt(error2) * store.MaxQuantizedL2);
+        double exactRounding = gammaD * norm * store.MaxL2;
         double approximateRounding = gamma3 * dim * abs * store.MaxAbs;
         // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
         // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.

@@ -8,8 +8,8 @@ namespace Engine.Search;
 /// <c>vpdpbusd</c>: for each quad of dimensions, 64 lanes × 4 bytes (lane-major), so one 32-byte load holds 8 rows ×
 /// 4 dimensions and each 32-bit lane one row's quad. A quarter of the float panels' bytes.
 /// </summary>
-/// <remarks>The maxima over rows that the error bound needs (<see cref="MaxError"/>, <see cref="MaxL1"/>,
-/// <see cref="MaxL2"/>, <see cref="MaxAbs"/>) are measured in double while quantizing; rows are quantized as they
+/// <remarks>The maxima over rows that the error bound needs (<see cref="MaxError"/>, <see cref="MaxErrorL2"/>,
+/// <see cref="MaxL1"/>, <see cref="MaxQuantizedL2"/>, <see cref="MaxL2"/>, <see cref="MaxAbs"/>) are measured in double while quantizing; rows are quantized as they
 /// are appended, each on its own, so appending never touches the rows already stored.</remarks>
 internal sealed unsafe class Int8PanelStore : IDisposable
 {
@@ -51,8 +51,14 @@ internal sealed unsafe class Int8PanelStore : IDisposable
     /// <summary>max over rows and dimensions of |x − s_r x̂|.</summary>
     public double MaxError { get; private set; }
 
+    /// <summary>max over rows of ‖x − s_r x̂‖₂.</summary>
+    public double MaxErrorL2 { get; private set; }
+
     /// <summary>max over rows of ‖s_r x̂‖₁.</summary>
     public double MaxL1 { get; private set; }
+
+    /// <summary>max over rows of ‖s_r x̂‖₂.</summary>
+    public double MaxQuantizedL2 { get; private set; }
 
     /// <summary>max over rows of ‖x‖₂.</summary>
     public double MaxL2 { get; private set; }
@@ -76,10 +82,12 @@ internal sealed unsafe class Int8PanelStore : IDisposable
         Parallel.For(firstPanel, Panels, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
         {
             int firstLane = p == firstPanel ? (int)(from % PanelStore.Width) : 0;
-            var (error, l1, l2, abs) = QuantizePanel(source, p, firstLane);
+            var (error, error2, l1, quantized2, l2, abs) = QuantizePanel(source, p, firstLane);
             lock (gate)
             {
                 MaxError = Math.Max(MaxError, error);
+                MaxErrorL2 = Math.Max(MaxErrorL2, error2);
+                MaxQuantizedL2 = Math.Max(MaxQuantizedL2, quantized2);
                 MaxL1 = Math.Max(MaxL1, l1);
                 MaxL2 = Math.Max(MaxL2, l2);
                 MaxAbs = Math.Max(MaxAbs, abs);
@@ -113,7 +121,7 @@ internal sealed unsafe class Int8PanelStore : IDisposable
     /// only has to be close: the bound uses the errors measured here (in double: <c>s_r · x̂</c> is exact in double,
     /// and the subtraction's 2⁻⁵³ relative error is covered by the bound's relative slack).
     /// </summary>
-    private (double Error, double L1, double L2, double Abs) QuantizePanel(PanelStore source, long p, int firstLane)
+    private (double Error, double ErrorL2, double L1, double QuantizedL2, double L2, double Abs) QuantizePanel(PanelStore source, long p, int firstLane)
     {
         const int width = PanelStore.Width;
         float* panel = source.Panel(p);
@@ -121,8 +129,9 @@ internal sealed unsafe class Int8PanelStore : IDisposable
         Span<float> max = stackalloc float[width];
         Span<float> inverse = stackalloc float[width];
         Span<int> sum = stackalloc int[width];
-        Span<double> error = stackalloc double[width], l1 = stackalloc double[width], l2 = stackalloc double[width];
-        max.Clear(); sum.Clear(); error.Clear(); l1.Clear(); l2.Clear();
+        Span<double> error = stackalloc double[width], error2 = stackalloc double[width], l1 = stackalloc double[width];
+        Span<double> quantized2 = stackalloc double[width], l2 = stackalloc double[width];
+        max.Clear(); sum.Clear(); error.Clear(); error2.Clear(); l1.Clear(); quantized2.Clear(); l2.Clear();
         for (int d = 0; d < Dimension; d++)
         {
             for (int lane = firstLane; lane < valid; lane++)
@@ -149,20 +158,24 @@ internal sealed unsafe class Int8PanelStore : IDisposable
                 sum[lane] += q;
                 double dequantized = (double)_scales[p * width + lane] * q;
                 error[lane] = Math.Max(error[lane], Math.Abs(x - dequantized));
+                error2[lane] += (x - dequantized) * (x - dequantized);
                 l1[lane] += Math.Abs(dequantized);
+                quantized2[lane] += dequantized * dequantized;
                 l2[lane] += (double)x * x;
                 absMax = Math.Max(absMax, Math.Abs(dequantized));
             }
         }
-        double maxError = 0, maxL1 = 0, maxL2 = 0;
+        double maxError = 0, maxError2 = 0, maxL1 = 0, maxQuantized2 = 0, maxL2 = 0;
         for (int lane = firstLane; lane < valid; lane++)
         {
             _biasCorrections[p * width + lane] = QueryBias * sum[lane];
             maxError = Math.Max(maxError, error[lane]);
+            maxError2 = Math.Max(maxError2, Math.Sqrt(error2[lane]));
             maxL1 = Math.Max(maxL1, l1[lane]);
+            maxQuantized2 = Math.Max(maxQuantized2, Math.Sqrt(quantized2[lane]));
             maxL2 = Math.Max(maxL2, Math.Sqrt(l2[lane]));
         }
-        return (maxError, maxL1, maxL2, absMax);
+        return (maxError, maxError2, maxL1, maxQuantized2, maxL2, absMax);
     }
 
     public void Dispose()
