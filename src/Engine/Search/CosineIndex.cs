@@ -184,7 +184,8 @@ public sealed class CosineIndex : ICosineIndex
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>. When the index holds fewer rows, the missing results are (float.MinValue, −1), as in FAISS.</param>
     /// <param name="progress">Receives the running number of queries done.</param>
-    /// <param name="compute">Where to run; null runs the CPU SIMD path. Every backend gives the same scores and ids. With a kernel
+    /// <param name="compute">Where to run; null runs the CPU SIMD path (on large searches where the CPU has AVX-VNNI, through the
+    /// int8 prefilter: see <see cref="SearchApproximate"/>). Every backend gives the same scores and ids. With a kernel
     /// backend the rows are uploaded for this call only: to search them repeatedly on a device, use <see cref="DeviceCosineIndex"/>.</param>
     /// <param name="cancellationToken">Stops the search within a panel of rows (64) per worker; it then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>Scores and ids, query-major.</returns>
@@ -291,11 +292,12 @@ public sealed class CosineIndex : ICosineIndex
     }
 
     /// <summary>
-    /// The same results as <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, bit for bit, from an approximate scan: an int8 copy of the rows
-    /// (made at the first call after a change, a quarter of the float rows' bytes) is scanned to find, per query,
-    /// every row whose exact score can still reach the top k — a proven bound on the int8 error, see
-    /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. Pays where the scan is
-    /// memory-bound (large databases, few queries per pass); on the CPU SIMD path only. Opt-in: never the default.
+    /// The same results as <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, bit for bit, always through the int8 prefilter: an int8 copy
+    /// of the rows (a quarter of the float rows' bytes, made as rows are added) is scanned with AVX-VNNI to find, per
+    /// query, every row whose exact score can still reach the top k — a proven bound on the int8 error, see
+    /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/> runs
+    /// the same prefilter by itself on large searches; this forces it for any size. On a CPU without AVX-VNNI it
+    /// runs the exact scan. CPU SIMD path only.
     /// </summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>; missing results are (float.MinValue, −1).</param>
@@ -321,7 +323,7 @@ public sealed class CosineIndex : ICosineIndex
         return new SearchResult(scores, ids, count, k);
     }
 
-    /// <summary>Frees the int8 copy after the rows change; the next approximate search makes a new one.</summary>
+    /// <summary>Frees the int8 copy after rows are removed; the next prefiltered search makes a new one.</summary>
     private void DropQuantized()
     {
         lock (_int8Gate)
@@ -334,7 +336,8 @@ public sealed class CosineIndex : ICosineIndex
     /// <summary>
     /// The k best distinct identities for each query, each scored by its best row (Happywhale-style ranking):
     /// exactly the identities of the rows in the total order, each kept at its first row. Exact with no
-    /// image-level k: the scan keeps the k best identities as it goes. Runs on the CPU SIMD path.
+    /// image-level k: the scan keeps the k best identities as it goes. Runs on the CPU SIMD path; on large searches
+    /// where the CPU has AVX-VNNI through the int8 prefilter (<c>CosineTopKInt8</c>), which gives the same bits.
     /// </summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Identities per query, 1 … <see cref="MaxK"/>; missing ones (fewer identities than k) are (float.MinValue, −1).</param>

@@ -8,25 +8,30 @@ namespace Engine.Tests.Search;
 /// </summary>
 public class PrefilterTests
 {
-    private static void AssertIdentitiesIdentical(CosineIndex index, float[] queries, int k)
+    /// <summary>The search run by the exact scan alone, then by the prefilter.</summary>
+    private static (T Exact, T Filtered) Both<T>(CosineIndex index, Func<CosineIndex, T> search)
     {
         index.Prefilter = PrefilterPolicy.Never;
-        var exact = index.SearchIdentities(queries, k);
+        var exact = search(index);
         index.Prefilter = PrefilterPolicy.Always;
-        var filtered = index.SearchIdentities(queries, k);
+        return (exact, search(index));
+    }
+
+    private static IEnumerable<int> Bits(float[] scores) => scores.Select(BitConverter.SingleToInt32Bits);
+
+    private static void AssertIdentitiesIdentical(CosineIndex index, float[] queries, int k)
+    {
+        var (exact, filtered) = Both(index, i => i.SearchIdentities(queries, k));
         Assert.Equal(exact.Identities, filtered.Identities);
         Assert.Equal(exact.Ids, filtered.Ids);
-        Assert.Equal(exact.Scores.Select(BitConverter.SingleToInt32Bits), filtered.Scores.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(Bits(exact.Scores), Bits(filtered.Scores));
     }
 
     private static void AssertRowsIdentical(CosineIndex index, float[] queries, int k)
     {
-        index.Prefilter = PrefilterPolicy.Never;
-        var exact = index.Search(queries, k);
-        index.Prefilter = PrefilterPolicy.Always;
-        var filtered = index.Search(queries, k);
+        var (exact, filtered) = Both(index, i => i.Search(queries, k));
         Assert.Equal(exact.Ids, filtered.Ids);
-        Assert.Equal(exact.Scores.Select(BitConverter.SingleToInt32Bits), filtered.Scores.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(Bits(exact.Scores), Bits(filtered.Scores));
     }
 
     private static float[] Gaussian(Random random, int count) =>
