@@ -166,10 +166,18 @@ public sealed class CosineIndex : ICosineIndex
     /// </summary>
     internal const long MinPrefilterPairs = 1L << 26;
 
+    /// <summary>
+    /// Fewest dimensions for which <see cref="PrefilterPolicy.Auto"/> runs the prefilter: the int8 scan halves the
+    /// cost that grows with the dimension, while the per-score screening and the re-scoring do not shrink with it;
+    /// measured (performance.md) a gain at 128 and 512 dimensions and none at 64.
+    /// </summary>
+    internal const int MinPrefilterDimension = 128;
+
     private bool UsesPrefilter(int queryCount) => Prefilter switch
     {
         PrefilterPolicy.Always => true,
-        PrefilterPolicy.Auto => CosineTopKInt8.IsSupported && (long)queryCount * Count >= MinPrefilterPairs,
+        PrefilterPolicy.Auto => CosineTopKInt8.IsSupported && Dimension >= MinPrefilterDimension
+            && (long)queryCount * Count >= MinPrefilterPairs,
         _ => false,
     };
 
@@ -564,7 +572,7 @@ public sealed class CosineIndex : ICosineIndex
 /// <summary>When <see cref="CosineIndex"/>'s CPU searches run the int8 prefilter (results are the same either way).</summary>
 internal enum PrefilterPolicy
 {
-    /// <summary>Where the CPU has AVX-VNNI and the search has at least <see cref="CosineIndex.MinPrefilterPairs"/> query × row pairs.</summary>
+    /// <summary>Where the CPU has AVX-VNNI, the rows at least <see cref="CosineIndex.MinPrefilterDimension"/> dimensions and the search at least <see cref="CosineIndex.MinPrefilterPairs"/> query × row pairs.</summary>
     Auto,
 
     /// <summary>Never: the exact scan alone.</summary>
