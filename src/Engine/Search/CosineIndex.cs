@@ -142,14 +142,12 @@ public sealed class CosineIndex : ICosineIndex
             _ids.AddRange(ids);
         if (_identities is not null)
             _identities.AddRange(identities);
-        if (CosineTopKInt8.IsSupported)
+        lock (_int8Gate)
         {
-            // Quantized here, once per row, so a search finds the int8 copy ready.
-            lock (_int8Gate)
-            {
-                _int8 ??= new Int8PanelStore(Dimension);
-                _int8.Append(_store);
-            }
+            // Quantized here, once per row, so a search finds the int8 copy ready; below the dimension floor only
+            // SearchApproximate uses it and makes it at its first call, and from then on it is kept current too.
+            if (_int8 is not null || (CosineTopKInt8.IsSupported && Dimension >= MinPrefilterDimension))
+                (_int8 ??= new Int8PanelStore(Dimension)).Append(_store);
         }
     }
 

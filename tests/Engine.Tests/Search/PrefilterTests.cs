@@ -128,7 +128,7 @@ public class PrefilterTests
     [Fact]
     public void Quantizing_at_each_add_equals_quantizing_at_once()
     {
-        const int dim = 20;
+        const int dim = CosineIndex.MinPrefilterDimension;
         var random = new Random(20);
         var db = Gaussian(random, 250 * dim);
         var labels = Enumerable.Range(0, 250).Select(r => r % 31).ToArray();
@@ -147,6 +147,8 @@ public class PrefilterTests
             ApproximateSearchTests.ApproximateScores(added, query, out double addedBound));
         Assert.Equal(onceBound, addedBound);
         var queries = Gaussian(random, 9 * dim);
+        AssertIdentitiesIdentical(index, queries, 4);
+        index.Add(db.AsSpan(0, 10 * dim), identities: labels.AsSpan(0, 10));
         AssertIdentitiesIdentical(index, queries, 4);
         index.Remove([3, 100, 200]);
         AssertIdentitiesIdentical(index, queries, 4);
