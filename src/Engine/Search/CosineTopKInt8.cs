@@ -47,8 +47,11 @@ internal static unsafe class CosineTopKInt8
     /// <summary>Whether this CPU runs the int8 scan (AVX-VNNI); elsewhere the exact scan runs instead.</summary>
     public static bool IsSupported => AvxVnni.IsSupported;
 
-    /// <summary>Candidates a query may collect before it is searched exactly instead.</summary>
-    public static int MaxCandidates(long rows, int k) => (int)Math.Max(4L * k, rows / 32);
+    /// <summary>
+    /// Candidates a query may collect before it is searched exactly instead: about where re-scoring them would cost
+    /// as much as scanning every row, and at most 4,096 (or 2k), so a block's candidates stay within tens of MB.
+    /// </summary>
+    public static int MaxCandidates(long rows, int k) => (int)Math.Max(2L * k, Math.Min(rows / 32, 4096));
 
     /// <summary>
     /// Searches <paramref name="queryCount"/> prepared queries: the int8 scan per block of queries, exact re-scoring
@@ -146,7 +149,7 @@ internal static unsafe class CosineTopKInt8
         var gathered = new float[(long)subset.Count * dim];
         for (int i = 0; i < subset.Count; i++)
             queries.AsSpan(subset[i] * dim, dim).CopyTo(gathered.AsSpan(i * dim, dim));
-        var scanned = progress is null ? null : new Progress<long>(n => progress.Report(done + n));
+        var scanned = progress is null ? null : new OffsetProgress(progress, done);
         CosineTopK.Run(exact, gathered, subset.Count, create, merge, (selection, local, global) => write(selection, local, subset[global]),
             scanned, cancellationToken);
     }
@@ -359,4 +362,10 @@ internal static unsafe class CosineTopKInt8
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Reports the exact scan's running count after the queries the prefilter finished, on the reporting thread.</summary>
+    private sealed class OffsetProgress(IProgress<long> inner, long offset) : IProgress<long>
+    {
+        public void Report(long value) => inner.Report(offset + value);
+    }
 }
