@@ -87,33 +87,50 @@ public class IdentitySearchBenchmarks
     }
 
     /// <summary>
-    /// <c>identity-stages</c>: times each stage once per run (the row search, the identity search, the insertion,
-    /// then <see cref="CosineTopKBenchmarks.FmaPeak"/>) and prints wall seconds and CPU seconds: on a shared
-    /// machine the wall time is whatever share of the cores the process got, while the CPU seconds are the work
-    /// itself, so CPU seconds ÷ cores is the wall time on an idle machine for a stage that keeps every core busy.
-    /// GFLOP/s are per CPU second, beside the FMA peak's, so the distance from the FLOP bound shows in one run.
+    /// <c>identity-stages</c>: times each stage once per run — the row search and the identity search, each by the
+    /// exact scan alone and then by the int8 prefilter (what <see cref="CosineIndex"/> runs by default where the CPU
+    /// has AVX-VNNI), checked equal bit for bit; the insertion; then <see cref="CosineTopKBenchmarks.FmaPeak"/> — and
+    /// prints wall seconds and CPU seconds: on a shared machine the wall time is whatever share of the cores the
+    /// process got, while the CPU seconds are the work itself, so CPU seconds ÷ cores is the wall time on an idle
+    /// machine for a stage that keeps every core busy. GFLOP/s (the FP32 scan's FLOPs) are per CPU second, beside
+    /// the FMA peak's, so the distance from the FLOP bound shows in one run.
     /// </summary>
     public static int Stages(int runs, int? dimension)
     {
         var wall = Stopwatch.StartNew();
         var (index, queries) = Build(dimension);
         int queryCount = queries.Length / index.Dimension;
-        Console.WriteLine($"read + Add: {wall.Elapsed.TotalSeconds:F3} s ({index.Count:N0} rows × {index.Dimension}, {queryCount:N0} queries, {Environment.ProcessorCount} cores)");
+        Console.WriteLine($"read + Add (with the int8 copy): {wall.Elapsed.TotalSeconds:F3} s ({index.Count:N0} rows × {index.Dimension}, {queryCount:N0} queries, {Environment.ProcessorCount} cores)");
         double gflop = 2.0 * index.Count * index.Dimension * queryCount / 1e9;
         double peakGflop = CosineTopKBenchmarks.PeakSteps * 384.0 * Environment.ProcessorCount / 1e9;
         using (index)
         {
             for (int run = 0; run < runs; run++)
             {
-                var search = Time(() => index.Search(queries, K));
-                IdentitySearchResult? ranked = null;
+                SearchResult? rows = null, filteredRows = null;
+                IdentitySearchResult? ranked = null, filtered = null;
+                index.Prefilter = PrefilterPolicy.Never;
+                var search = Time(() => rows = index.Search(queries, K));
+                index.Prefilter = PrefilterPolicy.Auto;
+                var filteredSearch = Time(() => filteredRows = index.Search(queries, K));
+                index.Prefilter = PrefilterPolicy.Never;
                 var identities = Time(() => ranked = index.SearchIdentities(queries, K));
-                var insert = Time(() => Rank(ranked!));
+                index.Prefilter = PrefilterPolicy.Auto;
+                var filteredIdentities = Time(() => filtered = index.SearchIdentities(queries, K));
+                bool identical = rows!.Ids.SequenceEqual(filteredRows!.Ids) && rows.Scores.SequenceEqual(filteredRows.Scores)
+                    && ranked!.Ids.SequenceEqual(filtered!.Ids) && ranked.Identities.SequenceEqual(filtered.Identities)
+                    && ranked.Scores.SequenceEqual(filtered.Scores);
+                var insert = Time(() => Rank(filtered!));
                 var peak = Time(() => new CosineTopKBenchmarks().FmaPeak());
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {run + 1} (wall s / CPU s): Search (rows) {search.Wall:F3} / {search.Cpu:F3} = {gflop / search.Cpu:F1} GFLOP per CPU s; " +
-                    $"SearchIdentities {identities.Wall:F3} / {identities.Cpu:F3} = {gflop / identities.Cpu:F1}; InsertNewIndividual {insert.Wall:F3} / {insert.Cpu:F3}; " +
+                    $"run {run + 1} (wall s / CPU s): Search (rows) exact {search.Wall:F3} / {search.Cpu:F3} = {gflop / search.Cpu:F1} GFLOP per CPU s, " +
+                    $"prefilter {filteredSearch.Wall:F3} / {filteredSearch.Cpu:F3}; " +
+                    $"SearchIdentities exact {identities.Wall:F3} / {identities.Cpu:F3} = {gflop / identities.Cpu:F1}, " +
+                    $"prefilter {filteredIdentities.Wall:F3} / {filteredIdentities.Cpu:F3}; results {(identical ? "identical" : "DIFFERENT")}; " +
+                    $"InsertNewIndividual {insert.Wall:F3} / {insert.Cpu:F3}; " +
                     $"FMA peak {peak.Wall:F3} / {peak.Cpu:F3} = {peakGflop / peak.Cpu:F1} GFLOP per CPU s"));
+                if (!identical)
+                    return 1;
             }
         }
         return 0;

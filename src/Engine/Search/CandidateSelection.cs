@@ -1,27 +1,33 @@
 namespace Engine.Search;
 
 /// <summary>
-/// The approximate scan's per-query state: the k best approximate scores so far (a min-heap, a_k at the root),
-/// the bound B, and every row whose approximate score reached <c>a_k − 2B</c> when it was seen. a_k only rises,
-/// so the rows kept are a superset of those that reach the final <c>a_k − 2B</c>; <see cref="Final"/> filters them.
+/// The prefilter scan's per-query state: an approximate selection (the same kind as the exact one, fed approximate
+/// scores), the bound B, and every row whose approximate score reached <c>a_k − 2B</c> when it was seen, where a_k
+/// is the approximate selection's threshold (the k-th best row's, or the k-th best identity's, approximate score).
+/// a_k only rises, so the rows kept are a superset of those that reach the final <c>a_k − 2B</c>;
+/// <see cref="Final"/> filters them. A query whose candidates exceed the cap stops collecting: it is
+/// <see cref="Overflowed"/>, to be searched exactly.
 /// </summary>
-internal sealed class CandidateSelection
+internal sealed class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
 {
-    private readonly int _k;
-    private readonly float[] _heap;
-    private readonly int[] _counts;
+    private readonly TSelection _approximate;
+    private readonly int _maxCandidates;
     private readonly double[] _bounds;
     private readonly List<(int Row, float Score)>[] _candidates;
+    private readonly bool[] _overflowed;
 
-    public CandidateSelection(int queries, int k)
+    /// <param name="approximate">A selection for the block's queries, fed the approximate scores.</param>
+    /// <param name="queries">Queries in the block.</param>
+    /// <param name="maxCandidates">Candidates a query may collect before it overflows.</param>
+    public CandidateSelection(TSelection approximate, int queries, int maxCandidates)
     {
-        _k = k;
-        _heap = new float[(long)queries * k];
-        _counts = new int[queries];
+        _approximate = approximate;
+        _maxCandidates = maxCandidates;
         _bounds = new double[queries];
         _candidates = new List<(int, float)>[queries];
         for (int i = 0; i < queries; i++)
             _candidates[i] = [];
+        _overflowed = new bool[queries];
         Thresholds = new float[queries];
         Thresholds.AsSpan().Fill(float.NegativeInfinity);
     }
@@ -31,51 +37,34 @@ internal sealed class CandidateSelection
 
     public void SetBound(int query, double bound) => _bounds[query] = bound;
 
+    /// <summary>True when the query's candidates passed the cap: its candidates are dropped.</summary>
+    public bool Overflowed(int query) => _overflowed[query];
+
     public void Offer(int query, float score, int row)
     {
         if (score < Thresholds[query])
             return;
-        _candidates[query].Add((row, score));
-        var heap = _heap.AsSpan(query * _k, _k);
-        int count = _counts[query];
-        if (count < _k)
+        var candidates = _candidates[query];
+        if (candidates.Count == _maxCandidates)
         {
-            int i = count++;
-            while (i > 0 && heap[(i - 1) >> 1] > score)
-            {
-                heap[i] = heap[(i - 1) >> 1];
-                i = (i - 1) >> 1;
-            }
-            heap[i] = score;
-            _counts[query] = count;
-        }
-        else if (score > heap[0])
-        {
-            int at = 0;
-            while (true)
-            {
-                int child = 2 * at + 1;
-                if (child >= _k)
-                    break;
-                if (child + 1 < _k && heap[child + 1] < heap[child])
-                    child++;
-                if (heap[child] >= score)
-                    break;
-                heap[at] = heap[child];
-                at = child;
-            }
-            heap[at] = score;
-        }
-        else
+            _overflowed[query] = true;
+            Thresholds[query] = float.PositiveInfinity;
+            candidates.Clear();
+            candidates.TrimExcess();
             return;
-        if (count == _k)
-            Thresholds[query] = RoundDown(heap[0] - 2 * _bounds[query]);
+        }
+        candidates.Add((row, score));
+        if (score >= _approximate.Threshold(query))
+        {
+            _approximate.Offer(query, score, row);
+            Thresholds[query] = RoundDown(_approximate.Threshold(query) - 2 * _bounds[query]);
+        }
     }
 
-    /// <summary>The rows that can be in the exact top k: approximate score ≥ a_k − 2B (all rows seen when fewer than k).</summary>
+    /// <summary>The rows that can change the exact result: approximate score ≥ the final <c>a_k − 2B</c> (every row seen while a_k is −∞).</summary>
     public IEnumerable<int> Final(int query)
     {
-        double floor = _counts[query] < _k ? double.NegativeInfinity : _heap[query * _k] - 2 * _bounds[query];
+        float floor = Thresholds[query];
         foreach (var (row, score) in _candidates[query])
         {
             if (score >= floor)

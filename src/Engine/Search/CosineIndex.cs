@@ -142,14 +142,56 @@ public sealed class CosineIndex : ICosineIndex
             _ids.AddRange(ids);
         if (_identities is not null)
             _identities.AddRange(identities);
-        DropQuantized();
+        lock (_int8Gate)
+        {
+            // Quantized here, once per row, so a search finds the int8 copy ready; below the dimension floor only
+            // SearchApproximate uses it and makes it at its first call, and from then on it is kept current too.
+            if (_int8 is not null || (CosineTopKInt8.IsSupported && Dimension >= MinPrefilterDimension))
+                (_int8 ??= new Int8PanelStore(Dimension)).Append(_store);
+        }
+    }
+
+    /// <summary>
+    /// Whether searches here run the int8 prefilter (<see cref="PrefilterPolicy"/>); the environment variable
+    /// ENGINE_SEARCH_EXACT=1 makes <see cref="PrefilterPolicy.Never"/> the default, to time the exact scan alone.
+    /// </summary>
+    internal PrefilterPolicy Prefilter { get; set; } =
+        Environment.GetEnvironmentVariable("ENGINE_SEARCH_EXACT") == "1" ? PrefilterPolicy.Never : PrefilterPolicy.Auto;
+
+    /// <summary>
+    /// Fewest query × row pairs for which <see cref="PrefilterPolicy.Auto"/> runs the prefilter: below it the scan
+    /// takes milliseconds and the prefilter's per-block setup weighs more than it saves.
+    /// </summary>
+    internal const long MinPrefilterPairs = 1L << 26;
+
+    /// <summary>
+    /// Fewest dimensions for which <see cref="PrefilterPolicy.Auto"/> runs the prefilter: the int8 scan halves the
+    /// cost that grows with the dimension, while the per-score screening and the re-scoring do not shrink with it;
+    /// measured (performance.md) a gain at 128 and 512 dimensions and none at 64.
+    /// </summary>
+    internal const int MinPrefilterDimension = 128;
+
+    private bool UsesPrefilter(int queryCount) => Prefilter switch
+    {
+        PrefilterPolicy.Always => true,
+        PrefilterPolicy.Auto => CosineTopKInt8.IsSupported && Dimension >= MinPrefilterDimension
+            && (long)queryCount * Count >= MinPrefilterPairs,
+        _ => false,
+    };
+
+    /// <summary>The int8 copy of the rows, made now if a change dropped it.</summary>
+    private Int8PanelStore Quantized()
+    {
+        lock (_int8Gate)
+            return _int8 ??= new Int8PanelStore(_store);
     }
 
     /// <summary>The k rows with the largest dot product with each query, best first (FAISS's <c>search</c>).</summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>. When the index holds fewer rows, the missing results are (float.MinValue, −1), as in FAISS.</param>
     /// <param name="progress">Receives the running number of queries done.</param>
-    /// <param name="compute">Where to run; null runs the CPU SIMD path. Every backend gives the same scores and ids. With a kernel
+    /// <param name="compute">Where to run; null runs the CPU SIMD path (on large searches where the CPU has AVX-VNNI, through the
+    /// int8 prefilter: see <see cref="SearchApproximate"/>). Every backend gives the same scores and ids. With a kernel
     /// backend the rows are uploaded for this call only: to search them repeatedly on a device, use <see cref="DeviceCosineIndex"/>.</param>
     /// <param name="cancellationToken">Stops the search within a panel of rows (64) per worker; it then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>Scores and ids, query-major.</returns>
@@ -198,17 +240,27 @@ public sealed class CosineIndex : ICosineIndex
             ResolveRows(rows, scores, ids);
             return;
         }
-        var rowIdList = _ids;
         fixed (float* scoresAt = scores)
         fixed (long* idsAt = ids)
         {
             nint scoresPointer = (nint)scoresAt, idsPointer = (nint)idsAt;
-            CosineTopK.Run(_store, prepared, count, n => new TopKSelection(n, k, rowIdList),
-                static (source, i, target, j) => source.MergeInto(i, target, j),
-                (selection, local, global) => selection.Write(local, new Span<float>((float*)scoresPointer + (long)global * k, k),
-                    new Span<long>((long*)idsPointer + (long)global * k, k)),
+            SearchRows(prepared, count, k, UsesPrefilter(count), (selection, local, global) => selection.Write(local,
+                new Span<float>((float*)scoresPointer + (long)global * k, k), new Span<long>((long*)idsPointer + (long)global * k, k)),
                 progress, cancellationToken);
         }
+    }
+
+    /// <summary>The CPU search for rows: the int8 prefilter or the exact scan, the same results either way.</summary>
+    private void SearchRows(float[] prepared, int count, int k, bool prefilter, Action<TopKSelection, int, int> write,
+        IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var rowIds = _ids;
+        Func<int, TopKSelection> create = n => new TopKSelection(n, k, rowIds);
+        Action<TopKSelection, int, TopKSelection, int> merge = static (source, i, target, j) => source.MergeInto(i, target, j);
+        if (prefilter)
+            CosineTopKInt8.Run(_store, Quantized(), prepared, count, k, create, merge, write, progress, cancellationToken);
+        else
+            CosineTopK.Run(_store, prepared, count, create, merge, write, progress, cancellationToken);
     }
 
     SearchResult ICosineIndex.Search(ReadOnlySpan<float> queries, int k, IProgress<long>? progress, CancellationToken cancellationToken) =>
@@ -246,11 +298,12 @@ public sealed class CosineIndex : ICosineIndex
     }
 
     /// <summary>
-    /// The same results as <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, bit for bit, from an approximate scan: an int8 copy of the rows
-    /// (made at the first call after a change, a quarter of the float rows' bytes) is scanned to find, per query,
-    /// every row whose exact score can still reach the top k — a proven bound on the int8 error, see
-    /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. Pays where the scan is
-    /// memory-bound (large databases, few queries per pass); on the CPU SIMD path only. Opt-in: never the default.
+    /// The same results as <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/>, bit for bit, always through the int8 prefilter: an int8 copy
+    /// of the rows (a quarter of the float rows' bytes, made as rows are added) is scanned with AVX-VNNI to find, per
+    /// query, every row whose exact score can still reach the top k — a proven bound on the int8 error, see
+    /// <c>CosineTopKInt8</c> — and only those rows are scored exactly in float32. <see cref="Search(ReadOnlySpan{float}, int, IProgress{long}?, ComputeContext?, CancellationToken)"/> runs
+    /// the same prefilter by itself on large searches; this forces it for any size. On a CPU without AVX-VNNI it
+    /// runs the exact scan. CPU SIMD path only.
     /// </summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Results per query, 1 … <see cref="MaxK"/>; missing results are (float.MinValue, −1).</param>
@@ -270,14 +323,13 @@ public sealed class CosineIndex : ICosineIndex
         var (prepared, count) = PrepareQueries(queries, k);
         var scores = new float[(long)count * k];
         var ids = new long[(long)count * k];
-        Int8PanelStore int8;
-        lock (_int8Gate)
-            int8 = _int8 ??= new Int8PanelStore(_store);
-        CosineTopKInt8.Run(_store, int8, _ids, prepared, count, k, scores, ids, progress, cancellationToken);
+        SearchRows(prepared, count, k, Prefilter == PrefilterPolicy.Always || CosineTopKInt8.IsSupported,
+            (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
+            progress, cancellationToken);
         return new SearchResult(scores, ids, count, k);
     }
 
-    /// <summary>Frees the int8 copy after the rows change; the next approximate search makes a new one.</summary>
+    /// <summary>Frees the int8 copy after rows are removed; the next prefiltered search makes a new one.</summary>
     private void DropQuantized()
     {
         lock (_int8Gate)
@@ -290,7 +342,8 @@ public sealed class CosineIndex : ICosineIndex
     /// <summary>
     /// The k best distinct identities for each query, each scored by its best row (Happywhale-style ranking):
     /// exactly the identities of the rows in the total order, each kept at its first row. Exact with no
-    /// image-level k: the scan keeps the k best identities as it goes. Runs on the CPU SIMD path.
+    /// image-level k: the scan keeps the k best identities as it goes. Runs on the CPU SIMD path; on large searches
+    /// where the CPU has AVX-VNNI through the int8 prefilter (<c>CosineTopKInt8</c>), which gives the same bits.
     /// </summary>
     /// <param name="queries">Row-major, a multiple of <see cref="Dimension"/> floats; normalized first when <see cref="Normalize"/>.</param>
     /// <param name="k">Identities per query, 1 … <see cref="MaxK"/>; missing ones (fewer identities than k) are (float.MinValue, −1).</param>
@@ -309,11 +362,14 @@ public sealed class CosineIndex : ICosineIndex
         var ids = new long[(long)count * k];
         var rowIds = _ids;
         var rowIdentities = _identities!;
-        CosineTopK.Run(_store, prepared, count, n => new IdentitySelection(n, k, rowIds, rowIdentities),
-            static (source, i, target, j) => source.MergeInto(i, target, j),
-            (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k),
-                identities.AsSpan(global * k, k), ids.AsSpan(global * k, k)),
-            progress);
+        Func<int, IdentitySelection> create = n => new IdentitySelection(n, k, rowIds, rowIdentities);
+        Action<IdentitySelection, int, IdentitySelection, int> merge = static (source, i, target, j) => source.MergeInto(i, target, j);
+        Action<IdentitySelection, int, int> write = (selection, local, global) => selection.Write(local, scores.AsSpan(global * k, k),
+            identities.AsSpan(global * k, k), ids.AsSpan(global * k, k));
+        if (UsesPrefilter(count))
+            CosineTopKInt8.Run(_store, Quantized(), prepared, count, k, create, merge, write, progress, CancellationToken.None);
+        else
+            CosineTopK.Run(_store, prepared, count, create, merge, write, progress);
         return new IdentitySearchResult(scores, identities, ids, count, k);
     }
 
@@ -511,9 +567,22 @@ public sealed class CosineIndex : ICosineIndex
     }
 }
 
+/// <summary>When <see cref="CosineIndex"/>'s CPU searches run the int8 prefilter (results are the same either way).</summary>
+internal enum PrefilterPolicy
+{
+    /// <summary>Where the CPU has AVX-VNNI, the rows at least <see cref="CosineIndex.MinPrefilterDimension"/> dimensions and the search at least <see cref="CosineIndex.MinPrefilterPairs"/> query × row pairs.</summary>
+    Auto,
+
+    /// <summary>Never: the exact scan alone.</summary>
+    Never,
+
+    /// <summary>Always, with the scalar int8 tile where the CPU has no AVX-VNNI (for tests).</summary>
+    Always,
+}
+
 /// <summary>The storage <see cref="CosineIndex.SearchApproximate"/> scans before re-scoring candidates exactly.</summary>
 public enum ApproximateScan
 {
-    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-512BW <c>vpmaddwd</c>.</summary>
+    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-VNNI <c>vpdpbusd</c>.</summary>
     Int8,
 }

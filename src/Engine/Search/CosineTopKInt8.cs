@@ -1,66 +1,97 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Search;
 
 /// <summary>
-/// The approximate search (<see cref="CosineIndex.SearchApproximate"/>): an int8 scan finds, per query, every
-/// row that can still be in the exact top k, and only those are scored exactly in float32 — so the result equals
-/// <see cref="CosineIndex.Search(ReadOnlySpan{float}, int, IProgress{long}?, Compute.ComputeContext?, CancellationToken)"/> bit for bit.
+/// The certified int8 prefilter: an int8 scan (AVX-VNNI <c>vpdpbusd</c>) finds, per query, every row that can
+/// still change the exact result, and only those are scored exactly in float32 with the exact scan's FMA chain and
+/// selected in the same total order — so the result equals <see cref="CosineTopK"/>'s bit for bit, for row
+/// (<see cref="TopKSelection"/>) and identity (<see cref="IdentitySelection"/>) selections alike.
 /// </summary>
 /// <remarks>
 /// <para>The bound. With the row <c>x = s_r x̂ + e_x</c> and the query <c>q = s_q q̂ + e_q</c> (per-vector symmetric
 /// scales, <c>|e|</c> at most half a step, measured), the real dot product differs from the approximate
 /// <c>ã = s_q s_r (q̂ · x̂)</c> by <c>q · e_x + s_r (e_q · x̂)</c>, so by at most
-/// <c>Q = ‖q‖₁ · max|e_x| + max|e_q| · ‖s_r x̂‖₁</c>. The exact path's float32 score (one FMA chain over D
+/// <c>Q = min(‖q‖₁ · max|e_x|, ‖q‖₂ · ‖e_x‖₂) + min(max|e_q| · ‖s_r x̂‖₁, ‖e_q‖₂ · ‖s_r x̂‖₂)</c> (Hölder with
+/// (1, ∞) and with (2, 2): the second form is about √D/3 tighter for errors spread over the dimensions). The exact path's float32 score (one FMA chain over D
 /// dimensions) differs from the real dot product by at most <c>F = γ_D ‖q‖₂ ‖x‖₂</c>, <c>γ_D = D u / (1 − D u)</c>,
-/// <c>u = 2⁻²⁴</c>; and the approximate score as computed in float (int → float, two products) differs from ã by at
-/// most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B = Q + F + A</c> for every
-/// (query, row), with row maxima taken over the database; B is inflated by a relative 10⁻⁶ for the double
-/// arithmetic of the bound itself (its errors are ~2⁻⁵³ relative, far below the F term), plus (D + 3) · 2⁻¹⁵⁰ for
-/// roundings in the subnormal range, where the relative bounds do not hold.</para>
-/// <para>Why identical. Let a_k be the k-th best approximate score. A row with <c>a &lt; a_k − 2B</c> scores exactly
-/// <c>≤ a + B &lt; a_k − B ≤</c> the exact score of each of the k rows whose approximate score is ≥ a_k: it is
-/// strictly below k rows and cannot be in the top k in any tie order. Every other row is a candidate and is
-/// re-scored with the exact path's arithmetic, and the candidates are selected in the same total order (score
-/// descending, id ascending): the same k results, ties included.</para>
+/// <c>u = 2⁻²⁴</c>; and the approximate score as computed in float (the exact integer dot → float, two products)
+/// differs from ã by at most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B = Q + F + A</c>
+/// for every (query, row), with row maxima taken over the database; B is inflated by a relative 10⁻⁶ for the
+/// double arithmetic of the bound itself (its errors are ~2⁻⁵³ relative, far below the F term), plus
+/// (D + 3) · 2⁻¹⁵⁰ for roundings in the subnormal range, where the relative bounds do not hold.</para>
+/// <para>Why identical. Let a_k be the approximate selection's final threshold: k rows (or k distinct identities,
+/// each by a row) with approximate score ≥ a_k, so exact scores ≥ a_k − B. A row with <c>a &lt; a_k − 2B</c> scores
+/// exactly <c>≤ a + B &lt; a_k − B</c>: strictly below k rows (k identities' best rows), so it is in no exact top k,
+/// and it is no top-k identity's best row, in any tie order. Every other row is a candidate and is re-scored with
+/// the exact scan's arithmetic; the exact selection over the candidates sees every result row with its exact score
+/// and every other identity at or below its true best, so it keeps the same k results, ties included.</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class CosineTopKInt8
 {
     private const int TileQueries = CosineTopK.TileQueries;
 
-    /// <summary>Bytes of packed int16 query pairs a block keeps hot while int8 panels stream past.</summary>
+    /// <summary>Rows per VNNI tile: two Vector256 of 8 rows, so 6 × 2 accumulators fit the 16 ymm registers of VEX code.</summary>
+    private const int TileRows = 16;
+
+    /// <summary>Bytes of packed query quads a block keeps hot while int8 panels stream past.</summary>
     private const int QueryBlockBytes = 256 << 10;
 
     private const double Unit = 1.0 / (1 << 24);
 
-    /// <summary>Searches <paramref name="queryCount"/> prepared queries; writes k scores and ids per query.</summary>
-    public static void Run(PanelStore exact, Int8PanelStore store, IReadOnlyList<long>? rowIds, float[] queries,
-        int queryCount, int k, float[] scores, long[] ids, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Whether this CPU runs the int8 scan (AVX-VNNI); elsewhere the exact scan runs instead.</summary>
+    public static bool IsSupported => AvxVnni.IsSupported;
+
+    /// <summary>
+    /// Candidates a query may collect before it is searched exactly instead: about where re-scoring them would cost
+    /// as much as scanning every row, and at most 4,096 (or 2k), so a block's candidates stay within tens of MB.
+    /// </summary>
+    public static int MaxCandidates(long rows, int k) => (int)Math.Max(2L * k, Math.Min(rows / 32, 4096));
+
+    /// <summary>
+    /// Searches <paramref name="queryCount"/> prepared queries: the int8 scan per block of queries, exact re-scoring
+    /// of its candidates into a selection made by <paramref name="create"/>, and the exact scan for the queries whose
+    /// candidates passed <see cref="MaxCandidates"/>. Arguments as <see cref="CosineTopK.Run{TSelection}"/>'s.
+    /// </summary>
+    public static void Run<TSelection>(PanelStore exact, Int8PanelStore store, float[] queries, int queryCount, int k,
+        Func<int, TSelection> create, Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write,
+        IProgress<long>? progress, CancellationToken cancellationToken) where TSelection : class, ISelection, IThresholds
     {
         if (queryCount == 0)
             return;
         int dim = store.Dimension;
         int workers = Environment.ProcessorCount;
-        int maxBlock = Math.Max(TileQueries, QueryBlockBytes / (store.Pairs * sizeof(int)) / TileQueries * TileQueries);
+        int maxBlock = Math.Max(TileQueries, QueryBlockBytes / (store.Quads * sizeof(int)) / TileQueries * TileQueries);
         int block = Math.Min(maxBlock, RoundUp((queryCount + workers - 1) / workers, TileQueries));
         int blocks = (queryCount + block - 1) / block;
-        long done = 0;
+        int maxCandidates = MaxCandidates(store.Count, k);
+        var fallback = new List<int>();
+        long done = 0, filtered = 0, overflowed = 0;
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
         {
             int first = b * block;
             int count = Math.Min(block, queryCount - first);
+            if (Interlocked.Read(ref overflowed) * 2 > Interlocked.Read(ref filtered))
+            {
+                // Most queries so far had too many candidates (data with no margin at int8's precision): the int8
+                // scan would only add to the exact scan, so the rest go straight to it.
+                lock (fallback)
+                    fallback.AddRange(Enumerable.Range(first, count));
+                return;
+            }
             int padded = RoundUp(count, TileQueries);
-            var candidates = new CandidateSelection(padded, k);
-            var packed = new int[padded * store.Pairs];
+            var candidates = new CandidateSelection<TSelection>(create(padded), padded, maxCandidates);
+            var packed = new int[padded * store.Quads];
             var queryScales = new float[padded];
             for (int i = 0; i < count; i++)
             {
                 var q = queries.AsSpan((first + i) * dim, dim);
-                queryScales[i] = Quantize(q, packed.AsSpan(i * store.Pairs, store.Pairs), out double bound, store);
+                queryScales[i] = Quantize(q, packed.AsSpan(i * store.Quads, store.Quads), out double bound, store);
                 candidates.SetBound(i, bound);
             }
             // Padded queries never take a candidate.
@@ -69,60 +100,138 @@ internal static unsafe class CosineTopKInt8
                 Scan(store, qp, padded, queryScales, candidates, cancellationToken);
             if (cancellationToken.IsCancellationRequested)
                 return;
-            var row = new float[dim];
+            var selection = create(count);
+            int exactCount = 0;
+            // (row, query) pairs sorted by row: each float panel is read from memory once per block and its
+            // candidates scored from cache, instead of one cache line per dimension per candidate.
+            var pairs = new List<long>();
             for (int i = 0; i < count; i++)
             {
-                var q = queries.AsSpan((first + i) * dim, dim);
-                var selection = new TopKSelection(1, k, rowIds);
-                foreach (int r in candidates.Final(i))
+                if (candidates.Overflowed(i))
                 {
-                    exact.CopyRow(r, row);
-                    selection.Offer(0, ExactScore(q, row), r);
+                    lock (fallback)
+                        fallback.Add(first + i);
+                    continue;
                 }
-                long at = (long)(first + i) * k;
-                selection.Write(0, scores.AsSpan((int)at, k), ids.AsSpan((int)at, k));
+                foreach (int row in candidates.Final(i))
+                    pairs.Add(((long)row << 32) | (uint)i);
+                exactCount++;
             }
-            progress?.Report(Interlocked.Add(ref done, count));
+            var sorted = CollectionsMarshal.AsSpan(pairs);
+            sorted.Sort();
+            var scores = new float[sorted.Length];
+            fixed (float* q = queries)
+                ExactScores(exact, q + (long)first * dim, sorted, scores);
+            for (int c = 0; c < sorted.Length; c++)
+                selection.Offer((int)sorted[c], scores[c], (int)(sorted[c] >> 32));
+            for (int i = 0; i < count; i++)
+            {
+                if (!candidates.Overflowed(i))
+                    write(selection, i, first + i);
+            }
+            Interlocked.Add(ref filtered, count);
+            Interlocked.Add(ref overflowed, count - exactCount);
+            progress?.Report(Interlocked.Add(ref done, exactCount));
         });
         // The workers stop at the next panel once cancelled; what they left is incomplete.
         cancellationToken.ThrowIfCancellationRequested();
+        if (fallback.Count > 0)
+            RunExact(exact, queries, fallback, create, merge, write, progress, done, cancellationToken);
     }
 
-    /// <summary>The exact path's score: one FMA chain from d = 0, as every lane of <see cref="CosineTopK"/>.</summary>
-    internal static float ExactScore(ReadOnlySpan<float> q, ReadOnlySpan<float> x)
+    /// <summary>The exact scan for the queries in <paramref name="subset"/> (global indices).</summary>
+    private static void RunExact<TSelection>(PanelStore exact, float[] queries, List<int> subset, Func<int, TSelection> create,
+        Action<TSelection, int, TSelection, int> merge, Action<TSelection, int, int> write, IProgress<long>? progress, long done,
+        CancellationToken cancellationToken) where TSelection : class, ISelection, IThresholds
     {
-        float s = 0;
-        for (int d = 0; d < q.Length; d++)
-            s = MathF.FusedMultiplyAdd(q[d], x[d], s);
-        return s;
+        int dim = exact.Dimension;
+        subset.Sort();
+        var gathered = new float[(long)subset.Count * dim];
+        for (int i = 0; i < subset.Count; i++)
+            queries.AsSpan(subset[i] * dim, dim).CopyTo(gathered.AsSpan(i * dim, dim));
+        var scanned = progress is null ? null : new OffsetProgress(progress, done);
+        CosineTopK.Run(exact, gathered, subset.Count, create, merge, (selection, local, global) => write(selection, local, subset[global]),
+            scanned, cancellationToken);
     }
 
     /// <summary>
-    /// Quantizes a query to int16 pairs (values in [−127, 127]) and returns its scale; <paramref name="bound"/> is B,
-    /// the most the approximate score can differ from the exact one for any row (see the class remarks).
+    /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time so the chains'
+    /// latencies overlap.
     /// </summary>
-    internal static float Quantize(ReadOnlySpan<float> q, Span<int> pairs, out double bound, Int8PanelStore store)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
+    {
+        int dim = exact.Dimension;
+        int c = 0;
+        for (; c + 4 <= pairs.Length; c += 4)
+        {
+            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
+            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
+            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
+            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
+            {
+                s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
+                s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
+                s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
+                s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
+            }
+            scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
+        }
+        for (; c < pairs.Length; c++)
+        {
+            float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
+            float s = 0;
+            for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
+                s = MathF.FusedMultiplyAdd(q[d], x[at], s);
+            scores[c] = s;
+        }
+    }
+
+    private static float* QueryStart(float* queries, int dim, long pair) => queries + (long)(int)pair * dim;
+
+    /// <summary>Dimension 0 of the pair's row in the float panels; dimension d is <see cref="PanelStore.Width"/> · d floats on.</summary>
+    private static float* RowStart(PanelStore exact, long pair)
+    {
+        long row = pair >> 32;
+        return exact.Panel(row / PanelStore.Width) + row % PanelStore.Width;
+    }
+
+    /// <summary>
+    /// Quantizes a query to biased bytes <c>q̂ + 128</c> (q̂ in [−127, 127]), four dimensions per int, and returns its
+    /// scale; <paramref name="bound"/> is B, the most the approximate score can differ from the exact one for any
+    /// row (see the class remarks).
+    /// </summary>
+    internal static float Quantize(ReadOnlySpan<float> q, Span<int> quads, out double bound, Int8PanelStore store)
     {
         float max = 0;
         foreach (float v in q)
             max = Math.Max(max, Math.Abs(v));
-        float scale = max > 0 ? max / 127f : 1f;
-        double error = 0, l1 = 0, l2 = 0, abs = 0;
-        pairs.Clear();
+        float scale = max > 0 ? max / 127f : 1f, inverse = 1f / scale;
+        double error = 0, error2 = 0, l1 = 0, l2 = 0, abs = 0;
+        // Padding dimensions carry the bias too: the rows hold 0 there, so they add nothing.
+        quads.Fill(unchecked((int)0x80808080));
         for (int d = 0; d < q.Length; d++)
         {
-            int v = (int)Math.Clamp(Math.Round(q[d] / (double)scale), -127, 127);
-            pairs[d / 2] |= (d & 1) == 0 ? (ushort)(short)v : v << 16;
+            // Any rounding rule will do: the bound uses the error measured below.
+            int v = (int)Math.Clamp(MathF.Round(q[d] * inverse), -127, 127);
+            int shift = 8 * (d & 3);
+            quads[d / 4] = (quads[d / 4] & ~(0xFF << shift)) | ((v + Int8PanelStore.QueryBias) << shift);
             double dequantized = (double)scale * v;
             error = Math.Max(error, Math.Abs(q[d] - dequantized));
+            error2 += (q[d] - dequantized) * (q[d] - dequantized);
             l1 += Math.Abs(q[d]);
             l2 += (double)q[d] * q[d];
             abs = Math.Max(abs, Math.Abs(dequantized));
         }
         int dim = q.Length;
         double gammaD = dim * Unit / (1 - dim * Unit), gamma3 = 3 * Unit / (1 - 3 * Unit);
-        double quantization = l1 * store.MaxError + error * store.MaxL1;
-        double exactRounding = gammaD * Math.Sqrt(l2) * store.MaxL2;
+        double norm = Math.Sqrt(l2);
+        double quantization = Math.Min(l1 * store.MaxError, norm * store.MaxErrorL2)
+            + Math.Min(error * store.MaxL1, Math.Sqrt(error2) * store.MaxQuantizedL2);
+        double exactRounding = gammaD * norm * store.MaxL2;
         double approximateRounding = gamma3 * dim * abs * store.MaxAbs;
         // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
         // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
@@ -132,11 +241,12 @@ internal static unsafe class CosineTopKInt8
     }
 
     /// <summary>Every int8 panel against every tile of the block: panel-outer, so a panel serves the block from cache.</summary>
-    private static void Scan(Int8PanelStore store, int* queries, int padded, float[] queryScales, CandidateSelection candidates,
-        CancellationToken cancellationToken)
+    private static void Scan<TSelection>(Int8PanelStore store, int* queries, int padded, float[] queryScales,
+        CandidateSelection<TSelection> candidates, CancellationToken cancellationToken) where TSelection : ISelection, IThresholds
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
         fixed (float* rowScales = store.Scales)
+        fixed (int* corrections = store.BiasCorrections)
         {
             for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
             {
@@ -145,89 +255,85 @@ internal static unsafe class CosineTopKInt8
                 int valid = (int)Math.Min(PanelStore.Width, store.Count - rowBase);
                 for (int t = 0; t < padded; t += TileQueries)
                 {
-                    int* q = queries + (long)t * store.Pairs;
-                    if (Avx512BW.IsSupported)
-                        Tile512(q, store.Pairs, panel, dots);
+                    int* q = queries + (long)t * store.Quads;
+                    if (AvxVnni.IsSupported)
+                        TileVnni(q, store.Quads, panel, dots);
                     else
-                        TileScalar(q, store.Pairs, panel, dots);
-                    Offer(dots, rowScales + rowBase, queryScales, t, candidates, (int)rowBase, valid);
+                        TileScalar(q, store.Quads, panel, dots);
+                    Offer(dots, corrections + rowBase, rowScales + rowBase, queryScales, t, candidates, (int)rowBase, valid);
                 }
             }
         }
     }
 
     /// <summary>
-    /// 6 queries × 64 rows of int32 dot products in 24 zmm accumulators: per pair of dimensions, four 32-byte
-    /// loads widened to int16 (16 rows × 2 dimensions each) and 24 <c>vpmaddwd</c> + adds. Integer arithmetic is
-    /// exact, so every path gives the same dots.
+    /// 6 queries × 64 rows of biased int32 dots (<c>Σ (q̂ + 128) x̂</c>), 16 rows at a time in 12 ymm accumulators:
+    /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
+    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Tile512(int* q, int pairs, sbyte* panel, int* dots)
+    internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots)
     {
-        Vector512<int> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<int> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<int> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<int> a30 = default, a31 = default, a32 = default, a33 = default;
-        Vector512<int> a40 = default, a41 = default, a42 = default, a43 = default;
-        Vector512<int> a50 = default, a51 = default, a52 = default, a53 = default;
-        int* q0 = q, q1 = q + pairs, q2 = q + 2 * pairs, q3 = q + 3 * pairs, q4 = q + 4 * pairs, q5 = q + 5 * pairs;
-        sbyte* b = panel;
-        for (int d = 0; d < pairs; d++, b += PanelStore.Width * 2)
+        int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
+        for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
-            var b0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadAligned(b));
-            var b1 = Avx512BW.ConvertToVector512Int16(Vector256.LoadAligned(b + 32));
-            var b2 = Avx512BW.ConvertToVector512Int16(Vector256.LoadAligned(b + 64));
-            var b3 = Avx512BW.ConvertToVector512Int16(Vector256.LoadAligned(b + 96));
-            var x = Vector512.Create(q0[d]).AsInt16();
-            a00 += Avx512BW.MultiplyAddAdjacent(x, b0); a01 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a02 += Avx512BW.MultiplyAddAdjacent(x, b2); a03 += Avx512BW.MultiplyAddAdjacent(x, b3);
-            x = Vector512.Create(q1[d]).AsInt16();
-            a10 += Avx512BW.MultiplyAddAdjacent(x, b0); a11 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a12 += Avx512BW.MultiplyAddAdjacent(x, b2); a13 += Avx512BW.MultiplyAddAdjacent(x, b3);
-            x = Vector512.Create(q2[d]).AsInt16();
-            a20 += Avx512BW.MultiplyAddAdjacent(x, b0); a21 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a22 += Avx512BW.MultiplyAddAdjacent(x, b2); a23 += Avx512BW.MultiplyAddAdjacent(x, b3);
-            x = Vector512.Create(q3[d]).AsInt16();
-            a30 += Avx512BW.MultiplyAddAdjacent(x, b0); a31 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a32 += Avx512BW.MultiplyAddAdjacent(x, b2); a33 += Avx512BW.MultiplyAddAdjacent(x, b3);
-            x = Vector512.Create(q4[d]).AsInt16();
-            a40 += Avx512BW.MultiplyAddAdjacent(x, b0); a41 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a42 += Avx512BW.MultiplyAddAdjacent(x, b2); a43 += Avx512BW.MultiplyAddAdjacent(x, b3);
-            x = Vector512.Create(q5[d]).AsInt16();
-            a50 += Avx512BW.MultiplyAddAdjacent(x, b0); a51 += Avx512BW.MultiplyAddAdjacent(x, b1);
-            a52 += Avx512BW.MultiplyAddAdjacent(x, b2); a53 += Avx512BW.MultiplyAddAdjacent(x, b3);
+            Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+            Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+            sbyte* b = panel + lane * 4;
+            for (int g = 0; g < quads; g++, b += PanelStore.Width * 4)
+            {
+                var b0 = Vector256.LoadAligned(b);
+                var b1 = Vector256.LoadAligned(b + 32);
+                var x = Vector256.Create(q0[g]).AsByte();
+                a00 = AvxVnni.MultiplyWideningAndAdd(a00, x, b0); a01 = AvxVnni.MultiplyWideningAndAdd(a01, x, b1);
+                x = Vector256.Create(q1[g]).AsByte();
+                a10 = AvxVnni.MultiplyWideningAndAdd(a10, x, b0); a11 = AvxVnni.MultiplyWideningAndAdd(a11, x, b1);
+                x = Vector256.Create(q2[g]).AsByte();
+                a20 = AvxVnni.MultiplyWideningAndAdd(a20, x, b0); a21 = AvxVnni.MultiplyWideningAndAdd(a21, x, b1);
+                x = Vector256.Create(q3[g]).AsByte();
+                a30 = AvxVnni.MultiplyWideningAndAdd(a30, x, b0); a31 = AvxVnni.MultiplyWideningAndAdd(a31, x, b1);
+                x = Vector256.Create(q4[g]).AsByte();
+                a40 = AvxVnni.MultiplyWideningAndAdd(a40, x, b0); a41 = AvxVnni.MultiplyWideningAndAdd(a41, x, b1);
+                x = Vector256.Create(q5[g]).AsByte();
+                a50 = AvxVnni.MultiplyWideningAndAdd(a50, x, b0); a51 = AvxVnni.MultiplyWideningAndAdd(a51, x, b1);
+            }
+            int* d = dots + lane;
+            a00.Store(d); a01.Store(d + 8);
+            a10.Store(d + PanelStore.Width); a11.Store(d + PanelStore.Width + 8);
+            a20.Store(d + 2 * PanelStore.Width); a21.Store(d + 2 * PanelStore.Width + 8);
+            a30.Store(d + 3 * PanelStore.Width); a31.Store(d + 3 * PanelStore.Width + 8);
+            a40.Store(d + 4 * PanelStore.Width); a41.Store(d + 4 * PanelStore.Width + 8);
+            a50.Store(d + 5 * PanelStore.Width); a51.Store(d + 5 * PanelStore.Width + 8);
         }
-        a00.Store(dots); a01.Store(dots + 16); a02.Store(dots + 32); a03.Store(dots + 48);
-        a10.Store(dots + 64); a11.Store(dots + 80); a12.Store(dots + 96); a13.Store(dots + 112);
-        a20.Store(dots + 128); a21.Store(dots + 144); a22.Store(dots + 160); a23.Store(dots + 176);
-        a30.Store(dots + 192); a31.Store(dots + 208); a32.Store(dots + 224); a33.Store(dots + 240);
-        a40.Store(dots + 256); a41.Store(dots + 272); a42.Store(dots + 288); a43.Store(dots + 304);
-        a50.Store(dots + 320); a51.Store(dots + 336); a52.Store(dots + 352); a53.Store(dots + 368);
     }
 
-    /// <summary>The path without AVX-512BW: the same integer dots one at a time.</summary>
-    internal static void TileScalar(int* q, int pairs, sbyte* panel, int* dots)
+    /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
+    internal static void TileScalar(int* q, int quads, sbyte* panel, int* dots)
     {
         for (int r = 0; r < TileQueries; r++)
         {
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
                 int s = 0;
-                for (int d = 0; d < pairs; d++)
+                for (int g = 0; g < quads; g++)
                 {
-                    int packed = q[r * pairs + d];
-                    sbyte* x = panel + (long)d * PanelStore.Width * 2 + lane * 2;
-                    s += (short)packed * x[0] + (packed >> 16) * x[1];
+                    int packed = q[r * quads + g];
+                    sbyte* x = panel + (long)g * PanelStore.Width * 4 + lane * 4;
+                    for (int j = 0; j < 4; j++)
+                        s += ((packed >> (8 * j)) & 0xFF) * x[j];
                 }
                 dots[r * PanelStore.Width + lane] = s;
             }
         }
     }
 
-    /// <summary>Approximate scores of a tile, <c>(float)dot · s_r · s_q</c>, offered where they reach the query's threshold.</summary>
+    /// <summary>
+    /// Approximate scores of a tile, <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, offered where they reach the query's
+    /// candidate threshold.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Offer(int* dots, float* rowScales, float[] queryScales, int queryBase, CandidateSelection candidates,
-        int rowBase, int valid)
+    private static void Offer<TSelection>(int* dots, int* corrections, float* rowScales, float[] queryScales, int queryBase,
+        CandidateSelection<TSelection> candidates, int rowBase, int valid) where TSelection : ISelection, IThresholds
     {
         ulong validMask = valid >= 64 ? ulong.MaxValue : (1UL << valid) - 1;
         for (int r = 0; r < TileQueries; r++)
@@ -239,7 +345,8 @@ internal static unsafe class CosineTopKInt8
             ulong mask = 0;
             for (int v = 0; v < 4; v++)
             {
-                var a = Vector512.ConvertToSingle(Vector512.Load(dot + 16 * v)) * Vector512.Load(rowScales + 16 * v) * scale;
+                var exactDot = Vector512.Load(dot + 16 * v) - Vector512.Load(corrections + 16 * v);
+                var a = Vector512.ConvertToSingle(exactDot) * Vector512.Load(rowScales + 16 * v) * scale;
                 mask |= Vector512.GreaterThanOrEqual(a, threshold).ExtractMostSignificantBits() << (16 * v);
             }
             mask &= validMask;
@@ -248,11 +355,17 @@ internal static unsafe class CosineTopKInt8
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
                 // The same float arithmetic as the vector lane, in the same order.
-                float a = (float)dot[lane] * rowScales[lane] * queryScales[query];
+                float a = (float)(dot[lane] - corrections[lane]) * rowScales[lane] * queryScales[query];
                 candidates.Offer(query, a, rowBase + lane);
             }
         }
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Reports the exact scan's running count after the queries the prefilter finished, on the reporting thread.</summary>
+    private sealed class OffsetProgress(IProgress<long> inner, long offset) : IProgress<long>
+    {
+        public void Report(long value) => inner.Report(offset + value);
+    }
 }

@@ -3,8 +3,8 @@ namespace Engine.Search;
 /// <summary>
 /// A <see cref="CosineIndex"/> searched by its int8 scan (<see cref="CosineIndex.SearchApproximate"/>): the same
 /// results bit for bit, found by scanning an int8 copy of the rows and re-scoring exactly only the rows the int8
-/// error bound cannot exclude. Pays where the scan is memory-bound (large databases, few queries per pass); CPU only.
-/// The rows, ids and file are the wrapped index's; the int8 copy is made at the first search after a change.
+/// error bound cannot exclude, for searches of any size (a plain <see cref="CosineIndex"/> does so on large ones);
+/// CPU only. The rows, ids and file are the wrapped index's; the int8 copy is made as rows are added.
 /// </summary>
 public sealed class Int8CosineIndex : ICosineIndex
 {

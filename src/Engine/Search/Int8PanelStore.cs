@@ -3,117 +3,62 @@ using System.Runtime.InteropServices;
 namespace Engine.Search;
 
 /// <summary>
-/// The database quantized to int8 for the approximate scan: row r is stored as <c>x̂ = round(x / s_r)</c> with
+/// The database quantized to int8 for the prefilter scan: row r is stored as <c>x̂ = round(x / s_r)</c> with
 /// <c>s_r = max|x| / 127</c> (symmetric, per row), in panels of <see cref="PanelStore.Width"/> rows laid out for
-/// <c>vpmaddwd</c>: for each pair of dimensions, 64 lanes × 2 bytes (lane-major), so one 32-byte load widened to
-/// 16-bit holds 16 rows × 2 dimensions. A quarter of the float panels' bytes: the scan reads 4× less memory.
+/// <c>vpdpbusd</c>: for each quad of dimensions, 64 lanes × 4 bytes (lane-major), so one 32-byte load holds 8 rows ×
+/// 4 dimensions and each 32-bit lane one row's quad. A quarter of the float panels' bytes.
 /// </summary>
-/// <remarks>The maxima over rows that the error bound needs (<see cref="MaxError"/>, <see cref="MaxL1"/>,
-/// <see cref="MaxL2"/>, <see cref="MaxAbs"/>) are measured in double while quantizing.</remarks>
+/// <remarks>The maxima over rows that the error bound needs (<see cref="MaxError"/>, <see cref="MaxErrorL2"/>,
+/// <see cref="MaxL1"/>, <see cref="MaxQuantizedL2"/>, <see cref="MaxL2"/>, <see cref="MaxAbs"/>) are measured in double while quantizing; rows are quantized as they
+/// are appended, each on its own, so appending never touches the rows already stored.</remarks>
 internal sealed unsafe class Int8PanelStore : IDisposable
 {
+    /// <summary>The query's bias: queries are stored as <c>q̂ + 128</c> in [1, 255], the unsigned side of <c>vpdpbusd</c>.</summary>
+    public const int QueryBias = 128;
+
     private sbyte* _data;
+    private long _capacityPanels;
+    private int[] _biasCorrections = [];
+    private float[] _scales = [];
+
+    public Int8PanelStore(int dimension)
+    {
+        Dimension = dimension;
+        Quads = (dimension + 3) / 4;
+    }
 
     /// <summary>Quantizes every row of <paramref name="source"/>.</summary>
-    public Int8PanelStore(PanelStore source)
-    {
-        Dimension = source.Dimension;
-        Pairs = (Dimension + 1) / 2;
-        Count = source.Count;
-        Panels = source.Panels;
-        nuint bytes = (nuint)Math.Max(1, Panels * PanelLength);
-        _data = (sbyte*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(_data, bytes);
-        Scales = new float[Panels * PanelStore.Width];
-        var gate = new Lock();
-        Parallel.For(0, Panels, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
-        {
-            var (error, l1, l2, abs) = QuantizePanel(source, p);
-            lock (gate)
-            {
-                MaxError = Math.Max(MaxError, error);
-                MaxL1 = Math.Max(MaxL1, l1);
-                MaxL2 = Math.Max(MaxL2, l2);
-                MaxAbs = Math.Max(MaxAbs, abs);
-            }
-        });
-    }
-
-    /// <summary>
-    /// Quantizes the rows of one panel, reading the float panel in its own layout (64 consecutive lanes per
-    /// dimension); returns the panel's maxima of the bound's row quantities. The rounding rule only has to be
-    /// close: the bound uses the errors measured here (in double: <c>s_r · x̂</c> is exact in double, and the
-    /// subtraction's 2⁻⁵³ relative error is covered by the bound's relative slack).
-    /// </summary>
-    private (double Error, double L1, double L2, double Abs) QuantizePanel(PanelStore source, long p)
-    {
-        const int width = PanelStore.Width;
-        float* panel = source.Panel(p);
-        int valid = (int)Math.Min(width, Count - p * width);
-        Span<float> max = stackalloc float[width];
-        Span<float> inverse = stackalloc float[width];
-        Span<double> error = stackalloc double[width], l1 = stackalloc double[width], l2 = stackalloc double[width];
-        max.Clear(); error.Clear(); l1.Clear(); l2.Clear();
-        for (int d = 0; d < Dimension; d++)
-        {
-            for (int lane = 0; lane < valid; lane++)
-                max[lane] = Math.Max(max[lane], Math.Abs(panel[(long)d * width + lane]));
-        }
-        double absMax = 0;
-        for (int lane = 0; lane < valid; lane++)
-        {
-            // An all-zero row quantizes to zeros with any scale; 1 keeps the reciprocal finite.
-            float scale = max[lane] > 0 ? max[lane] / 127f : 1f;
-            Scales[p * width + lane] = scale;
-            inverse[lane] = 1f / scale;
-        }
-        sbyte* target = Panel(p);
-        for (int d = 0; d < Dimension; d++)
-        {
-            float* row = panel + (long)d * width;
-            sbyte* t = target + (long)(d / 2) * width * 2 + (d & 1);
-            for (int lane = 0; lane < valid; lane++)
-            {
-                float x = row[lane];
-                int q = (int)Math.Clamp(MathF.Round(x * inverse[lane]), -127, 127);
-                t[lane * 2] = (sbyte)q;
-                double dequantized = (double)Scales[p * width + lane] * q;
-                error[lane] = Math.Max(error[lane], Math.Abs(x - dequantized));
-                l1[lane] += Math.Abs(dequantized);
-                l2[lane] += (double)x * x;
-                absMax = Math.Max(absMax, Math.Abs(dequantized));
-            }
-        }
-        double maxError = 0, maxL1 = 0, maxL2 = 0;
-        for (int lane = 0; lane < valid; lane++)
-        {
-            maxError = Math.Max(maxError, error[lane]);
-            maxL1 = Math.Max(maxL1, l1[lane]);
-            maxL2 = Math.Max(maxL2, Math.Sqrt(l2[lane]));
-        }
-        return (maxError, maxL1, maxL2, absMax);
-    }
+    public Int8PanelStore(PanelStore source) : this(source.Dimension) => Append(source);
 
     public int Dimension { get; }
 
-    /// <summary>Dimension pairs: the dimension rounded up to even, halved (the odd tail is padded with zeros).</summary>
-    public int Pairs { get; }
+    /// <summary>Dimension quads: the dimension rounded up to a multiple of 4, quartered (the tail is padded with zeros).</summary>
+    public int Quads { get; }
 
-    public long Count { get; }
+    public long Count { get; private set; }
 
-    public long Panels { get; }
+    public long Panels => (Count + PanelStore.Width - 1) / PanelStore.Width;
 
     /// <summary>Bytes per panel.</summary>
-    public long PanelLength => (long)Pairs * PanelStore.Width * 2;
+    public long PanelLength => (long)Quads * PanelStore.Width * 4;
 
     /// <summary>The scale s_r of each row (padding rows: 0), so the approximate score is <c>s_q · s_r · (q̂ · x̂)</c>.</summary>
-    public float[] Scales { get; }
+    public float[] Scales => _scales;
+
+    /// <summary><c>128 · Σ x̂</c> of each row: what the query's bias adds to a dot, subtracted before scaling.</summary>
+    public int[] BiasCorrections => _biasCorrections;
 
     /// <summary>max over rows and dimensions of |x − s_r x̂|.</summary>
     public double MaxError { get; private set; }
 
+    /// <summary>max over rows of ‖x − s_r x̂‖₂.</summary>
+    public double MaxErrorL2 { get; private set; }
+
     /// <summary>max over rows of ‖s_r x̂‖₁.</summary>
     public double MaxL1 { get; private set; }
+
+    /// <summary>max over rows of ‖s_r x̂‖₂.</summary>
+    public double MaxQuantizedL2 { get; private set; }
 
     /// <summary>max over rows of ‖x‖₂.</summary>
     public double MaxL2 { get; private set; }
@@ -123,6 +68,115 @@ internal sealed unsafe class Int8PanelStore : IDisposable
 
     /// <summary>The first byte of panel <paramref name="panel"/>.</summary>
     public sbyte* Panel(long panel) => _data + panel * PanelLength;
+
+    /// <summary>Quantizes the rows of <paramref name="source"/> this store does not hold yet.</summary>
+    public void Append(PanelStore source)
+    {
+        long from = Count;
+        if (source.Count <= from)
+            return;
+        Reserve(source.Panels);
+        Count = source.Count;
+        long firstPanel = from / PanelStore.Width;
+        var gate = new Lock();
+        Parallel.For(firstPanel, Panels, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
+        {
+            int firstLane = p == firstPanel ? (int)(from % PanelStore.Width) : 0;
+            var (error, error2, l1, quantized2, l2, abs) = QuantizePanel(source, p, firstLane);
+            lock (gate)
+            {
+                MaxError = Math.Max(MaxError, error);
+                MaxErrorL2 = Math.Max(MaxErrorL2, error2);
+                MaxQuantizedL2 = Math.Max(MaxQuantizedL2, quantized2);
+                MaxL1 = Math.Max(MaxL1, l1);
+                MaxL2 = Math.Max(MaxL2, l2);
+                MaxAbs = Math.Max(MaxAbs, abs);
+            }
+        });
+    }
+
+    private void Reserve(long panels)
+    {
+        if (panels <= _capacityPanels)
+            return;
+        long capacity = Math.Max(panels, Math.Max(4, _capacityPanels * 2));
+        nuint bytes = (nuint)(capacity * PanelLength);
+        var data = (sbyte*)NativeMemory.AlignedAlloc(bytes, 64);
+        // Padding lanes and dimensions must hold zeros: they add nothing to a dot.
+        NativeMemory.Clear(data, bytes);
+        if (_data is not null)
+        {
+            Buffer.MemoryCopy(_data, data, (long)bytes, _capacityPanels * PanelLength);
+            NativeMemory.AlignedFree(_data);
+        }
+        _data = data;
+        Array.Resize(ref _scales, (int)(capacity * PanelStore.Width));
+        Array.Resize(ref _biasCorrections, (int)(capacity * PanelStore.Width));
+        _capacityPanels = capacity;
+    }
+
+    /// <summary>
+    /// Quantizes lanes [<paramref name="firstLane"/>, valid) of one panel, reading the float panel in its own layout
+    /// (64 consecutive lanes per dimension); returns their maxima of the bound's row quantities. The rounding rule
+    /// only has to be close: the bound uses the errors measured here (in double: <c>s_r · x̂</c> is exact in double,
+    /// and the subtraction's 2⁻⁵³ relative error is covered by the bound's relative slack).
+    /// </summary>
+    private (double Error, double ErrorL2, double L1, double QuantizedL2, double L2, double Abs) QuantizePanel(PanelStore source, long p, int firstLane)
+    {
+        const int width = PanelStore.Width;
+        float* panel = source.Panel(p);
+        int valid = (int)Math.Min(width, Count - p * width);
+        Span<float> max = stackalloc float[width];
+        Span<float> inverse = stackalloc float[width];
+        Span<int> sum = stackalloc int[width];
+        Span<double> error = stackalloc double[width], error2 = stackalloc double[width], l1 = stackalloc double[width];
+        Span<double> quantized2 = stackalloc double[width], l2 = stackalloc double[width];
+        max.Clear(); sum.Clear(); error.Clear(); error2.Clear(); l1.Clear(); quantized2.Clear(); l2.Clear();
+        for (int d = 0; d < Dimension; d++)
+        {
+            for (int lane = firstLane; lane < valid; lane++)
+                max[lane] = Math.Max(max[lane], Math.Abs(panel[(long)d * width + lane]));
+        }
+        double absMax = 0;
+        for (int lane = firstLane; lane < valid; lane++)
+        {
+            // An all-zero row quantizes to zeros with any scale; 1 keeps the reciprocal finite.
+            float scale = max[lane] > 0 ? max[lane] / 127f : 1f;
+            _scales[p * width + lane] = scale;
+            inverse[lane] = 1f / scale;
+        }
+        sbyte* target = Panel(p);
+        for (int d = 0; d < Dimension; d++)
+        {
+            float* row = panel + (long)d * width;
+            sbyte* t = target + (long)(d / 4) * width * 4 + (d & 3);
+            for (int lane = firstLane; lane < valid; lane++)
+            {
+                float x = row[lane];
+                int q = (int)Math.Clamp(MathF.Round(x * inverse[lane]), -127, 127);
+                t[lane * 4] = (sbyte)q;
+                sum[lane] += q;
+                double dequantized = (double)_scales[p * width + lane] * q;
+                error[lane] = Math.Max(error[lane], Math.Abs(x - dequantized));
+                error2[lane] += (x - dequantized) * (x - dequantized);
+                l1[lane] += Math.Abs(dequantized);
+                quantized2[lane] += dequantized * dequantized;
+                l2[lane] += (double)x * x;
+                absMax = Math.Max(absMax, Math.Abs(dequantized));
+            }
+        }
+        double maxError = 0, maxError2 = 0, maxL1 = 0, maxQuantized2 = 0, maxL2 = 0;
+        for (int lane = firstLane; lane < valid; lane++)
+        {
+            _biasCorrections[p * width + lane] = QueryBias * sum[lane];
+            maxError = Math.Max(maxError, error[lane]);
+            maxError2 = Math.Max(maxError2, Math.Sqrt(error2[lane]));
+            maxL1 = Math.Max(maxL1, l1[lane]);
+            maxQuantized2 = Math.Max(maxQuantized2, Math.Sqrt(quantized2[lane]));
+            maxL2 = Math.Max(maxL2, Math.Sqrt(l2[lane]));
+        }
+        return (maxError, maxError2, maxL1, maxQuantized2, maxL2, absMax);
+    }
 
     public void Dispose()
     {

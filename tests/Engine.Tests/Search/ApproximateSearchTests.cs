@@ -121,7 +121,9 @@ public unsafe class ApproximateSearchTests
             for (int r = 0; r < rows; r++)
             {
                 index.CopyRow(r, row);
-                float exact = CosineTopKInt8.ExactScore(query, row);
+                float exact = 0;
+                for (int d = 0; d < dim; d++)
+                    exact = MathF.FusedMultiplyAdd(query[d], row[d], exact);
                 worst = Math.Max(worst, Math.Abs(exact - (double)approximate[r]));
             }
             Assert.True(worst <= bound, $"query {q}: error {worst} above the bound {bound}");
@@ -130,24 +132,24 @@ public unsafe class ApproximateSearchTests
     }
 
     [Fact]
-    public void The_vector_tile_equals_the_scalar_tile()
+    public void The_vnni_tile_equals_the_scalar_tile()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
             return;
-        const int pairs = 19;
+        const int quads = 19;
         var random = new Random(9);
-        var queries = Enumerable.Range(0, CosineTopK.TileQueries * pairs).Select(_ => (ushort)(short)random.Next(-127, 128) | (random.Next(-127, 128) << 16)).ToArray();
-        var panel = new sbyte[pairs * PanelStore.Width * 2 + 64];
+        var queries = Enumerable.Range(0, CosineTopK.TileQueries * quads).Select(_ => random.Next(int.MinValue, int.MaxValue)).ToArray();
+        var panel = new sbyte[quads * PanelStore.Width * 4 + 64];
         random.NextBytes((byte[])(Array)panel);
         var vector = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scalar = new int[vector.Length];
         fixed (int* q = queries, v = vector, s = scalar)
         fixed (sbyte* p = panel)
         {
-            // Tile512 loads aligned: start the panel at a 64-byte boundary inside the array.
+            // TileVnni loads aligned: start the panel at a 64-byte boundary inside the array.
             sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
-            CosineTopKInt8.Tile512(q, pairs, aligned, v);
-            CosineTopKInt8.TileScalar(q, pairs, aligned, s);
+            CosineTopKInt8.TileVnni(q, quads, aligned, v);
+            CosineTopKInt8.TileScalar(q, quads, aligned, s);
         }
         Assert.Equal(scalar, vector);
         Assert.Contains(scalar, x => Math.Abs(x) > 100_000);
@@ -164,22 +166,22 @@ public unsafe class ApproximateSearchTests
         Assert.Contains("queries", Assert.Throws<ArgumentException>(() => index.SearchApproximate(new float[] { 1, float.NaN, 0, 0 }, 1)).Message);
     }
 
-    /// <summary>Every row's approximate score for one query, through the scalar tile (the vector tile is tested equal to it).</summary>
-    private static float[] ApproximateScores(Int8PanelStore int8, ReadOnlySpan<float> query, out double bound)
+    /// <summary>Every row's approximate score for one query, through the scalar tile (the VNNI tile is tested equal to it).</summary>
+    internal static float[] ApproximateScores(Int8PanelStore int8, ReadOnlySpan<float> query, out double bound)
     {
-        var packed = new int[CosineTopK.TileQueries * int8.Pairs];
-        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Pairs), out bound, int8);
+        var packed = new int[CosineTopK.TileQueries * int8.Quads];
+        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Quads), out bound, int8);
         var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scores = new float[int8.Count];
         fixed (int* q = packed, t = dots)
         {
             for (long p = 0; p < int8.Panels; p++)
             {
-                CosineTopKInt8.TileScalar(q, int8.Pairs, int8.Panel(p), t);
+                CosineTopKInt8.TileScalar(q, int8.Quads, int8.Panel(p), t);
                 for (int lane = 0; lane < PanelStore.Width && p * PanelStore.Width + lane < int8.Count; lane++)
                 {
                     long r = p * PanelStore.Width + lane;
-                    scores[r] = (float)dots[lane] * int8.Scales[r] * scale;
+                    scores[r] = (float)(dots[lane] - int8.BiasCorrections[r]) * int8.Scales[r] * scale;
                 }
             }
         }
