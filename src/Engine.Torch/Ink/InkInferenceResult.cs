@@ -104,3 +104,25 @@ public sealed record InkInferenceResult
     /// <summary>The models' throughput: windows through the forward pass per second of forward time.</summary>
     public double ModelWindowsPerSecond => Seconds.Model > 0 ? ModelWindows / Seconds.Model : 0;
 }
+
+/// <summary>What <see cref="InkInference.RunRegion(InkInferencePlan, IInkPredictor, Engine.Segmentation.StitchRegions, Engine.Segmentation.StitchRegion, string, IProgress{long}?, CancellationToken)"/> wrote.</summary>
+public sealed record InkRegionResult
+{
+    /// <summary>The region's index in its split.</summary>
+    public required int Region { get; init; }
+
+    /// <summary>First map row it owns.</summary>
+    public required int Top { get; init; }
+
+    /// <summary>Row after the last it owns.</summary>
+    public required int Bottom { get; init; }
+
+    /// <summary>The file of its rows.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Windows predicted: those reaching its rows and the rest of their batches.</summary>
+    public required int Windows { get; init; }
+
+    /// <summary>Seconds from planning and loading the models to the file written.</summary>
+    public required double Seconds { get; init; }
+}
