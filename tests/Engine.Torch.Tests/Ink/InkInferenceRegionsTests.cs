@@ -51,7 +51,7 @@ public sealed class InkInferenceRegionsTests : IDisposable
         string model = _folder.Sub("model");
         using (var net = new InkModel(new InkModelConfig { Groups = 2, ChannelsPerGroup = 4, Widths = [8, 8, 12, 12, 16], NeckChannels = 8, Blocks3d = 1 }))
             InkCheckpoint.Save(model, net, Input, new Dictionary<string, double>());
-        var plan = InkInferencePlan.Create(_fragment, [model], new InkInferenceOptions { Stride = 32, BatchSize = 3, Tta = InkTta.Distributed });
+        var plan = InkInferencePlan.Create(_fragment, [model], new InkInferenceOptions { Stride = 48, BatchSize = 3, Tta = InkTta.Distributed });
         string whole = _folder.Sub("whole");
         InkInference.Run(plan, whole);
 
