@@ -101,15 +101,7 @@ public static partial class InkInference
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, stream => stream.Write(MemoryMarshal.AsBytes(rows.AsSpan())), bufferSize: 1 << 20);
         times.Write += Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new InkRegionResult
-        {
-            Region = region.Index,
-            Top = region.Top,
-            Bottom = region.Bottom,
-            Path = path,
-            Windows = count,
-            Seconds = times.Setup + clock.Elapsed.TotalSeconds,
-        };
+        return new InkRegionResult(region.Index, region.Top, region.Bottom, path, count, times.Setup + clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>

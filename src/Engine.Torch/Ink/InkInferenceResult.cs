@@ -106,23 +106,10 @@ public sealed record InkInferenceResult
 }
 
 /// <summary>What <see cref="InkInference.RunRegion(InkInferencePlan, IInkPredictor, Engine.Segmentation.StitchRegions, Engine.Segmentation.StitchRegion, string, IProgress{long}?, CancellationToken)"/> wrote.</summary>
-public sealed record InkRegionResult
-{
-    /// <summary>The region's index in its split.</summary>
-    public required int Region { get; init; }
-
-    /// <summary>First map row it owns.</summary>
-    public required int Top { get; init; }
-
-    /// <summary>Row after the last it owns.</summary>
-    public required int Bottom { get; init; }
-
-    /// <summary>The file of its rows.</summary>
-    public required string Path { get; init; }
-
-    /// <summary>Windows predicted: those reaching its rows and the rest of their batches.</summary>
-    public required int Windows { get; init; }
-
-    /// <summary>Seconds from planning and loading the models to the file written.</summary>
-    public required double Seconds { get; init; }
-}
+/// <param name="Region">The region's index in its split.</param>
+/// <param name="Top">First map row it owns.</param>
+/// <param name="Bottom">Row after the last it owns.</param>
+/// <param name="Path">The file of its rows.</param>
+/// <param name="Windows">Windows predicted: those reaching its rows and the rest of their batches.</param>
+/// <param name="Seconds">Seconds from planning and loading the models to the file written.</param>
+public sealed record InkRegionResult(int Region, int Top, int Bottom, string Path, int Windows, double Seconds);
