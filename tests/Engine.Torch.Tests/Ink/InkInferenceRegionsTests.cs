@@ -13,11 +13,7 @@ public sealed class InkInferenceRegionsTests : IDisposable
     private readonly InkTestFolder _folder = new();
     private readonly string _fragment;
 
-    public InkInferenceRegionsTests()
-    {
-        _fragment = _folder.Sub("fragment");
-        SyntheticFragment.Write(_fragment, new SyntheticFragmentOptions { Width = 288, Height = 224, Slices = 12, Seed = 9, InkSlices = new SliceRange(6, 9), InkContrast = 5000 });
-    }
+    public InkInferenceRegionsTests() => _fragment = WriteFragment(288, 224);
 
     [Theory]
     [InlineData(2)]
@@ -51,7 +47,8 @@ public sealed class InkInferenceRegionsTests : IDisposable
         string model = _folder.Sub("model");
         using (var net = new InkModel(new InkModelConfig { Groups = 2, ChannelsPerGroup = 4, Widths = [8, 8, 12, 12, 16], NeckChannels = 8, Blocks3d = 1 }))
             InkCheckpoint.Save(model, net, Input, new Dictionary<string, double>());
-        var plan = InkInferencePlan.Create(_fragment, [model], new InkInferenceOptions { Stride = 48, BatchSize = 3, Tta = InkTta.Distributed });
+        // A smaller fragment: 15 windows, in batches of 3, a region ~53 rows tall.
+        var plan = InkInferencePlan.Create(WriteFragment(192, 160), [model], new InkInferenceOptions { Stride = 48, BatchSize = 3, Tta = InkTta.Distributed });
         string whole = _folder.Sub("whole");
         InkInference.Run(plan, whole);
 
@@ -84,6 +81,13 @@ public sealed class InkInferenceRegionsTests : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
+
+    private string WriteFragment(int width, int height)
+    {
+        string fragment = _folder.Sub($"fragment-{width}x{height}");
+        SyntheticFragment.Write(fragment, new SyntheticFragmentOptions { Width = width, Height = height, Slices = 12, Seed = 9, InkSlices = new SliceRange(6, 9), InkContrast = 5000 });
+        return fragment;
+    }
 
     private string RegionPath(StitchRegion region) => _folder.Sub(Path.Combine("regions", $"{region.Index}.f32"));
 
