@@ -8,10 +8,8 @@
 set -euo pipefail
 engine=$1 fragment=$2 model=$3 work=$4 rows=${5:-256}
 rm -rf "$work" && mkdir -p "$work"
-"$engine" serve --port 21121 --gateway-port 31010 --data "$work/d0" > "$work/s0.log" 2>&1 & s0=$!
-"$engine" serve --port 21122 --gateway-port 31011 --primary 127.0.0.1:21121 --data "$work/d1" > "$work/s1.log" 2>&1 & s1=$!
-trap 'kill $s1 $s0 2>/dev/null; wait $s0 $s1 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q "is up" "$work/s0.log" && grep -q "is up" "$work/s1.log" && break; sleep 1; done
+source "$(dirname "$0")/two-silos.sh"
+start_two_silos "$engine" "$work" 21121 31010
 "$engine" ink infer --fragment "$fragment" --model "$model" --out "$work/single" --json > "$work/single.json"
 python3 -c "import json; d = json.load(open('$work/single.json')); print('single machine: total', round(d['seconds']['total'], 2), 's,', d['tiles'], 'windows')"
 name=$(basename "$fragment")
