@@ -20,7 +20,7 @@ public static partial class InkInference
     /// Bytes a pixel of a region's extent (its rows and halo) costs while it is stitched: the stitcher's two float32
     /// accumulators and finished map, and the copy of the region's own rows.
     /// </summary>
-    public const int RegionBytesPerPixel = 4 * sizeof(float);
+    private const int RegionBytesPerPixel = 4 * sizeof(float);
 
     /// <summary>Runs a plan's checkpoints over one region and writes its rows of the map.</summary>
     /// <param name="plan">The plan, made with checkpoint folders.</param>
