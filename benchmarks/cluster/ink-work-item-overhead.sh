@@ -7,10 +7,8 @@ set -euo pipefail
 engine=$1 fragment=$2 model=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
 for f in frag1 frag2; do cp -r "$fragment" "$work/$f"; done
-"$engine" serve --port 21111 --gateway-port 31000 --data "$work/d0" > "$work/s0.log" 2>&1 & s0=$!
-"$engine" serve --port 21112 --gateway-port 31001 --primary 127.0.0.1:21111 --data "$work/d1" > "$work/s1.log" 2>&1 & s1=$!
-trap 'kill $s1 $s0 2>/dev/null; wait $s0 $s1 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q "is up" "$work/s0.log" && grep -q "is up" "$work/s1.log" && break; sleep 1; done
+source "$(dirname "$0")/two-silos.sh"
+start_two_silos "$engine" "$work" 21111 31000
 "$engine" ink infer --fragment "$work/frag1" --model "$model" --out "$work/single" --json > "$work/single.json"
 python3 -c "import json; d = json.load(open('$work/single.json')); print('single machine: total', round(d['seconds']['total'], 2), 's, model', round(d['seconds']['model'], 2), 's,', d['tiles'], 'windows')"
 for run in 1 2 3; do

@@ -15,8 +15,18 @@ internal static class InkInferClusterCommand
         Description = "HOST:PORT[,HOST:PORT…]: gateways of an engine serve cluster; the fragments are inferred on its silos, which must all see the same paths (shared storage).",
     };
 
-    public static int Run(ParseResult parse, TextWriter stdout, string endpoints, DirectoryInfo[] fragments, string[] models, string output, InkInferenceOptions options, bool json)
+    /// <summary>Rows of a region when --region-rows is not given: a competition fragment (8,000 rows or more) becomes 4 or more regions.</summary>
+    public const int DefaultRegionRows = 2048;
+
+    public static Option<int?> RegionRowsOption() => new("--region-rows")
     {
+        Description = $"With --cluster: fragments taller than this are inferred in bands of at most this many rows on several silos, then merged into the same outputs (default {DefaultRegionRows}; 0 infers every fragment whole on one silo).",
+    };
+
+    public static int Run(ParseResult parse, TextWriter stdout, string endpoints, DirectoryInfo[] fragments, string[] models, string output, InkInferenceOptions options,
+        int? regionRows, bool json)
+    {
+        int rows = CommandLine.InRange(regionRows ?? DefaultRegionRows, "--region-rows", 0, int.MaxValue);
         var gateways = ClusterEndpoints.ParseList(endpoints, "--cluster");
         // The silos read these paths as given: check them here, where a mistake is cheap to name.
         foreach (var fragment in fragments)
@@ -42,18 +52,24 @@ internal static class InkInferClusterCommand
                 Inner = options.Inner,
                 Quantile = options.Quantile,
                 MemoryBudget = options.MemoryBudget,
+                RegionRows = rows > 0 ? rows : null,
             },
         };
         var items = InkJob.Plan(request);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         InkJobProgress job;
-        using (var bar = ProgressBar.Start(parse, "Fragments", items.Length))
+        using (var bar = ProgressBar.Start(parse, "Work items", items.Length))
         {
             job = RunAsync(gateways, request, new Progress<InkJobProgress>(p => bar.Report(p.Done))).GetAwaiter().GetResult();
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        // One entry per fragment: its whole item, or its merge with its regions.
+        var done = Enumerable.Range(0, items.Length).Where(i => items[i].Kind != InkWorkKind.Region)
+            .Select(i => (Item: items[i], Progress: job.Items[i], Regions: Enumerable.Range(0, items.Length)
+                .Where(r => items[r].Kind == InkWorkKind.Region && items[r].Name == items[i].Name).Select(r => job.Items[r]).ToArray()))
+            .ToArray();
         if (job.Items.FirstOrDefault(i => i.State == InkWorkState.Failed) is { } failed)
-            throw new ClusterException($"fragment {failed.Name} failed: {failed.Error} ({job.Done} of {job.Items.Length} fragments done; their outputs are complete)");
+            throw new ClusterException($"fragment {failed.Name} failed: {failed.Error} ({done.Count(f => f.Progress.State == InkWorkState.Done)} of {done.Length} fragments done; their outputs are complete)");
 
         if (json)
         {
@@ -62,32 +78,43 @@ internal static class InkInferClusterCommand
                 job = job.Job,
                 output,
                 models,
-                fragments = job.Items.Select((p, i) => new
+                fragments = done.Select(f => new
                 {
-                    name = p.Name,
-                    fragment = items[i].Fragment,
-                    output = items[i].OutputDirectory,
-                    silo = p.Result!.Silo,
-                    attempts = p.Attempts,
-                    p.Result.Width,
-                    p.Result.Height,
-                    p.Result.Tiles,
-                    p.Result.Threshold,
-                    p.Result.InkPixels,
-                    p.Result.InferenceSeconds,
-                    seconds = p.Seconds,
+                    name = f.Item.Name,
+                    fragment = f.Item.Fragment,
+                    output = f.Item.OutputDirectory,
+                    silo = f.Progress.Result!.Silo,
+                    attempts = f.Progress.Attempts,
+                    f.Progress.Result.Width,
+                    f.Progress.Result.Height,
+                    f.Progress.Result.Tiles,
+                    f.Progress.Result.Threshold,
+                    f.Progress.Result.InkPixels,
+                    inferenceSeconds = f.Progress.Result.InferenceSeconds + f.Regions.Sum(r => r.Result!.InferenceSeconds),
+                    seconds = f.Progress.Seconds,
+                    regions = f.Regions.Select(r => new
+                    {
+                        silo = r.Result!.Silo,
+                        attempts = r.Attempts,
+                        windows = r.Result.Tiles,
+                        inferenceSeconds = r.Result.InferenceSeconds,
+                        seconds = r.Seconds,
+                    }),
                 }),
                 seconds,
             });
             return 0;
         }
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-        foreach (var (p, i) in job.Items.Select((p, i) => (p, i)))
+        foreach (var (item, p, regions) in done)
         {
             var r = p.Result!;
-            stdout.WriteLine($"{p.Name}: {CommandLine.Count(r.Tiles)} windows over {r.Width} × {r.Height} on {r.Silo}{(p.Attempts > 1 ? $" (attempt {p.Attempts})" : "")}, threshold {F(r.Threshold, "G6")}, {CommandLine.Count(r.InkPixels)} ink pixels; inference {F(r.InferenceSeconds, "F2")} s of {F(p.Seconds, "F2")} s -> {items[i].OutputDirectory}");
+            string where = regions.Length == 0 ? $"on {r.Silo}{(p.Attempts > 1 ? $" (attempt {p.Attempts})" : "")}"
+                : $"in {regions.Length} regions on {string.Join(", ", regions.Select(g => g.Result!.Silo).Distinct())}, merged on {r.Silo}";
+            double inference = r.InferenceSeconds + regions.Sum(g => g.Result!.InferenceSeconds);
+            stdout.WriteLine($"{item.Name}: {CommandLine.Count(r.Tiles)} windows over {r.Width} × {r.Height} {where}, threshold {F(r.Threshold ?? double.NaN, "G6")}, {CommandLine.Count(r.InkPixels ?? 0)} ink pixels; inference {F(inference, "F2")} s -> {item.OutputDirectory}");
         }
-        stdout.WriteLine($"{job.Items.Length} fragments on the cluster in {F(seconds, "F2")} s");
+        stdout.WriteLine($"{done.Length} fragments ({items.Length} work items) on the cluster in {F(seconds, "F2")} s");
         return 0;
     }
 

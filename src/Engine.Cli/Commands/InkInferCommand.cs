@@ -19,10 +19,11 @@ internal static class InkInferCommand
         var budget = new Option<string>("--memory") { Description = "Memory budget for all that grows with the fragment (mask, tiles' bands and batches, stitched bands, the outputs): bytes, or with K, M, G.", DefaultValueFactory = _ => "2G" };
         var backend = CommandLine.BackendOption();
         var cluster = InkInferClusterCommand.ClusterOption();
+        var regionRows = InkInferClusterCommand.RegionRowsOption();
         var json = CommandLine.JsonOption();
         var command = new Command("infer", "Run ink models over a whole fragment: tiles at a stride, TTA, ×32 per-window upsampling, stitching in bands, percentile threshold; streams within a memory budget.")
         {
-            fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, cluster, json,
+            fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, cluster, regionRows, json,
         };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
@@ -42,7 +43,9 @@ internal static class InkInferCommand
             string[] modelPaths = parse.GetValue(models)!.Select(m => m.FullName).ToArray();
             string outPath = parse.GetValue(output)!.FullName;
             if (parse.GetValue(cluster) is { } endpoints)
-                return InkInferClusterCommand.Run(parse, stdout, endpoints, fragments, modelPaths, outPath, options, parse.GetValue(json));
+                return InkInferClusterCommand.Run(parse, stdout, endpoints, fragments, modelPaths, outPath, options, parse.GetValue(regionRows), parse.GetValue(json));
+            if (parse.GetValue(regionRows) is not null)
+                throw new ArgumentException("--region-rows splits fragments over a cluster's silos; add --cluster.");
             if (fragments.Length != 1)
                 throw new ArgumentException($"--fragment is given {fragments.Length} times; one machine infers one fragment (add --cluster to spread several over the silos).");
             string fragmentPath = fragments[0].FullName;

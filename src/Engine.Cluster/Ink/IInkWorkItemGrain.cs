@@ -1,7 +1,7 @@
 namespace Engine.Cluster.Ink;
 
 /// <summary>
-/// One ink work item on the silo its key names (<c>JOB/FRAGMENT/ATTEMPT@HOST:PORT</c>): starts the inference in the
+/// One ink work item on the silo its key names (<c>JOB/LABEL/ATTEMPT@HOST:PORT</c>, the item's <see cref="InkWorkItem.Label"/>): starts the inference in the
 /// background and reports on it, so a run longer than a call's timeout is watched by polling.
 /// </summary>
 public interface IInkWorkItemGrain : IGrainWithStringKey

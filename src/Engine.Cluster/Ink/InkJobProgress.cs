@@ -17,34 +17,20 @@ public enum InkWorkState
     Failed,
 }
 
-/// <summary>What one finished work item reports: the inference's figures (see <c>InkInferenceResult</c>).</summary>
+/// <summary>What one finished work item reports: the inference's figures (see <c>InkInferenceResult</c>, <c>InkRegionResult</c>).</summary>
+/// <param name="Silo">The silo that ran it (its silo-to-silo endpoint).</param>
+/// <param name="Width">Map width in pixels.</param>
+/// <param name="Height">Map height in pixels.</param>
+/// <param name="Tiles">Windows: the fragment's, or for a region those it predicted (its own and the rest of their batches).</param>
+/// <param name="Threshold">The ink threshold (the percentile of the whole map); null for a region, whose merge thresholds.</param>
+/// <param name="InkPixels">Pixels above it; null for a region.</param>
+/// <param name="InferenceSeconds">Seconds the item took on the silo, from loading the models to the last output written.</param>
 [GenerateSerializer, Immutable]
-public sealed record InkWorkItemResult
-{
-    /// <summary>The silo that ran it (its silo-to-silo endpoint).</summary>
-    [Id(0)] public required string Silo { get; init; }
-
-    /// <summary>Map width in pixels.</summary>
-    [Id(1)] public required int Width { get; init; }
-
-    /// <summary>Map height in pixels.</summary>
-    [Id(2)] public required int Height { get; init; }
-
-    /// <summary>Windows inferred.</summary>
-    [Id(3)] public required int Tiles { get; init; }
-
-    /// <summary>The ink threshold (the percentile of the map).</summary>
-    [Id(4)] public required double Threshold { get; init; }
-
-    /// <summary>Pixels above it.</summary>
-    [Id(5)] public required long InkPixels { get; init; }
-
-    /// <summary>Seconds the inference took on the silo, from loading the models to the last output written.</summary>
-    [Id(6)] public required double InferenceSeconds { get; init; }
-}
+public sealed record InkWorkItemResult([property: Id(0)] string Silo, [property: Id(1)] int Width, [property: Id(2)] int Height,
+    [property: Id(3)] int Tiles, [property: Id(4)] double? Threshold, [property: Id(5)] long? InkPixels, [property: Id(6)] double InferenceSeconds);
 
 /// <summary>One work item's state as the job coordinator knows it.</summary>
-/// <param name="Name">The fragment's name.</param>
+/// <param name="Name">The item's <see cref="InkWorkItem.Label"/>.</param>
 /// <param name="State">Where it stands.</param>
 /// <param name="Attempts">Times it was started (more than one after its silo was lost).</param>
 /// <param name="Silo">The silo running or last running it.</param>

@@ -10,7 +10,7 @@ internal sealed class InkWorkItemGrain(ILocalSiloDetails local) : Grain, IInkWor
 
     /// <summary>The key of <paramref name="item"/>'s attempt number <paramref name="attempt"/> of job <paramref name="job"/> on the silo at <paramref name="silo"/>.</summary>
     public static string Key(string job, InkWorkItem item, int attempt, string silo) =>
-        SiloEndpointPlacementDirector.Key($"{job}/{item.Name}/{attempt}", silo);
+        SiloEndpointPlacementDirector.Key($"{job}/{item.Label}/{attempt}", silo);
 
     public Task Start(InkJobRequest request, InkWorkItem item)
     {

@@ -17,7 +17,7 @@ namespace Engine.Torch.Ink;
 /// quantile of the map within the mask (<see cref="Quantile"/>, <see cref="Threshold"/>). With a kernel backend
 /// (<see cref="InkInferenceOptions.Compute"/>) normalization, stitching, quantile and threshold run the ILGPU kernels.
 /// </summary>
-public static class InkInference
+public static partial class InkInference
 {
     /// <summary>Plans and runs checkpoints (an ensemble when several) over a fragment.</summary>
     /// <param name="fragmentDirectory">The fragment: surface_volume/00.tif …, mask.png, and optionally inklabels.png (then the result holds F0.5).</param>
@@ -50,11 +50,18 @@ public static class InkInference
     public static InkInferenceResult Run(InkInferencePlan plan, string outputDirectory, IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        using var ensemble = LoadCheckpoints(plan, out double loadSeconds);
+        return Run(plan, ensemble, outputDirectory, progress, cancellationToken, loadSeconds);
+    }
+
+    private static TorchInkEnsemble LoadCheckpoints(InkInferencePlan plan, out double seconds)
+    {
         if (plan.ModelDirectories.Count == 0)
             throw new ArgumentException("The plan names no checkpoint folder; pass the models to run.", nameof(plan));
         long start = Stopwatch.GetTimestamp();
-        using var ensemble = TorchInkEnsemble.Load(plan.ModelDirectories, plan.Input, plan.Options.Tta, plan.Options.Device);
-        return Run(plan, ensemble, outputDirectory, progress, cancellationToken, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        var ensemble = TorchInkEnsemble.Load(plan.ModelDirectories, plan.Input, plan.Options.Tta, plan.Options.Device);
+        seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return ensemble;
     }
 
     /// <summary>Runs models held in memory (an ensemble when several) over a fragment; they are put in eval() mode.</summary>
@@ -101,10 +108,6 @@ public static class InkInference
         IProgress<long>? progress, CancellationToken cancellationToken, double loadSeconds)
     {
         var clock = Stopwatch.StartNew();
-        var options = plan.Options;
-        var compute = options.Compute;
-        int width = plan.Width, height = plan.Height;
-        byte[] fragment = plan.Mask.Pixels;
         // The five outputs are written under temporary names and renamed together at the end: a run that fails (a
         // NaN from a model, a corrupt slice, a cancellation) leaves none of them, and a previous run's files stay.
         using var outputs = new AtomicFileSet();
@@ -113,6 +116,23 @@ public static class InkInference
         string stagedNpy = outputs.Stage(npyPath);
         var times = new StageTimer { Setup = plan.Seconds + loadSeconds };
         var tiling = StitchFragment(plan, predictor, stagedNpy, times, progress, cancellationToken);
+        var source = new MapSource((predictor as TorchInkEnsemble)?.ModelWindows ?? plan.Grid.Count, (predictor as TorchInkEnsemble)?.Models ?? 1,
+            predictor.Device, tiling.TilerPeak, tiling.StitcherBandRows, tiling.Read, tiling.Cut);
+        return WriteOutputs(plan, source, outputs, outputDirectory, stagedNpy, times, clock, cancellationToken);
+    }
+
+    /// <summary>What made the map in the staged prob.npy, for the result.</summary>
+    private readonly record struct MapSource(long ModelWindows, int Models, string Device, long TilerPeak, int StitcherBandRows, double Read, double Cut);
+
+    /// <summary>From the stitched map in <paramref name="stagedNpy"/>: the threshold, the score, the images, all committed together.</summary>
+    private static InkInferenceResult WriteOutputs(InkInferencePlan plan, MapSource source, AtomicFileSet outputs, string outputDirectory,
+        string stagedNpy, StageTimer times, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var options = plan.Options;
+        var compute = options.Compute;
+        int width = plan.Width, height = plan.Height;
+        byte[] fragment = plan.Mask.Pixels;
+        string npyPath = Path.Combine(outputDirectory, "prob.npy");
         // The tiler keeps its band (up to most of the budget) for another enumeration, and finished bands of the
         // stitcher are garbage now: collect them before the outputs' arrays are allocated, so the two stages'
         // buffers never add up.
@@ -175,10 +195,10 @@ public static class InkInference
             Width = width,
             Height = height,
             Tiles = plan.Grid.Count,
-            ModelWindows = (predictor as TorchInkEnsemble)?.ModelWindows ?? plan.Grid.Count,
+            ModelWindows = source.ModelWindows,
             Stride = plan.Stride,
-            Models = (predictor as TorchInkEnsemble)?.Models ?? 1,
-            Device = predictor.Device,
+            Models = source.Models,
+            Device = source.Device,
             Backend = compute?.Backend ?? Engine.Compute.ComputeBackend.Cpu,
             Quantile = plan.Quantile,
             QuantileSource = plan.QuantileSource,
@@ -187,11 +207,11 @@ public static class InkInference
             Score = score,
             MemoryBudget = options.MemoryBudget,
             FixedBytes = plan.FixedBytes,
-            TilerPeakBytes = tiling.TilerPeak,
+            TilerPeakBytes = source.TilerPeak,
             StitcherBudget = plan.StitcherBudget,
-            StitcherBandRows = tiling.StitcherBandRows,
+            StitcherBandRows = source.StitcherBandRows,
             OutputBytes = plan.OutputBytes,
-            Seconds = new InkStageSeconds(times.Setup, tiling.Read, tiling.Cut, times.Wait, times.AroundModel, times.Model,
+            Seconds = new InkStageSeconds(times.Setup, source.Read, source.Cut, times.Wait, times.AroundModel, times.Model,
                 times.Stitch, times.Threshold, times.Write, times.Setup + clock.Elapsed.TotalSeconds),
         };
     }
@@ -200,17 +220,31 @@ public static class InkInference
     private static (long TilerPeak, double Read, double Cut, int StitcherBandRows) StitchFragment(InkInferencePlan plan,
         IInkPredictor predictor, string npyPath, StageTimer times, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        using var volume = OpenVolume(plan);
+        var tiler = CreateTiler(plan, volume, plan.Grid);
+        int width = plan.Width, cells = plan.Input.Tile / InkModelConfig.OutputStride;
+        byte[] fragment = plan.Mask.Pixels;
+        using var stitcher = new BandedSlidingWindowStitcher(npyPath, plan.Height, width, cells, cells, plan.StitcherBudget,
+            InkModelConfig.Stitching(inner: plan.Options.Inner), (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows), plan.Options.Compute);
+        PredictBatches(plan, predictor, tiler, firstWindow: 0, times, progress, cancellationToken, stitcher.Add);
+        times.Time(ref times.Stitch, stitcher.Complete);
+        return (tiler.PeakBytes, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, stitcher.BandRows);
+    }
+
+    private static TiffVolume OpenVolume(InkInferencePlan plan) =>
+        TiffVolume.Open(Path.Combine(plan.FragmentDirectory, "surface_volume"), plan.Input.Slices);
+
+    /// <summary>The tiler of <paramref name="grid"/>'s windows (the plan's, or a region's part of them) in the plan's batches, within the tiler's share of the budget.</summary>
+    private static VolumeTiler CreateTiler(InkInferencePlan plan, TiffVolume volume, TileGrid grid)
+    {
         var options = plan.Options;
-        var input = plan.Input;
-        using var volume = TiffVolume.Open(Path.Combine(plan.FragmentDirectory, "surface_volume"), input.Slices);
-        VolumeTiler tiler;
         try
         {
-            tiler = new VolumeTiler(volume, plan.Grid, new VolumeTilerOptions
+            return new VolumeTiler(volume, grid, new VolumeTilerOptions
             {
                 BatchSize = options.BatchSize,
-                Scale = input.Scale,
-                Normalize = input.Normalize,
+                Scale = plan.Input.Scale,
+                Normalize = plan.Input.Normalize,
                 MemoryBudget = Math.Max(plan.TilerBudget, 1),
                 Compute = options.Compute,
                 ReadAhead = true,
@@ -220,13 +254,24 @@ public static class InkInference
         {
             throw new ArgumentException($"A memory budget of {options.MemoryBudget:N0} bytes is too small: after the mask and tile grid ({plan.FixedBytes:N0}) and the stitcher's bands ({plan.StitcherBudget:N0}), the tiler has {plan.TilerBudget:N0} left. {e.Message}", nameof(plan), e);
         }
-        int width = plan.Width, cells = input.Tile / InkModelConfig.OutputStride;
-        byte[] fragment = plan.Mask.Pixels;
-        using var stitcher = new BandedSlidingWindowStitcher(npyPath, plan.Height, width, cells, cells, plan.StitcherBudget,
-            InkModelConfig.Stitching(inner: options.Inner), (first, rows) => fragment.AsSpan(first * width, rows.Length).CopyTo(rows), options.Compute);
+    }
+
+    /// <summary>Receives one batch's probabilities and the windows' (y, x) origins.</summary>
+    private delegate void StitchBatch(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> origins);
+
+    /// <summary>
+    /// Predicts the tiler's batches in order and hands each to <paramref name="stitch"/> (timed as the stitch);
+    /// <paramref name="firstWindow"/> is the tiler's first window's index in the plan's grid, a multiple of the batch
+    /// size, so that the batches are the whole run's.
+    /// </summary>
+    private static void PredictBatches(InkInferencePlan plan, IInkPredictor predictor, VolumeTiler tiler, long firstWindow, StageTimer times,
+        IProgress<long>? progress, CancellationToken cancellationToken, StitchBatch stitch)
+    {
+        var options = plan.Options;
+        int cells = plan.Input.Tile / InkModelConfig.OutputStride;
         var probabilities = new float[options.BatchSize * cells * cells];
         long done = 0;
-        int index = 0;
+        int index = (int)(firstWindow / options.BatchSize);
         using var batches = tiler.BatchesAhead(cancellationToken: cancellationToken).GetEnumerator();
         while (true)
         {
@@ -242,7 +287,7 @@ public static class InkInference
             var predicted = probabilities.AsSpan(0, n * cells * cells);
             start = Stopwatch.GetTimestamp();
             double modelBefore = predictor.ModelSeconds;
-            predictor.Predict(batch.Data.Span, n, done, predicted);
+            predictor.Predict(batch.Data.Span, n, firstWindow + done, predicted);
             double model = predictor.ModelSeconds - modelBefore;
             times.Model += model;
             times.AroundModel += Stopwatch.GetElapsedTime(start).TotalSeconds - model;
@@ -252,13 +297,11 @@ public static class InkInference
             int[] origins = new int[2 * n];
             for (int k = 0; k < n; k++)
                 (origins[2 * k], origins[2 * k + 1]) = (batch.Origins[k].Y, batch.Origins[k].X);
-            stitcher.Add(predicted, origins);
+            stitch(predicted, origins);
             times.Stitch += Stopwatch.GetElapsedTime(start).TotalSeconds;
             done += n;
             progress?.Report(done);
         }
-        times.Time(ref times.Stitch, stitcher.Complete);
-        return (tiler.PeakBytes, tiler.ReadTime.TotalSeconds, tiler.CutTime.TotalSeconds, stitcher.BandRows);
     }
 
     /// <summary>libtorch has produced NaN at random on this machine's CPU (docs/architecture.md): never let one reach the map.</summary>

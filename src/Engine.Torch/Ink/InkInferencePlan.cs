@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Engine.IO;
+using Engine.Segmentation;
 using Engine.Volumes;
 
 namespace Engine.Torch.Ink;
@@ -103,6 +104,48 @@ public sealed class InkInferencePlan
 
     /// <summary>Seconds spent making the plan (reading checkpoints' configs, the mask, laying the grid).</summary>
     public required double Seconds { get; init; }
+
+    /// <summary>
+    /// The map cut into <paramref name="regionCount"/> bands of rows, each inferred apart (<see cref="InkInference.RunRegion(InkInferencePlan, StitchRegions, StitchRegion, string, IProgress{long}?, CancellationToken)"/>)
+    /// and merged into the outputs a whole run writes (<see cref="InkInference.MergeRegions"/>).
+    /// </summary>
+    /// <param name="regionCount">Bands, 1 to <see cref="Height"/>.</param>
+    /// <returns>The split, stitching as the whole run does.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="regionCount"/> is out of range.</exception>
+    public StitchRegions Split(int regionCount)
+    {
+        int cells = Input.Tile / InkModelConfig.OutputStride;
+        return new StitchRegions(Height, Width, cells, cells, regionCount, InkModelConfig.Stitching(inner: Options.Inner), Options.Compute);
+    }
+
+    /// <summary>
+    /// The windows a region's run predicts: every batch of the whole run (<see cref="InkInferenceOptions.BatchSize"/>
+    /// consecutive windows of <see cref="Grid"/>) that holds a window reaching the region's rows. Whole batches,
+    /// because a model's output bits can depend on a window's slot in its batch: the region's windows get the same
+    /// bits as in the whole run only in the same batches.
+    /// </summary>
+    /// <param name="split">A split of this plan's map (<see cref="Split"/>).</param>
+    /// <param name="region">One of its regions.</param>
+    /// <returns>The first window's index in <see cref="Grid"/> (a multiple of the batch size) and the count; (0, 0) when no window reaches the region.</returns>
+    public (int Start, int Count) RegionWindows(StitchRegions split, StitchRegion region)
+    {
+        var origins = Grid.Origins;
+        int first = -1, last = -1;
+        for (int k = 0; k < origins.Length; k++)
+        {
+            if (split.Reaches(region, origins[k].Y))
+            {
+                if (first < 0)
+                    first = k;
+                last = k;
+            }
+        }
+        if (first < 0)
+            return (0, 0);
+        int batch = Options.BatchSize, start = first / batch * batch;
+        int end = (int)Math.Min((long)(last / batch + 1) * batch, origins.Length);
+        return (start, end - start);
+    }
 
     /// <summary>Plans a run of checkpoints (an ensemble when several) over a fragment; reads their configs, not their weights.</summary>
     /// <param name="fragmentDirectory">The fragment: surface_volume/00.tif …, mask.png, and optionally inklabels.png.</param>

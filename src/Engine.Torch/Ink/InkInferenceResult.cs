@@ -104,3 +104,12 @@ public sealed record InkInferenceResult
     /// <summary>The models' throughput: windows through the forward pass per second of forward time.</summary>
     public double ModelWindowsPerSecond => Seconds.Model > 0 ? ModelWindows / Seconds.Model : 0;
 }
+
+/// <summary>What <see cref="InkInference.RunRegion(InkInferencePlan, IInkPredictor, Engine.Segmentation.StitchRegions, Engine.Segmentation.StitchRegion, string, IProgress{long}?, CancellationToken)"/> wrote.</summary>
+/// <param name="Region">The region's index in its split.</param>
+/// <param name="Top">First map row it owns.</param>
+/// <param name="Bottom">Row after the last it owns.</param>
+/// <param name="Path">The file of its rows.</param>
+/// <param name="Windows">Windows predicted: those reaching its rows and the rest of their batches.</param>
+/// <param name="Seconds">Seconds from planning and loading the models to the file written.</param>
+public sealed record InkRegionResult(int Region, int Top, int Bottom, string Path, int Windows, double Seconds);

@@ -52,14 +52,9 @@ public sealed class BandedSlidingWindowStitcher : IDisposable
         StitchOptions? options = null, Action<int, Span<byte>>? maskRows = null, ComputeContext? compute = null)
     {
         _options = options ?? new StitchOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileHeight);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileWidth);
+        _options.RequirePositiveSizes(height, width, tileHeight, tileWidth);
         if (_options.UpsampleMode == StitchUpsampleMode.Fast && _options.Factor > 1)
             throw new ArgumentException("The banded stitcher runs the per-tile mode only: the fast mode upsamples the whole map at once.", nameof(options));
-        if (_options.Factor < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.Factor, $"Factor {_options.Factor} must be a positive integer.");
         Height = height;
         Width = width;
         TileHeight = tileHeight;

@@ -54,13 +54,8 @@ public sealed partial class SlidingWindowStitcher
         ComputeContext? compute = null)
     {
         Options = options ?? new StitchOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileHeight);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileWidth);
+        Options.RequirePositiveSizes(height, width, tileHeight, tileWidth);
         int factor = Options.Factor;
-        if (factor < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), factor, $"Factor {factor} must be a positive integer.");
         Height = height;
         Width = width;
         TileHeight = tileHeight;

@@ -39,4 +39,16 @@ public sealed record StitchOptions
 
     /// <summary>The value of pixels inside the mask that no window covered: 0 (default) or NaN.</summary>
     public float Uncovered { get; init; }
+
+    /// <summary>Throws unless a map, its tiles and <see cref="Factor"/> are positive: every stitcher's first check.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the factor is below 1.</exception>
+    internal void RequirePositiveSizes(int height, int width, int tileHeight, int tileWidth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileWidth);
+        if (Factor < 1)
+            throw new ArgumentOutOfRangeException("options", Factor, $"Factor {Factor} must be a positive integer.");
+    }
 }

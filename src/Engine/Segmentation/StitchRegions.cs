@@ -54,12 +54,7 @@ public sealed class StitchRegions
         ComputeContext? compute = null)
     {
         Options = options ?? new StitchOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileHeight);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileWidth);
-        if (Options.Factor < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), Options.Factor, $"Factor {Options.Factor} must be a positive integer.");
+        Options.RequirePositiveSizes(height, width, tileHeight, tileWidth);
         if (Options.UpsampleMode == StitchUpsampleMode.Fast && Options.Factor > 1)
             throw new ArgumentException("Regions stitch in the per-tile mode only: the fast mode upsamples the whole map at once.", nameof(options));
         if (regionCount < 1 || regionCount > height)

@@ -65,6 +65,13 @@ public sealed class TileGrid
     /// <summary>The origins as (N, 2) int32 (y, x) pairs, row-major, as <c>coords.npy</c> holds them.</summary>
     public int[] OriginsAsInt32() => MemoryMarshal.Cast<TileOrigin, int>(_origins.AsSpan()).ToArray();
 
+    /// <summary>Tiles [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of this grid as a grid of their own (the windows one region of a map needs).</summary>
+    /// <param name="start">Index of the first tile kept.</param>
+    /// <param name="count">Tiles kept.</param>
+    /// <returns>The grid of those tiles, in the same order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not within the grid.</exception>
+    public TileGrid Slice(int start, int count) => new(Width, Height, Tile, Stride, _origins.AsSpan(start, count).ToArray());
+
     /// <summary>Cuts the grid over <paramref name="mask"/>.</summary>
     /// <param name="mask">The fragment mask, row-major, <paramref name="width"/> × <paramref name="height"/> (non-zero = fragment).</param>
     /// <param name="width">Slice width.</param>

@@ -1,4 +1,5 @@
 using Engine.Cluster.Ink;
+using Engine.IO;
 
 namespace Engine.Cluster.Tests.Ink;
 
@@ -8,7 +9,7 @@ public sealed class InkJobTrackerTests
         Enumerable.Range(0, n).Select(i => new InkWorkItem($"f{i}", $"/data/f{i}", $"/out/f{i}")).ToArray();
 
     private static InkWorkItemResult Result(string silo) =>
-        new() { Silo = silo, Width = 1, Height = 1, Tiles = 1, Threshold = 0.5, InkPixels = 0, InferenceSeconds = 1 };
+        new(silo, Width: 1, Height: 1, Tiles: 1, Threshold: 0.5, InkPixels: 0, InferenceSeconds: 1);
 
     [Fact]
     public void Items_go_one_to_a_free_silo_in_order()
@@ -57,5 +58,61 @@ public sealed class InkJobTrackerTests
             Assert.Throws<ArgumentException>(() => InkJob.Plan(twice)).Message);
         Assert.Contains("No model given", Assert.Throws<ArgumentException>(() => InkJob.Plan(request with { Models = [] })).Message);
         Assert.Contains("No fragment given", Assert.Throws<ArgumentException>(() => InkJob.Plan(request with { Fragments = [] })).Message);
+    }
+
+    [Fact]
+    public void A_merge_waits_for_every_region_of_its_fragment_and_fails_with_one()
+    {
+        var whole = new InkWorkItem("a", "/data/a", "/out/a");
+        InkWorkItem[] items =
+        [
+            whole with { Kind = InkWorkKind.Region, Region = 0, Regions = 2 },
+            whole with { Kind = InkWorkKind.Region, Region = 1, Regions = 2 },
+            whole with { Kind = InkWorkKind.Merge, Regions = 2 },
+            new InkWorkItem("b", "/data/b", "/out/b"),
+        ];
+        var tracker = new InkJobTracker(items);
+        Assert.Equal(["a/region 1 of 2", "a/region 2 of 2", "a/merge", "b"], tracker.Progress("job", "x").Items.Select(i => i.Name));
+        // The merge is skipped while a region runs: b goes to the third silo.
+        Assert.Equal([(0, "x", 1), (1, "y", 1), (3, "z", 1)], tracker.Assign(["x", "y", "z"]));
+        tracker.Completed(0, Result("x"));
+        Assert.Empty(tracker.Assign(["x", "y", "z"]));
+        tracker.Completed(1, Result("y"));
+        Assert.Equal([(2, "x", 1)], tracker.Assign(["x", "y", "z"]));
+
+        var failing = new InkJobTracker(items);
+        failing.Assign(["x", "y"]);
+        failing.Lost(1, "y: gone");
+        failing.Failed(0, "NaN in batch 3");
+        Assert.Equal(InkWorkState.Failed, failing[2].State);
+        Assert.Equal("a/region 1 of 2 failed: NaN in batch 3", failing[2].Error);
+        Assert.Equal([(1, "x", 2), (3, "y", 1)], failing.Assign(["x", "y"]));
+    }
+
+    [Fact]
+    public void A_fragment_taller_than_the_region_rows_becomes_regions_and_a_merge()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "engine-ink-plan-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string tall = Path.Combine(folder, "tall"), low = Path.Combine(folder, "low");
+            Directory.CreateDirectory(tall);
+            Directory.CreateDirectory(low);
+            MapFile.WriteMask(Path.Combine(tall, "mask.png"), new GrayImage<byte>(4, 10, new byte[40]));
+            MapFile.WriteMask(Path.Combine(low, "mask.png"), new GrayImage<byte>(4, 4, new byte[16]));
+            var request = new InkJobRequest { Fragments = [tall, low, Path.Combine(folder, "missing")], Models = ["/m"], Output = "/out", Options = new InkJobOptions { RegionRows = 4 } };
+
+            var items = InkJob.Plan(request);
+            Assert.Equal(["tall/region 1 of 3", "tall/region 2 of 3", "tall/region 3 of 3", "tall/merge", "low", "missing"], items.Select(i => i.Label));
+            Assert.Equal([0, 1, 2], items.Take(3).Select(i => i.Region));
+            Assert.All(items.Take(4), i => Assert.Equal(("/out/tall", 3), (i.OutputDirectory, i.Regions)));
+            Assert.Equal("/out/tall/.regions/0002-of-0003.f32", items[2].RegionPath(2));
+            Assert.Contains("--region-rows 0 must be at least 1",
+                Assert.Throws<ArgumentException>(() => InkJob.Plan(request with { Options = new InkJobOptions { RegionRows = 0 } })).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

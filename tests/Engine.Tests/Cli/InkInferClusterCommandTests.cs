@@ -25,6 +25,10 @@ public sealed class InkInferClusterCommandTests : IDisposable
             $"Model folder {_folder.File("nomodel")} does not exist");
         HostileOptionTests.AssertOneLineError(CliRunner.Run("ink", "infer", "--cluster", "127.0.0.1:1", "--fragment", a, "--fragment", sameName, "--model", model, "--out", _folder.File("o")),
             $"are both named a: their outputs would both go to {Path.Combine(_folder.File("o"), "a")}");
+        HostileOptionTests.AssertOneLineError(CliRunner.Run("ink", "infer", "--cluster", "127.0.0.1:1", "--fragment", a, "--model", model, "--out", _folder.File("o"), "--region-rows", "-1"),
+            "--region-rows -1 must be at least 0.");
+        HostileOptionTests.AssertOneLineError(CliRunner.Run("ink", "infer", "--fragment", a, "--model", model, "--out", _folder.File("o"), "--region-rows", "512"),
+            "--region-rows splits fragments over a cluster's silos; add --cluster.");
         Assert.False(Directory.Exists(_folder.File("o")));
     }
 }
