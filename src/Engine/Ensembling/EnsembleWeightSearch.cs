@@ -34,9 +34,7 @@ public static class EnsembleWeightSearch
         double[] prepared0 = ClassEnsemble.Combine(models, classes, [], method);
         ClassificationMetrics.Score(prepared0, classes, labels, metric);
 
-        var prepared = method == EnsembleMethod.Rank
-            ? models.Select(m => ClassEnsemble.Ranks(m, classes)).ToArray()
-            : models.ToArray();
+        var prepared = ClassEnsemble.Prepare(models, classes, method);
         var labelArray = labels.ToArray();
         var scores = new double[grid.Count];
         Parallel.For(0, grid.Count, () => new double[models[0].Length], (i, _, buffer) =>
