@@ -77,11 +77,8 @@ public static class QuantileKernel
         where T : unmanaged
         where TKey : struct, IOrderedKey<T>
     {
-        // One shared histogram per group keeps the hot atomics off global memory.
         var bins = SharedMemory.Allocate<int>(HistogramLength);
-        for (int b = Group.IdxX; b < HistogramLength; b += Group.DimX)
-            bins[b] = 0;
-        Group.Barrier();
+        GroupHistogram.Clear(bins);
         long stride = (long)Grid.DimX * Group.DimX;
         for (long i = Grid.GlobalIndex.X; i < values.Length; i += stride)
         {
@@ -89,13 +86,7 @@ public static class QuantileKernel
                 continue;
             CountKey(default(TKey).Of(values[i]), prefixes, prefixCount, shift, bins);
         }
-        Group.Barrier();
-        for (int b = Group.IdxX; b < HistogramLength; b += Group.DimX)
-        {
-            int count = bins[b];
-            if (count != 0)
-                Atomic.Add(ref histogram[b], count);
-        }
+        GroupHistogram.AddTo(bins, histogram);
     }
 
     private static void CountKey(ulong key, ArrayView<ulong> prefixes, int prefixCount, int shift, ArrayView<int> bins)
