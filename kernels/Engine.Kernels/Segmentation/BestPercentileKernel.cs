@@ -32,10 +32,7 @@ public static class BestPercentileKernel
         ArrayView<float> bounds, int boundCount, ArrayView<long> histograms)
     {
         var bins = SharedMemory.Allocate<int>(2 * Bins);
-        for (int b = Group.IdxX; b < 2 * Bins; b += Group.DimX)
-            bins[b] = 0;
-        Group.Barrier();
-
+        GroupHistogram.Clear(bins);
         long stride = (long)Grid.DimX * Group.DimX;
         for (long i = Grid.GlobalIndex.X; i < values.Length; i += stride)
         {
@@ -49,13 +46,6 @@ public static class BestPercentileKernel
             if (truth[i] != 0)
                 Atomic.Add(ref bins[Bins + below], 1);
         }
-
-        Group.Barrier();
-        for (int b = Group.IdxX; b < 2 * Bins; b += Group.DimX)
-        {
-            int count = bins[b];
-            if (count != 0)
-                Atomic.Add(ref histograms[b], count);
-        }
+        GroupHistogram.AddTo(bins, histograms);
     }
 }

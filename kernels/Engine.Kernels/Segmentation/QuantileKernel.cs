@@ -41,17 +41,7 @@ public static class QuantileKernel
     /// <param name="histogram">Zeroed <see cref="HistogramLength"/> counts, accumulated atomically.</param>
     public static void HistogramFloat(ArrayView<float> values, ArrayView<byte> mask, int hasMask,
         ArrayView<ulong> prefixes, int prefixCount, int shift, ArrayView<long> histogram)
-    {
-        var bins = StartGroupHistogram();
-        long stride = (long)Grid.DimX * Group.DimX;
-        for (long i = Grid.GlobalIndex.X; i < values.Length; i += stride)
-        {
-            if (hasMask != 0 && mask[i] == 0)
-                continue;
-            CountKey(OrderedKey.FromFloat(values[i]), prefixes, prefixCount, shift, bins);
-        }
-        FinishGroupHistogram(bins, histogram);
-    }
+        => Histogram<float, FloatKey>(values, mask, hasMask, prefixes, prefixCount, shift, histogram);
 
     /// <summary>The same pass as <see cref="HistogramFloat"/> over doubles.</summary>
     /// <param name="values">The input values.</param>
@@ -63,26 +53,40 @@ public static class QuantileKernel
     /// <param name="histogram">Zeroed <see cref="HistogramLength"/> counts, accumulated atomically.</param>
     public static void HistogramDouble(ArrayView<double> values, ArrayView<byte> mask, int hasMask,
         ArrayView<ulong> prefixes, int prefixCount, int shift, ArrayView<long> histogram)
+        => Histogram<double, DoubleKey>(values, mask, hasMask, prefixes, prefixCount, shift, histogram);
+
+    /// <summary>The ordered key of one value type, as a struct so that one pass compiles for each type.</summary>
+    private interface IOrderedKey<T>
+        where T : unmanaged
     {
-        var bins = StartGroupHistogram();
+        ulong Of(T value);
+    }
+
+    private readonly struct FloatKey : IOrderedKey<float>
+    {
+        public ulong Of(float value) => OrderedKey.FromFloat(value);
+    }
+
+    private readonly struct DoubleKey : IOrderedKey<double>
+    {
+        public ulong Of(double value) => OrderedKey.FromDouble(value);
+    }
+
+    private static void Histogram<T, TKey>(ArrayView<T> values, ArrayView<byte> mask, int hasMask,
+        ArrayView<ulong> prefixes, int prefixCount, int shift, ArrayView<long> histogram)
+        where T : unmanaged
+        where TKey : struct, IOrderedKey<T>
+    {
+        var bins = SharedMemory.Allocate<int>(HistogramLength);
+        GroupHistogram.Clear(bins);
         long stride = (long)Grid.DimX * Group.DimX;
         for (long i = Grid.GlobalIndex.X; i < values.Length; i += stride)
         {
             if (hasMask != 0 && mask[i] == 0)
                 continue;
-            CountKey(OrderedKey.FromDouble(values[i]), prefixes, prefixCount, shift, bins);
+            CountKey(default(TKey).Of(values[i]), prefixes, prefixCount, shift, bins);
         }
-        FinishGroupHistogram(bins, histogram);
-    }
-
-    private static ArrayView<int> StartGroupHistogram()
-    {
-        // One shared histogram per group keeps the hot atomics off global memory.
-        var bins = SharedMemory.Allocate<int>(HistogramLength);
-        for (int b = Group.IdxX; b < HistogramLength; b += Group.DimX)
-            bins[b] = 0;
-        Group.Barrier();
-        return bins;
+        GroupHistogram.AddTo(bins, histogram);
     }
 
     private static void CountKey(ulong key, ArrayView<ulong> prefixes, int prefixCount, int shift, ArrayView<int> bins)
@@ -105,16 +109,5 @@ public static class QuantileKernel
         }
         int digit = (int)((key >> shift) & (Radix - 1));
         Atomic.Add(ref bins[slot * Radix + digit], 1);
-    }
-
-    private static void FinishGroupHistogram(ArrayView<int> bins, ArrayView<long> histogram)
-    {
-        Group.Barrier();
-        for (int b = Group.IdxX; b < HistogramLength; b += Group.DimX)
-        {
-            int count = bins[b];
-            if (count != 0)
-                Atomic.Add(ref histogram[b], count);
-        }
     }
 }

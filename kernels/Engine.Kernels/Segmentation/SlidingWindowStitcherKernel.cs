@@ -22,14 +22,14 @@ public static class SlidingWindowStitcherKernel
 
     /// <summary>Grid-stride pass over the band's pixels.</summary>
     /// <param name="tiles">The batch's predictions, (N, h, w) row-major.</param>
-    /// <param name="windows">Per window: y, x, r0, r1, c0, c1 (origin in accumulator pixels and the counted window rows/columns, already clipped to the map).</param>
+    /// <param name="windows">Each window's placement in accumulator pixels.</param>
     /// <param name="shape">N, h, w, window rows P, window columns Q, upsampling mode, band's first row, band rows, accumulator width.</param>
     /// <param name="axisIndex">Source indices: rows I0, rows I1 (P each), then columns I0, I1 (Q each).</param>
     /// <param name="axisWeights">Interpolation weights λ₀, λ₁ in the same layout.</param>
     /// <param name="weights">The P × Q window weight map (all ones for constant weights).</param>
     /// <param name="sum">The band's Σ w·p, band rows × accumulator width.</param>
     /// <param name="count">The band's Σ w.</param>
-    public static void Accumulate(ArrayView<float> tiles, ArrayView<int> windows, ArrayView<int> shape,
+    public static void Accumulate(ArrayView<float> tiles, ArrayView<StitchWindow> windows, ArrayView<int> shape,
         ArrayView<int> axisIndex, ArrayView<float> axisWeights, ArrayView<float> weights,
         ArrayView<float> sum, ArrayView<float> count)
     {
@@ -43,8 +43,9 @@ public static class SlidingWindowStitcherKernel
             float s = sum[i], c = count[i];
             for (int k = 0; k < n; k++)
             {
-                int u = y - windows[k * 6], v = x - windows[k * 6 + 1];
-                if (u < windows[k * 6 + 2] || u >= windows[k * 6 + 3] || v < windows[k * 6 + 4] || v >= windows[k * 6 + 5])
+                var window = windows[k];
+                int u = y - window.Y, v = x - window.X;
+                if (u < window.RowFrom || u >= window.RowTo || v < window.ColumnFrom || v >= window.ColumnTo)
                     continue;
                 long tile = (long)k * h * w;
                 float value;

@@ -74,29 +74,11 @@ internal static class ElementWise
             Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i));
     }
 
+    /// <summary>The ternary loop with a third input that the operation ignores (the same span as the second, so its loads are the second's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Binary<TOperator>(TOperator op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
         where TOperator : struct, IBinaryOperator
-    {
-        if (x.Length != destination.Length || y.Length != destination.Length)
-            ThrowLengths();
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        ref float dr = ref MemoryMarshal.GetReference(destination);
-        int i = 0, n = destination.Length;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
-        }
-        for (; i < n; i++)
-            Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
-    }
+        => Ternary(new IgnoringThird<TOperator>(op), x, y, y, destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Ternary<TOperator>(TOperator op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z, Span<float> destination)
@@ -188,6 +170,14 @@ internal static class ElementWise
         public bool Invoke(T x) => T.IsNaN(x);
         public Vector256<T> Invoke(Vector256<T> x) => Vector256.IsNaN(x);
         public Vector512<T> Invoke(Vector512<T> x) => Vector512.IsNaN(x);
+    }
+
+    private readonly struct IgnoringThird<TOperator>(TOperator op) : ITernaryOperator
+        where TOperator : struct, IBinaryOperator
+    {
+        public float Invoke(float x, float y, float z) => op.Invoke(x, y);
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => op.Invoke(x, y);
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => op.Invoke(x, y);
     }
 
     private static void ThrowLengths() => throw new ArgumentException("The spans of an element-wise operation differ in length.");

@@ -11,6 +11,12 @@ namespace Engine.Compute;
 /// </remarks>
 internal static class ParallelChunks
 {
+    /// <summary>
+    /// Elements per work item over a map: 2^20 (4 MB of floats) amortizes the hand-off and still lets two to a few
+    /// dozen cores share a map evenly.
+    /// </summary>
+    public const int MapChunkLength = 1 << 20;
+
     /// <summary>Runs <paramref name="body"/> over [0, <paramref name="length"/>) in chunks of <paramref name="chunkLength"/>.</summary>
     /// <param name="length">Number of elements.</param>
     /// <param name="chunkLength">Elements per work item.</param>

@@ -178,21 +178,14 @@ public static class CocoJson
                 where = new Place("detection", d);
                 if (reader.TokenType != JsonTokenType.StartObject)
                     throw new InvalidDataException($"{source}: {where} is not a JSON object (found {reader.TokenType}).");
-                long? image = null, category = null;
+                var fields = new BoxFields();
                 double score = double.NaN;
-                bool hasBox = false, hasScore = false;
+                bool hasScore = false;
                 while (Read(ref reader, source, where) && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (reader.ValueTextEquals("image_id"u8))
-                        image = ReadInteger(ref reader, source, where, "image_id");
-                    else if (reader.ValueTextEquals("category_id"u8))
-                        category = ReadInteger(ref reader, source, where, "category_id");
-                    else if (reader.ValueTextEquals("bbox"u8))
-                    {
-                        ReadBox(ref reader, source, where, box);
-                        hasBox = true;
-                    }
-                    else if (reader.ValueTextEquals("score"u8))
+                    if (ReadBoxField(ref reader, source, where, ref fields, box))
+                        continue;
+                    if (reader.ValueTextEquals("score"u8))
                     {
                         score = ReadNumber(ref reader, source, where, "score");
                         hasScore = true;
@@ -203,6 +196,7 @@ public static class CocoJson
                         reader.Skip();
                     }
                 }
+                var (image, category, hasBox) = fields;
                 if (image is null || category is null || !hasBox || !hasScore)
                     throw new InvalidDataException($"{source}: {(image is { } i ? $"{where} (image {i})" : where)} lacks {Missing(("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("score", hasScore))}.");
                 imageIds.Add(image.Value);
@@ -260,23 +254,17 @@ public static class CocoJson
         where = new Place("annotation", a);
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new InvalidDataException($"{source}: {where} is not a JSON object (found {reader.TokenType}).");
-        long? id = null, image = null, category = null;
+        long? id = null;
+        var fields = new BoxFields();
         double area = double.NaN;
-        bool hasBox = false, hasArea = false, isCrowd = false;
+        bool hasArea = false, isCrowd = false;
         Span<double> box = stackalloc double[4];
         while (Read(ref reader, source, where) && reader.TokenType == JsonTokenType.PropertyName)
         {
+            if (ReadBoxField(ref reader, source, where, ref fields, box))
+                continue;
             if (reader.ValueTextEquals("id"u8))
                 id = ReadInteger(ref reader, source, where, "id");
-            else if (reader.ValueTextEquals("image_id"u8))
-                image = ReadInteger(ref reader, source, where, "image_id");
-            else if (reader.ValueTextEquals("category_id"u8))
-                category = ReadInteger(ref reader, source, where, "category_id");
-            else if (reader.ValueTextEquals("bbox"u8))
-            {
-                ReadBox(ref reader, source, where, box);
-                hasBox = true;
-            }
             else if (reader.ValueTextEquals("area"u8))
             {
                 area = ReadNumber(ref reader, source, where, "area");
@@ -299,6 +287,7 @@ public static class CocoJson
                 reader.Skip();
             }
         }
+        var (image, category, hasBox) = fields;
         if (id is null || image is null || category is null || !hasBox || !hasArea)
             throw new InvalidDataException($"{source}: {(id is { } i ? $"{where} (id {i})" : where)} lacks {Missing(("id", id is not null), ("image_id", image is not null), ("category_id", category is not null), ("bbox", hasBox), ("area", hasArea))}.");
         ids.Add(id.Value);
@@ -307,6 +296,29 @@ public static class CocoJson
         boxes.AddRange(box);
         areas.Add(area);
         crowd.Add(isCrowd);
+    }
+
+    /// <summary>The fields a ground-truth annotation and a detection share, as read so far.</summary>
+    private record struct BoxFields(long? Image, long? Category, bool HasBox);
+
+    /// <summary>
+    /// Reads the property the reader is on into <paramref name="fields"/> (and <paramref name="box"/>) when it is
+    /// <c>image_id</c>, <c>category_id</c> or <c>bbox</c>; false, having read nothing, for any other.
+    /// </summary>
+    private static bool ReadBoxField(ref Utf8JsonReader reader, string source, Place where, ref BoxFields fields, scoped Span<double> box)
+    {
+        if (reader.ValueTextEquals("image_id"u8))
+            fields.Image = ReadInteger(ref reader, source, where, "image_id");
+        else if (reader.ValueTextEquals("category_id"u8))
+            fields.Category = ReadInteger(ref reader, source, where, "category_id");
+        else if (reader.ValueTextEquals("bbox"u8))
+        {
+            ReadBox(ref reader, source, where, box);
+            fields.HasBox = true;
+        }
+        else
+            return false;
+        return true;
     }
 
     private static string Missing(params (string Name, bool Present)[] fields) =>

@@ -17,7 +17,6 @@ public static class ClassEnsemble
     public static double[] Combine(IReadOnlyList<double[]> models, int classes, ReadOnlySpan<double> weights, EnsembleMethod method)
     {
         var w = CheckedWeights(models, classes, weights);
-        var prepared = method == EnsembleMethod.Rank ? models.Select(m => Ranks(m, classes)).ToArray() : models.ToArray();
         if (method == EnsembleMethod.Geometric)
         {
             for (int m = 0; m < models.Count; m++)
@@ -28,13 +27,24 @@ public static class ClassEnsemble
             }
         }
         var output = new double[models[0].Length];
-        CombinePrepared(prepared, classes, w, method, output);
+        CombinePrepared(Prepare(models, classes, method), classes, w, method, output);
         return output;
     }
 
     /// <summary>
-    /// The blend for models already checked and, for <see cref="EnsembleMethod.Rank"/>, already turned into ranks
-    /// (<see cref="Ranks"/>): what a weight search calls once per candidate.
+    /// What <see cref="CombinePrepared"/> blends with weights: the ranks for <see cref="EnsembleMethod.Rank"/>, the
+    /// logarithms for <see cref="EnsembleMethod.Geometric"/> (taken once, not once per candidate of a weight search),
+    /// else the scores themselves.
+    /// </summary>
+    internal static double[][] Prepare(IReadOnlyList<double[]> models, int classes, EnsembleMethod method) => method switch
+    {
+        EnsembleMethod.Rank => models.Select(m => Ranks(m, classes)).ToArray(),
+        EnsembleMethod.Geometric => models.Select(m => Array.ConvertAll(m, Math.Log)).ToArray(),
+        _ => models.ToArray(),
+    };
+
+    /// <summary>
+    /// The blend of models already checked and <see cref="Prepare"/>d: what a weight search calls once per candidate.
     /// </summary>
     internal static void CombinePrepared(double[][] prepared, int classes, ReadOnlySpan<double> weights, EnsembleMethod method, Span<double> output)
     {
@@ -42,35 +52,9 @@ public static class ClassEnsemble
         foreach (double x in weights)
             total += x;
         output.Clear();
-        if (method == EnsembleMethod.Geometric)
-        {
-            for (int m = 0; m < prepared.Length; m++)
-            {
-                double wm = weights[m];
-                if (wm == 0)
-                    continue;
-                var p = prepared[m];
-                for (int i = 0; i < output.Length; i++)
-                    output[i] += wm * Math.Log(p[i]);
-            }
-            for (int i = 0; i < output.Length; i++)
-                output[i] = Math.Exp(output[i] / total);
-            for (int r = 0; r < output.Length; r += classes)
-            {
-                var row = output.Slice(r, classes);
-                double sum = 0;
-                foreach (double v in row)
-                    sum += v;
-                if (sum > 0)
-                {
-                    for (int c = 0; c < classes; c++)
-                        row[c] /= sum;
-                }
-            }
-            return;
-        }
         for (int m = 0; m < prepared.Length; m++)
         {
+            // A zero weight leaves the model out: 0 · log 0 would be NaN.
             double wm = weights[m];
             if (wm == 0)
                 continue;
@@ -78,8 +62,26 @@ public static class ClassEnsemble
             for (int i = 0; i < output.Length; i++)
                 output[i] += wm * p[i];
         }
+        if (method != EnsembleMethod.Geometric)
+        {
+            for (int i = 0; i < output.Length; i++)
+                output[i] /= total;
+            return;
+        }
         for (int i = 0; i < output.Length; i++)
-            output[i] /= total;
+            output[i] = Math.Exp(output[i] / total);
+        for (int r = 0; r < output.Length; r += classes)
+        {
+            var row = output.Slice(r, classes);
+            double sum = 0;
+            foreach (double v in row)
+                sum += v;
+            if (sum > 0)
+            {
+                for (int c = 0; c < classes; c++)
+                    row[c] /= sum;
+            }
+        }
     }
 
     /// <summary>Applies an activation to logits in place (softmax per row of <paramref name="classes"/>).</summary>

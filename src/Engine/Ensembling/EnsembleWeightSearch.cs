@@ -5,7 +5,8 @@ namespace Engine.Ensembling;
 /// Every weight vector whose entries are multiples of the step and sum to 1 is tried (for M models and step 1/S,
 /// C(S + M − 1, M − 1) candidates: 66 for 3 models at 0.1, 1,771 for 4 at 0.05); candidates run in parallel and the
 /// best is the first in enumeration order among equals, so the answer does not depend on the thread count. Ranks
-/// (for <see cref="EnsembleMethod.Rank"/>) are computed once, not per candidate.
+/// (for <see cref="EnsembleMethod.Rank"/>) and logarithms (for <see cref="EnsembleMethod.Geometric"/>) are computed
+/// once, not per candidate.
 /// </summary>
 public static class EnsembleWeightSearch
 {
@@ -34,9 +35,7 @@ public static class EnsembleWeightSearch
         double[] prepared0 = ClassEnsemble.Combine(models, classes, [], method);
         ClassificationMetrics.Score(prepared0, classes, labels, metric);
 
-        var prepared = method == EnsembleMethod.Rank
-            ? models.Select(m => ClassEnsemble.Ranks(m, classes)).ToArray()
-            : models.ToArray();
+        var prepared = ClassEnsemble.Prepare(models, classes, method);
         var labelArray = labels.ToArray();
         var scores = new double[grid.Count];
         Parallel.For(0, grid.Count, () => new double[models[0].Length], (i, _, buffer) =>

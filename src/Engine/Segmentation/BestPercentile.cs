@@ -11,9 +11,6 @@ namespace Engine.Segmentation;
 /// </summary>
 public static partial class BestPercentile
 {
-    /// <summary>Work items of this many pixels let two to a few dozen cores share a map evenly.</summary>
-    private const int ChunkLength = 1 << 20;
-
     /// <summary>
     /// For each candidate q: threshold = <see cref="Quantile"/>(probabilities[mask], q), ink = probabilities &gt;
     /// threshold inside the mask, scored by <see cref="FBeta"/> against <paramref name="truth"/> over the mask.
@@ -77,7 +74,7 @@ public static partial class BestPercentile
         fixed (byte* m = mask)
         {
             nint vp = (nint)v, tp = (nint)t, mp = (nint)m;
-            ParallelChunks.For(values.Length, ChunkLength, () => new uint[Spare + 1],
+            ParallelChunks.For(values.Length, ParallelChunks.MapChunkLength, () => new uint[Spare + 1],
                 (counts, start, end) => CountRange((float*)vp, (byte*)tp, (byte*)mp, start, end, bounds, belowByBin, counts),
                 counts =>
                 {

@@ -12,9 +12,6 @@ namespace Engine.Segmentation;
 /// </summary>
 public static partial class FBeta
 {
-    /// <summary>Work items of this many pixels let two to a few dozen cores share a map evenly.</summary>
-    private const int ChunkLength = 1 << 20;
-
     /// <summary>Counts and scores <paramref name="predicted"/> against <paramref name="truth"/>.</summary>
     /// <param name="predicted">The prediction, row-major (non-zero = positive).</param>
     /// <param name="truth">The ground truth, same length (non-zero = positive).</param>
@@ -55,7 +52,7 @@ public static partial class FBeta
         fixed (byte* m = mask)
         {
             nint pp = (nint)p, tp = (nint)t, mp = (nint)m;
-            ParallelChunks.For(predicted.Length, ChunkLength, () => new long[FBetaKernel.CountsLength],
+            ParallelChunks.For(predicted.Length, ParallelChunks.MapChunkLength, () => new long[FBetaKernel.CountsLength],
                 (local, start, end) => CountRange((byte*)pp, (byte*)tp, (byte*)mp, start, end, local),
                 local =>
                 {

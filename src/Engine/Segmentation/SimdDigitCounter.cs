@@ -29,12 +29,6 @@ internal sealed unsafe class SimdDigitCounter<T> : IDigitCounter where T : unman
     /// <summary>Up to this many prefixes, 16 keys are compared with every prefix at once (no table lookups).</summary>
     private const int MaxComparedPrefixes = 8;
 
-    /// <summary>
-    /// Elements per work item: 4 MB of floats, large enough to amortize the hand-off, small enough to
-    /// balance two to a few dozen cores.
-    /// </summary>
-    private const int ChunkLength = 1 << 20;
-
     private readonly T* _values;
     private readonly byte* _mask;
     private readonly int _length;
@@ -67,7 +61,7 @@ internal sealed unsafe class SimdDigitCounter<T> : IDigitCounter where T : unman
         var prefixArray = prefixes.ToArray();
         var slotByTop16 = prefixes.IsEmpty ? null : SlotTable(prefixArray, shift, digitBits);
         var total = new long[binCount];
-        ParallelChunks.For(_length, ChunkLength, () => NewBins(binCount), (bins, start, end) =>
+        ParallelChunks.For(_length, ParallelChunks.MapChunkLength, () => NewBins(binCount), (bins, start, end) =>
         {
             fixed (uint* h = bins)
             fixed (ushort* table = slotByTop16)

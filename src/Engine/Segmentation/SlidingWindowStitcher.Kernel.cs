@@ -19,7 +19,7 @@ public sealed partial class SlidingWindowStitcher
     private MemoryBuffer1D<float, Stride1D.Dense>? _deviceAxisWeights;
     private MemoryBuffer1D<float, Stride1D.Dense>? _deviceWeights;
 
-    private void AccumulateKernel(ComputeContext compute, ReadOnlySpan<float> predictions, int[] windows, int n)
+    private void AccumulateKernel(ComputeContext compute, ReadOnlySpan<float> predictions, StitchWindow[] windows, int n)
     {
         var (top, bottom) = RowsTouched(windows, n);
         if (bottom <= top)
@@ -40,9 +40,9 @@ public sealed partial class SlidingWindowStitcher
             _deviceWeights = Resident<float>(launch, _weights ?? StitchWeights.Constant(p, q));
         }
         var tiles = launch.Upload(predictions);
-        var windowBuffer = launch.Upload<int>(windows);
+        var windowBuffer = launch.Upload<StitchWindow>(windows);
         var shapeBuffer = launch.Upload<int>(shape);
-        var kernel = launch.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
+        var kernel = launch.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<StitchWindow>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
         kernel(ComputeContext.GridStride(length, SlidingWindowStitcherKernel.GroupSize), tiles.View, windowBuffer.View,
             shapeBuffer.View, _deviceAxisIndex!.View, _deviceAxisWeights!.View, _deviceWeights!.View,
             _deviceSum.View.SubView(from, length), _deviceCount!.View.SubView(from, length));

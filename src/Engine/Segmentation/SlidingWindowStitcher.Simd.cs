@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Engine.Compute;
+using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;
 
@@ -15,7 +16,7 @@ public sealed partial class SlidingWindowStitcher
         public readonly float[] Row = new float[rowLength];
     }
 
-    private unsafe void AccumulateSimd(ReadOnlySpan<float> predictions, int[] windows, int n)
+    private unsafe void AccumulateSimd(ReadOnlySpan<float> predictions, StitchWindow[] windows, int n)
     {
         var (top, bottom) = RowsTouched(windows, n);
         if (bottom <= top)
@@ -37,19 +38,19 @@ public sealed partial class SlidingWindowStitcher
     }
 
     /// <summary>The accumulator rows [top, bottom) that a batch's counted windows touch.</summary>
-    private static (int Top, int Bottom) RowsTouched(int[] windows, int n)
+    private static (int Top, int Bottom) RowsTouched(StitchWindow[] windows, int n)
     {
         int top = int.MaxValue, bottom = 0;
         for (int k = 0; k < n; k++)
         {
-            top = Math.Min(top, windows[k * WindowFields] + windows[k * WindowFields + 2]);
-            bottom = Math.Max(bottom, windows[k * WindowFields] + windows[k * WindowFields + 3]);
+            top = Math.Min(top, windows[k].Y + windows[k].RowFrom);
+            bottom = Math.Max(bottom, windows[k].Y + windows[k].RowTo);
         }
         return (top, bottom);
     }
 
     /// <summary>Applies every window, in order, to accumulator rows [<paramref name="y0"/>, <paramref name="y1"/>).</summary>
-    private void AccumulateBand(ReadOnlySpan<float> predictions, int[] windows, int n, int y0, int y1, Scratch scratch)
+    private void AccumulateBand(ReadOnlySpan<float> predictions, StitchWindow[] windows, int n, int y0, int y1, Scratch scratch)
     {
         int tileLength = TileHeight * TileWidth;
         bool upsampled = _rows.Factor > 1;
@@ -60,9 +61,8 @@ public sealed partial class SlidingWindowStitcher
         }
         for (int k = 0; k < n; k++)
         {
-            int wy = windows[k * WindowFields], wx = windows[k * WindowFields + 1];
-            int u0 = Math.Max(windows[k * WindowFields + 2], y0 - wy), u1 = Math.Min(windows[k * WindowFields + 3], y1 - wy);
-            int v0 = windows[k * WindowFields + 4], v1 = windows[k * WindowFields + 5];
+            var (wy, wx, rowFrom, rowTo, v0, v1) = windows[k];
+            int u0 = Math.Max(rowFrom, y0 - wy), u1 = Math.Min(rowTo, y1 - wy);
             if (u0 >= u1 || v0 >= v1)
                 continue;
             var tile = predictions.Slice(k * tileLength, tileLength);
@@ -101,18 +101,16 @@ public sealed partial class SlidingWindowStitcher
     /// sum += p row by row, the arrays pinned once per band rather than sliced per row of a few pixels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void AddBand(ReadOnlySpan<float> predictions, int[] windows, int n, int y0, int y1)
+    private unsafe void AddBand(ReadOnlySpan<float> predictions, StitchWindow[] windows, int n, int y0, int y1)
     {
         int tileWidth = TileWidth, tileLength = TileHeight * TileWidth, width = _accWidth;
         fixed (float* p = predictions, s = _sum)
-        fixed (int* w = windows)
         {
             for (int k = 0; k < n; k++)
             {
-                int* window = w + k * WindowFields;
-                int wy = window[0], wx = window[1];
-                int u0 = Math.Max(window[2], y0 - wy), u1 = Math.Min(window[3], y1 - wy);
-                int v0 = window[4], length = window[5] - v0;
+                var (wy, wx, rowFrom, rowTo, v0, v1) = windows[k];
+                int u0 = Math.Max(rowFrom, y0 - wy), u1 = Math.Min(rowTo, y1 - wy);
+                int length = v1 - v0;
                 if (u0 >= u1 || length <= 0)
                     continue;
                 float* source = p + (long)k * tileLength + v0;

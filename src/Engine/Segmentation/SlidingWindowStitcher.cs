@@ -1,4 +1,5 @@
 using Engine.Compute;
+using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;
 
@@ -154,14 +155,13 @@ public sealed partial class SlidingWindowStitcher
                 AccumulateSimd(activated ?? predictions, windows, n);
             for (int k = 0; _rectangles is not null && k < n; k++)
             {
-                int y = windows[k * WindowFields], x = windows[k * WindowFields + 1];
-                // A window whose counted block lies wholly past the map's edge counts nowhere.
-                if (windows[k * WindowFields + 3] <= windows[k * WindowFields + 2] || windows[k * WindowFields + 5] <= windows[k * WindowFields + 4])
+                var window = windows[k];
+                if (window.IsEmpty)
                     continue;
-                _rectangles.Add(y + windows[k * WindowFields + 2]);
-                _rectangles.Add(y + windows[k * WindowFields + 3]);
-                _rectangles.Add(x + windows[k * WindowFields + 4]);
-                _rectangles.Add(x + windows[k * WindowFields + 5]);
+                _rectangles.Add(window.Y + window.RowFrom);
+                _rectangles.Add(window.Y + window.RowTo);
+                _rectangles.Add(window.X + window.ColumnFrom);
+                _rectangles.Add(window.X + window.ColumnTo);
             }
             _windows += n;
         }
@@ -223,32 +223,20 @@ public sealed partial class SlidingWindowStitcher
         return stitcher.Finish(mask);
     }
 
-    /// <summary>
-    /// Each window's placement in accumulator coordinates: origin (y, x) and the rows [r0, r1) and columns [c0, c1)
-    /// of the window that count (all, or the inner block, widened to the window's edge where it touches the map's).
-    /// </summary>
-    private int[] Windows(ReadOnlySpan<int> origins)
+    /// <summary>Each window's placement in accumulator coordinates.</summary>
+    private StitchWindow[] Windows(ReadOnlySpan<int> origins)
     {
         int n = origins.Length / 2;
-        var windows = new int[n * WindowFields];
+        var windows = new StitchWindow[n];
         for (int k = 0; k < n; k++)
         {
             int y = origins[2 * k] / _scale, x = origins[2 * k + 1] / _scale;
             var (r0, r1) = Counted(y, _windowHeight, _accHeight);
             var (c0, c1) = Counted(x, _windowWidth, _accWidth);
-            windows[k * WindowFields] = y;
-            windows[k * WindowFields + 1] = x;
-            windows[k * WindowFields + 2] = r0;
-            // Clip to the accumulator so that no loop below checks bounds again.
-            windows[k * WindowFields + 3] = Math.Min(r1, _accHeight - y);
-            windows[k * WindowFields + 4] = c0;
-            windows[k * WindowFields + 5] = Math.Min(c1, _accWidth - x);
+            windows[k] = new StitchWindow(y, x, r0, Math.Min(r1, _accHeight - y), c0, Math.Min(c1, _accWidth - x));
         }
         return windows;
     }
-
-    /// <summary>Fields of one window in <see cref="Windows"/>: y, x, r0, r1, c0, c1.</summary>
-    internal const int WindowFields = 6;
 
     private (int From, int To) Counted(int origin, int size, int mapSize)
     {

@@ -17,9 +17,6 @@ namespace Engine.Segmentation;
 /// </remarks>
 public static partial class Threshold
 {
-    /// <summary>Work items of this many values let two to a few dozen cores share a map evenly.</summary>
-    private const int ChunkLength = 1 << 20;
-
     /// <summary>Writes the ink mask (1 = ink, 0 = not) and returns the number of ink pixels.</summary>
     /// <param name="values">The probability map (or any values), row-major.</param>
     /// <param name="threshold">A value is ink when strictly greater than this.</param>
@@ -74,7 +71,7 @@ public static partial class Threshold
         fixed (byte* o = ink)
         {
             nint vp = (nint)v, mp = (nint)m, op = (nint)o;
-            ParallelChunks.For(values.Length, ChunkLength, () => new long[1],
+            ParallelChunks.For(values.Length, ParallelChunks.MapChunkLength, () => new long[1],
                 (count, start, end) => count[0] += ApplyRange((float*)vp, (byte*)mp, (byte*)op, start, end, bound),
                 count => positives += count[0]);
         }

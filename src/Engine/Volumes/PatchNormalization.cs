@@ -36,7 +36,7 @@ public static partial class PatchNormalization
     /// <exception cref="ArgumentException">The lengths are not whole patches or differ, or the spans partly overlap.</exception>
     public static void Normalize(ReadOnlySpan<float> patches, int patchLength, Span<float> output, ComputeContext? compute = null)
     {
-        int count = Check(patches.Length, patchLength, output.Length);
+        Check(patches.Length, patchLength, output.Length);
         if (patches.Overlaps(output, out int offset) && offset != 0)
             throw new ArgumentException("output partly overlaps patches; pass the same memory to normalize in place, or separate memory.", nameof(output));
         if (compute is { UsesKernels: true })
@@ -44,17 +44,7 @@ public static partial class PatchNormalization
             NormalizeKernel(compute, patches, patchLength, 1f, output);
             return;
         }
-        unsafe
-        {
-            fixed (float* source = patches)
-            fixed (float* target = output)
-            {
-                nint s = (nint)source, t = (nint)target;
-                Parallel.For(0, count, p => NormalizePatch(
-                    new ReadOnlySpan<float>((float*)s + (long)p * patchLength, patchLength),
-                    new Span<float>((float*)t + (long)p * patchLength, patchLength)));
-            }
-        }
+        EachPatch(patches, patchLength, output, NormalizePatch);
     }
 
     /// <summary>
@@ -70,7 +60,7 @@ public static partial class PatchNormalization
     /// <exception cref="ArgumentException">The lengths are not whole patches or differ.</exception>
     public static void Normalize(ReadOnlySpan<ushort> patches, int patchLength, float divisor, Span<float> output, ComputeContext? compute = null)
     {
-        int count = Check(patches.Length, patchLength, output.Length);
+        Check(patches.Length, patchLength, output.Length);
         if (!(divisor > 0 && float.IsFinite(divisor)))
             throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "The divisor must be positive and finite.");
         if (compute is { UsesKernels: true })
@@ -78,16 +68,22 @@ public static partial class PatchNormalization
             NormalizeKernel(compute, patches, patchLength, divisor, output);
             return;
         }
-        unsafe
+        EachPatch(patches, patchLength, output, (patch, target) => NormalizePatch(patch, divisor, target));
+    }
+
+    private delegate void PatchNormalizer<T>(ReadOnlySpan<T> patch, Span<float> output);
+
+    /// <summary>Runs <paramref name="normalize"/> on the patches in parallel, each into its place in <paramref name="output"/>.</summary>
+    private static unsafe void EachPatch<T>(ReadOnlySpan<T> patches, int patchLength, Span<float> output, PatchNormalizer<T> normalize)
+        where T : unmanaged
+    {
+        fixed (T* source = patches)
+        fixed (float* target = output)
         {
-            fixed (ushort* source = patches)
-            fixed (float* target = output)
-            {
-                nint s = (nint)source, t = (nint)target;
-                Parallel.For(0, count, p => NormalizePatch(
-                    new ReadOnlySpan<ushort>((ushort*)s + (long)p * patchLength, patchLength), divisor,
-                    new Span<float>((float*)t + (long)p * patchLength, patchLength)));
-            }
+            nint s = (nint)source, t = (nint)target;
+            Parallel.For(0, patches.Length / patchLength, p => normalize(
+                new ReadOnlySpan<T>((T*)s + (long)p * patchLength, patchLength),
+                new Span<float>((float*)t + (long)p * patchLength, patchLength)));
         }
     }
 
@@ -103,14 +99,13 @@ public static partial class PatchNormalization
         return sums.MeanAndStd(patch.Length);
     }
 
-    private static int Check(int length, int patchLength, int outputLength)
+    private static void Check(int length, int patchLength, int outputLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(patchLength, 2);
         if (length % patchLength != 0)
             throw new ArgumentException($"patches holds {length} values, not a whole number of {patchLength}-value patches.", "patches");
         if (outputLength != length)
             throw new ArgumentException($"output holds {outputLength} values but patches holds {length}; they must match.", "output");
-        return length / patchLength;
     }
 
     internal static void NormalizePatch(ReadOnlySpan<float> patch, Span<float> output)

@@ -109,6 +109,23 @@ public sealed class ClassEnsembleTests
     }
 
     [Fact]
+    public void Geometric_weight_search_scores_each_candidate_as_Combine_blends_it()
+    {
+        // b has a zero probability: a candidate that gives b no weight leaves it out (0 · log 0 would be NaN).
+        double[] a = [0.7, 0.3, 0.2, 0.8, 0.6, 0.4];
+        double[] b = [1.0, 0.0, 0.5, 0.5, 0.1, 0.9];
+        int[] y = [0, 1, 0];
+        var result = EnsembleWeightSearch.Grid([a, b], 2, y, EnsembleMethod.Geometric, ClassificationMetric.LogLoss, 0.25);
+        Assert.Equal(5, result.Candidates.Count);
+        foreach (var candidate in result.Candidates)
+        {
+            var blend = ClassEnsemble.Combine([a, b], 2, candidate.Weights, EnsembleMethod.Geometric);
+            Assert.Equal(ClassificationMetrics.Score(blend, 2, y, ClassificationMetric.LogLoss), candidate.Score);
+        }
+        Close(a, ClassEnsemble.Combine([a, b], 2, [1, 0], EnsembleMethod.Geometric), 1e-15);
+    }
+
+    [Fact]
     public void Metrics_and_ranks_equal_scikit_learn_and_scipy()
     {
         // tests/data/ensembling/cases.json, made by make_golden.py with scikit-learn 1.2.1 and scipy 1.10.1. Sums run in
