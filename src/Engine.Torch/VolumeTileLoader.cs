@@ -38,12 +38,8 @@ public sealed record TileTensors(Tensor Images, Tensor Origins) : IDisposable
 /// </example>
 public sealed class VolumeTileLoader : IEnumerable<TileTensors>
 {
-    private readonly VolumeTiler _tiler;
+    private readonly IEnumerable<TileBatch> _batches;
     private readonly int? _groups;
-    private readonly int _prefetch;
-    private readonly int? _limit;
-    private readonly IProgress<long>? _progress;
-    private readonly CancellationToken _cancellationToken;
 
     /// <summary>Creates a loader over <paramref name="tiler"/>'s batches.</summary>
     /// <param name="tiler">Cuts the batches; its batch size is the loader's.</param>
@@ -56,15 +52,11 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     public VolumeTileLoader(VolumeTiler tiler, int? groups = null, int prefetch = 1, int? limit = null, IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
         if (groups is < 1)
             throw new ArgumentOutOfRangeException(nameof(groups), groups, "groups must be at least 1.");
-        _tiler = tiler;
+        // BatchesAhead checks the prefetch now and starts cutting only when enumerated, afresh each time.
+        _batches = tiler.BatchesAhead(prefetch, limit, progress, cancellationToken);
         _groups = groups;
-        _prefetch = prefetch;
-        _limit = limit;
-        _progress = progress;
-        _cancellationToken = cancellationToken;
     }
 
     /// <summary>
@@ -75,7 +67,7 @@ public sealed class VolumeTileLoader : IEnumerable<TileTensors>
     public IEnumerator<TileTensors> GetEnumerator()
     {
         TorchRuntime.EnsureLoaded();
-        foreach (var batch in _tiler.BatchesAhead(_prefetch, _limit, _progress, _cancellationToken))
+        foreach (var batch in _batches)
         {
             TileTensors tensors;
             using (batch)

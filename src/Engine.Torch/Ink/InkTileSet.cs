@@ -24,35 +24,26 @@ internal sealed record InkTile(int Fragment, TileOrigin Origin, ushort[] Slices,
 /// into <see cref="InkTrainerOptions.Folds"/> vertical strips; tiles touching the held-out strip are validation
 /// tiles and are never trained on.
 /// </summary>
-internal sealed class InkTileSet
+internal sealed class InkTileSet(InkInput input, int below, int above, IReadOnlyList<InkFragment> fragments, IReadOnlyList<InkTile> train,
+    IReadOnlyList<InkTile> valid)
 {
-    private InkTileSet(InkInput input, int below, int above, List<InkFragment> fragments, List<InkTile> train, List<InkTile> valid)
-    {
-        Input = input;
-        Below = below;
-        Above = above;
-        Fragments = fragments;
-        Train = train;
-        Valid = valid;
-    }
-
-    public InkInput Input { get; }
+    public InkInput Input => input;
 
     /// <summary>Slices held below the input window (for a z-shift towards lower slice numbers): the window's offset in a tile.</summary>
-    public int Below { get; }
+    public int Below => below;
 
     /// <summary>Slices held above the input window.</summary>
-    public int Above { get; }
+    public int Above => above;
 
     public int Channels => Input.Slices.Count;
 
     public int HeldChannels => Below + Channels + Above;
 
-    public IReadOnlyList<InkFragment> Fragments { get; }
+    public IReadOnlyList<InkFragment> Fragments => fragments;
 
-    public IReadOnlyList<InkTile> Train { get; }
+    public IReadOnlyList<InkTile> Train => train;
 
-    public IReadOnlyList<InkTile> Valid { get; }
+    public IReadOnlyList<InkTile> Valid => valid;
 
     /// <summary>Reads every fragment's tiles.</summary>
     /// <exception cref="ArgumentException">No fragment is given, the slices fall outside a volume, a size disagrees, or a fragment yields no training (or validation) tiles.</exception>

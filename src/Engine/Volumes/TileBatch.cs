@@ -22,10 +22,9 @@ public sealed class TileBatch : IDisposable
     private readonly Action<float[]>? _return;
     private float[]? _buffer;
 
-    internal TileBatch(float[] buffer, int count, int channels, int tile, TileOrigin[] origins, Action<float[]>? giveBack)
+    internal TileBatch(float[] buffer, int channels, int tile, TileOrigin[] origins, Action<float[]>? giveBack)
     {
         _buffer = buffer;
-        Count = count;
         Channels = channels;
         Tile = tile;
         Origins = origins;
@@ -33,7 +32,7 @@ public sealed class TileBatch : IDisposable
     }
 
     /// <summary>Tiles in the batch (B); the last batch of a grid may hold fewer than the batch size.</summary>
-    public int Count { get; }
+    public int Count => Origins.Length;
 
     /// <summary>Channels per tile (C): the slices read.</summary>
     public int Channels { get; }

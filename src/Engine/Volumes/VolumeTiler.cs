@@ -336,7 +336,7 @@ public sealed class VolumeTiler
     }
 
     private TileBatch MakeBatch(float[] buffer, int count, TileOrigin[] origins, int done) =>
-        new(buffer, count, _volume.SliceCount, _grid.Tile, origins[(done - count)..done], Return);
+        new(buffer, _volume.SliceCount, _grid.Tile, origins[(done - count)..done], Return);
 
     /// <summary>On a kernel backend, normalizes the batch's first <paramref name="count"/> tiles on the device.</summary>
     private void NormalizeOnDevice(float[] batch, ushort[] staging, int count)
