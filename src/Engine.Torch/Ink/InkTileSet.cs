@@ -3,21 +3,6 @@ using Engine.Volumes;
 
 namespace Engine.Torch.Ink;
 
-/// <summary>One fragment as training sees it: its size, mask, labels and the validation strip.</summary>
-/// <param name="Directory">The fragment directory.</param>
-/// <param name="Width">Slice width.</param>
-/// <param name="Height">Slice height.</param>
-/// <param name="Labels">inklabels.png, 0/1.</param>
-/// <param name="Scored">1 where the mask and the validation strip overlap: the pixels validation scores; all 0 without validation.</param>
-internal sealed record InkFragment(string Directory, int Width, int Height, byte[] Labels, byte[] Scored);
-
-/// <summary>A tile held for training or validation: its raw slices (the input window plus the z-shift margin) and labels.</summary>
-/// <param name="Fragment">Index of its fragment.</param>
-/// <param name="Origin">Its top-left corner in the fragment.</param>
-/// <param name="Slices">uint16 (extended slices, tile, tile), zero-padded beyond the fragment's edge as the tiler pads.</param>
-/// <param name="Labels">(tile, tile) 0/1.</param>
-internal sealed record InkTile(int Fragment, TileOrigin Origin, ushort[] Slices, byte[] Labels);
-
 /// <summary>
 /// The tiles of the training fragments, cut with the engine's <see cref="TileGrid"/> and <see cref="VolumeTiler"/>
 /// over each mask and held in memory as uint16, split by fragment region (group k-fold): each fragment is cut

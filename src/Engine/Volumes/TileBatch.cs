@@ -1,18 +1,5 @@
 namespace Engine.Volumes;
 
-/// <summary>How <see cref="VolumeTiler"/> scales sample values before any normalization.</summary>
-public enum TileScale
-{
-    /// <summary>Values as stored (0..65535 for uint16 scans).</summary>
-    Raw,
-
-    /// <summary>Divided by 65535 in float32, as <c>x.astype(np.float32) / 65535.0</c>.</summary>
-    Divide65535,
-
-    /// <summary>Divided by 255 in float32.</summary>
-    Divide255,
-}
-
 /// <summary>
 /// A batch of tiles in one contiguous float32 buffer laid out (B, C, H, W), with the (y, x) origin of each tile.
 /// The buffer comes from the tiler's pool: dispose the batch to give it back.

@@ -3,21 +3,6 @@ using System.Runtime.InteropServices;
 
 namespace Engine.Volumes;
 
-/// <summary>Which tiles of the grid <see cref="TileGrid"/> keeps.</summary>
-public enum TileKeepRule
-{
-    /// <summary>Tiles with at least one non-zero mask pixel (the ink-detection solutions' rule).</summary>
-    AnyMasked,
-
-    /// <summary>Only tiles entirely inside the mask.</summary>
-    AllMasked,
-}
-
-/// <summary>The top-left corner of a tile, in pixels of the (unpadded) slice.</summary>
-/// <param name="Y">Row.</param>
-/// <param name="X">Column.</param>
-public readonly record struct TileOrigin(int Y, int X);
-
 /// <summary>
 /// The tiles a model reads from a fragment, cut as the winning ink-detection solutions cut them: the slices are
 /// padded with zeros at the bottom and right by <c>tile − size % tile</c> (a whole tile when the size is already a
