@@ -5,25 +5,19 @@ namespace Engine.Tests.Detection;
 public class CocoFiniteValuesTests
 {
     [Theory]
-    [InlineData(2, double.NaN, 1.0, "gt.json: annotation 1 (id 8): bbox value 2 is NaN, not a finite number.", "boxes")]
-    [InlineData(0, 1.0, double.NaN, "gt.json: annotation 1 (id 8): area is NaN, not a finite number.", "areas")]
-    public void Ground_truth_names_the_annotation_with_a_value_that_is_not_finite(int boxValue, double box, double area, string message, string parameter)
+    [InlineData("ground truth", 2, 1.0, "gt.json: annotation 1 (id 8): bbox value 2 is NaN, not a finite number.", "boxes")]
+    [InlineData("ground truth", -1, double.NaN, "gt.json: annotation 1 (id 8): area is NaN, not a finite number.", "areas")]
+    [InlineData("detections", 3, 0.5, "dt.json: detection 1 (image 4): bbox value 3 is NaN, not a finite number.", "boxes")]
+    [InlineData("detections", -1, double.NaN, "dt.json: detection 1 (image 4): score is NaN, not a finite number.", "scores")]
+    public void The_message_names_the_item_and_its_value_that_is_not_finite(string kind, int nanBoxValue, double other, string message, string parameter)
     {
         double[] boxes = [0, 0, 1, 1, 0, 0, 1, 1];
-        boxes[4 + boxValue] = box;
-        var e = Assert.Throws<ArgumentException>(() => new CocoDataset([1], [1], [7, 8], [1, 1], [1, 1], boxes, [1, area], [false, false], source: "gt.json"));
-        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
-        Assert.Equal(parameter, e.ParamName);
-    }
-
-    [Theory]
-    [InlineData(3, double.NaN, 0.5, "dt.json: detection 1 (image 4): bbox value 3 is NaN, not a finite number.", "boxes")]
-    [InlineData(0, 1.0, double.NaN, "dt.json: detection 1 (image 4): score is NaN, not a finite number.", "scores")]
-    public void Detections_name_the_detection_with_a_value_that_is_not_finite(int boxValue, double box, double score, string message, string parameter)
-    {
-        double[] boxes = [0, 0, 1, 1, 0, 0, 1, 1];
-        boxes[4 + boxValue] = box;
-        var e = Assert.Throws<ArgumentException>(() => new CocoDetections([3, 4], [1, 1], boxes, [0.9, score], source: "dt.json"));
+        if (nanBoxValue >= 0)
+            boxes[4 + nanBoxValue] = double.NaN;
+        Action build = kind == "ground truth"
+            ? () => _ = new CocoDataset([1], [1], [7, 8], [1, 1], [1, 1], boxes, [1, other], [false, false], source: "gt.json")
+            : () => _ = new CocoDetections([3, 4], [1, 1], boxes, [0.9, other], source: "dt.json");
+        var e = Assert.Throws<ArgumentException>(build);
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
         Assert.Equal(parameter, e.ParamName);
     }
