@@ -510,3 +510,10 @@ public sealed class CosineIndex : ICosineIndex
         DropQuantized();
     }
 }
+
+/// <summary>The storage <see cref="CosineIndex.SearchApproximate"/> scans before re-scoring candidates exactly.</summary>
+public enum ApproximateScan
+{
+    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-512BW <c>vpmaddwd</c>.</summary>
+    Int8,
+}
