@@ -16,7 +16,7 @@ namespace Engine.Cli.Commands;
 /// </summary>
 internal static class VerifyTimings
 {
-    /// <summary>The sizes of one run: <see cref="Gpu"/> is the issue's, <see cref="Small"/> runs on the emulator in seconds.</summary>
+    /// <summary>The sizes of one run: <see cref="Gpu"/> where a GPU matters, <see cref="Small"/> runs on the emulator in seconds.</summary>
     public sealed record Sizes(int KnnRows, int KnnDimension, int KnnQueries, int Values, int StitchSide, int Patches, int PatchDepth, int PatchSide);
 
     public static readonly Sizes Gpu = new(KnnRows: 1_000_000, KnnDimension: 512, KnnQueries: 10_000, Values: 1_000_000_000,

@@ -5,19 +5,6 @@ using Engine.Volumes;
 
 namespace Engine.Torch.Ink;
 
-/// <summary>Where <see cref="InkInferencePlan.Quantile"/> came from.</summary>
-public enum InkQuantileSource
-{
-    /// <summary><see cref="InkInferenceOptions.Quantile"/> (the CLI's --percentile).</summary>
-    Options,
-
-    /// <summary>The checkpoints' validation during training chose it (averaged over an ensemble).</summary>
-    Training,
-
-    /// <summary>Neither: <see cref="InkInferenceOptions.DefaultQuantile"/>.</summary>
-    Default,
-}
-
 /// <summary>
 /// Everything <see cref="InkInference"/> decides before a model runs, made once: the checkpoints and the input they
 /// cut, the fragment's mask and tile grid, the stride, the threshold's quantile, and the memory budget's split

@@ -3,56 +3,32 @@ using Engine.Volumes;
 
 namespace Engine.Torch.Ink;
 
-/// <summary>One fragment as training sees it: its size, mask, labels and the validation strip.</summary>
-/// <param name="Directory">The fragment directory.</param>
-/// <param name="Width">Slice width.</param>
-/// <param name="Height">Slice height.</param>
-/// <param name="Labels">inklabels.png, 0/1.</param>
-/// <param name="Scored">1 where the mask and the validation strip overlap: the pixels validation scores; all 0 without validation.</param>
-internal sealed record InkFragment(string Directory, int Width, int Height, byte[] Labels, byte[] Scored);
-
-/// <summary>A tile held for training or validation: its raw slices (the input window plus the z-shift margin) and labels.</summary>
-/// <param name="Fragment">Index of its fragment.</param>
-/// <param name="Origin">Its top-left corner in the fragment.</param>
-/// <param name="Slices">uint16 (extended slices, tile, tile), zero-padded beyond the fragment's edge as the tiler pads.</param>
-/// <param name="Labels">(tile, tile) 0/1.</param>
-internal sealed record InkTile(int Fragment, TileOrigin Origin, ushort[] Slices, byte[] Labels);
-
 /// <summary>
 /// The tiles of the training fragments, cut with the engine's <see cref="TileGrid"/> and <see cref="VolumeTiler"/>
 /// over each mask and held in memory as uint16, split by fragment region (group k-fold): each fragment is cut
 /// into <see cref="InkTrainerOptions.Folds"/> vertical strips; tiles touching the held-out strip are validation
 /// tiles and are never trained on.
 /// </summary>
-internal sealed class InkTileSet
+internal sealed class InkTileSet(InkInput input, int below, int above, IReadOnlyList<InkFragment> fragments, IReadOnlyList<InkTile> train,
+    IReadOnlyList<InkTile> valid)
 {
-    private InkTileSet(InkInput input, int below, int above, List<InkFragment> fragments, List<InkTile> train, List<InkTile> valid)
-    {
-        Input = input;
-        Below = below;
-        Above = above;
-        Fragments = fragments;
-        Train = train;
-        Valid = valid;
-    }
-
-    public InkInput Input { get; }
+    public InkInput Input => input;
 
     /// <summary>Slices held below the input window (for a z-shift towards lower slice numbers): the window's offset in a tile.</summary>
-    public int Below { get; }
+    public int Below => below;
 
     /// <summary>Slices held above the input window.</summary>
-    public int Above { get; }
+    public int Above => above;
 
     public int Channels => Input.Slices.Count;
 
     public int HeldChannels => Below + Channels + Above;
 
-    public IReadOnlyList<InkFragment> Fragments { get; }
+    public IReadOnlyList<InkFragment> Fragments => fragments;
 
-    public IReadOnlyList<InkTile> Train { get; }
+    public IReadOnlyList<InkTile> Train => train;
 
-    public IReadOnlyList<InkTile> Valid { get; }
+    public IReadOnlyList<InkTile> Valid => valid;
 
     /// <summary>Reads every fragment's tiles.</summary>
     /// <exception cref="ArgumentException">No fragment is given, the slices fall outside a volume, a size disagrees, or a fragment yields no training (or validation) tiles.</exception>

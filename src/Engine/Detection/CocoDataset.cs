@@ -41,16 +41,10 @@ public sealed class CocoDataset
                 + $"{boxes.Length} box values (expected {4 * n}), {areas.Length} areas and {isCrowd.Length} iscrowd flags.", nameof(annotationIds));
         if (categoryNames is not null && categoryNames.Length != categoryIds.Length)
             throw new ArgumentException($"{source}: {categoryIds.Length} categories but {categoryNames.Length} names.", nameof(categoryNames));
+        CocoFiniteValues.Require(source, boxes, areas, "area", nameof(areas), a => $"annotation {a} (id {annotationIds[a]})");
         var seen = new HashSet<long>(n);
         for (int a = 0; a < n; a++)
         {
-            for (int c = 0; c < 4; c++)
-            {
-                if (!double.IsFinite(boxes[4 * a + c]))
-                    throw new ArgumentException($"{source}: annotation {a} (id {annotationIds[a]}): bbox value {c} is {boxes[4 * a + c]}, not a finite number.", nameof(boxes));
-            }
-            if (!double.IsFinite(areas[a]))
-                throw new ArgumentException($"{source}: annotation {a} (id {annotationIds[a]}): area is {areas[a]}, not a finite number.", nameof(areas));
             if (!seen.Add(annotationIds[a]))
                 throw new ArgumentException($"{source}: annotation {a} repeats the id {annotationIds[a]}; annotation ids must be unique.", nameof(annotationIds));
         }

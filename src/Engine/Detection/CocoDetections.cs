@@ -21,16 +21,7 @@ public sealed class CocoDetections
         int n = imageIds.Length;
         if (categoryIds.Length != n || scores.Length != n || boxes.Length != 4 * n)
             throw new ArgumentException($"{source}: {n} image ids but {categoryIds.Length} category ids, {boxes.Length} box values (expected {4 * n}) and {scores.Length} scores.", nameof(imageIds));
-        for (int d = 0; d < n; d++)
-        {
-            for (int c = 0; c < 4; c++)
-            {
-                if (!double.IsFinite(boxes[4 * d + c]))
-                    throw new ArgumentException($"{source}: detection {d} (image {imageIds[d]}): bbox value {c} is {boxes[4 * d + c]}, not a finite number.", nameof(boxes));
-            }
-            if (!double.IsFinite(scores[d]))
-                throw new ArgumentException($"{source}: detection {d} (image {imageIds[d]}): score is {scores[d]}, not a finite number.", nameof(scores));
-        }
+        CocoFiniteValues.Require(source, boxes, scores, "score", nameof(scores), d => $"detection {d} (image {imageIds[d]})");
         ImageIds = imageIds;
         CategoryIds = categoryIds;
         Boxes = boxes;

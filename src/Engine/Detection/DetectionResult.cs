@@ -1,28 +1,12 @@
 namespace Engine.Detection;
 
 /// <summary>The boxes an operation kept or fused, per image, in ensemble-boxes' output order.</summary>
-public sealed class DetectionResult
+/// <param name="Boxes">x1, y1, x2, y2 of every output box, all images one after the other.</param>
+/// <param name="Scores">One score per output box.</param>
+/// <param name="Labels">One label per output box.</param>
+/// <param name="ImageStarts">Per image, the index of its first output box; one more entry holding the total.</param>
+public sealed record DetectionResult(double[] Boxes, double[] Scores, int[] Labels, int[] ImageStarts)
 {
-    internal DetectionResult(double[] boxes, double[] scores, int[] labels, int[] imageStarts)
-    {
-        Boxes = boxes;
-        Scores = scores;
-        Labels = labels;
-        ImageStarts = imageStarts;
-    }
-
-    /// <summary>x1, y1, x2, y2 of every output box, all images one after the other.</summary>
-    public double[] Boxes { get; }
-
-    /// <summary>One score per output box.</summary>
-    public double[] Scores { get; }
-
-    /// <summary>One label per output box.</summary>
-    public int[] Labels { get; }
-
-    /// <summary>Per image, the index of its first output box; one more entry holding the total.</summary>
-    public int[] ImageStarts { get; }
-
     /// <summary>Number of images.</summary>
     public int ImageCount => ImageStarts.Length - 1;
 

@@ -9,58 +9,6 @@ using System.Text;
 
 namespace Engine.IO;
 
-/// <summary>The element types of the .npy files Engine reads, each named after numpy's type.</summary>
-public enum NpyDtype
-{
-    /// <summary><c>&lt;f4</c>, numpy.float32.</summary>
-    Float32,
-
-    /// <summary><c>&lt;f8</c>, numpy.float64.</summary>
-    Float64,
-
-    /// <summary><c>&lt;i4</c>, numpy.int32.</summary>
-    Int32,
-
-    /// <summary><c>&lt;i8</c>, numpy.int64.</summary>
-    Int64,
-
-    /// <summary><c>|u1</c>, numpy.uint8.</summary>
-    UInt8,
-
-    /// <summary><c>|b1</c>, numpy.bool_: one byte per element, non-zero meaning true.</summary>
-    Bool,
-
-    /// <summary><c>&lt;u2</c>, numpy.uint16.</summary>
-    UInt16,
-
-    /// <summary><c>&lt;f2</c>, numpy.float16.</summary>
-    Float16,
-}
-
-/// <summary>What an .npy file's header says about the array that follows it.</summary>
-/// <param name="Dtype">The stored element type.</param>
-/// <param name="Shape">The dimensions, outermost first; empty for a 0-d array (which holds one element).</param>
-public sealed record NpyHeader(NpyDtype Dtype, int[] Shape)
-{
-    /// <summary>The number of elements: the product of <see cref="Shape"/>, 1 for a 0-d array.</summary>
-    public long ElementCount
-    {
-        get
-        {
-            long count = 1;
-            foreach (int dim in Shape)
-                count = checked(count * dim);
-            return count;
-        }
-    }
-}
-
-/// <summary>An array read from an .npy file: its elements in C (row-major) order and its shape.</summary>
-/// <typeparam name="T">The element type the reader returned, whatever the file stores.</typeparam>
-/// <param name="Data">The elements, last index fastest.</param>
-/// <param name="Shape">The dimensions, outermost first; empty for a 0-d array.</param>
-public readonly record struct NpyArray<T>(T[] Data, int[] Shape);
-
 /// <summary>
 /// Reads and writes NumPy's .npy files (format versions 1.0, 2.0 and 3.0; little-endian; C order), so arrays pass
 /// between Python and Engine without conversion scripts.

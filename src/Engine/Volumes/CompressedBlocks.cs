@@ -9,19 +9,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Engine.Volumes;
 
-/// <summary>The codecs <see cref="CompressedBlocks"/> decodes itself.</summary>
-internal enum BlockCodec
-{
-    /// <summary>zlib streams (TIFF compression 8 and 32946).</summary>
-    Deflate,
-
-    /// <summary>TIFF's LZW (compression 5), MSB-first codes with the early change.</summary>
-    Lzw,
-
-    /// <summary>Apple's PackBits (compression 32773).</summary>
-    PackBits,
-}
-
 /// <summary>
 /// Decodes the Deflate, LZW or PackBits strips or tiles of one TIFF page itself instead of through LibTiff.NET:
 /// the block's bytes are read straight from the file, decoded, put in this machine's byte order and, with a

@@ -4,32 +4,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Engine.Volumes;
 
-/// <summary>The sample types a volume's slices may hold.</summary>
-public enum VolumeSampleType
-{
-    /// <summary>8-bit unsigned integers.</summary>
-    UInt8,
-
-    /// <summary>16-bit unsigned integers, as X-ray scans are stored.</summary>
-    UInt16,
-
-    /// <summary>32-bit IEEE floats.</summary>
-    Float32,
-}
-
-/// <summary>What one slice's TIFF page says about itself (<c>engine volume info</c>).</summary>
-/// <param name="Path">The file.</param>
-/// <param name="Page">The page within the file, from 0 (always 0 for a directory of slice files).</param>
-/// <param name="Compression">LibTiff's name of the compression, lower case: none, lzw, adobe_deflate, deflate, packbits, …</param>
-/// <param name="Predictor">1 none, 2 horizontal differencing, 3 floating point.</param>
-/// <param name="Tiled">Whether the page is stored in tiles rather than strips.</param>
-/// <param name="BlockWidth">Width of a tile, or the image width for strips.</param>
-/// <param name="BlockHeight">Height of a tile, or rows per strip.</param>
-/// <param name="Blocks">Number of tiles or strips.</param>
-/// <param name="BigTiff">Whether the file is BigTIFF.</param>
-public sealed record TiffSliceInfo(string Path, int Page, string Compression, int Predictor, bool Tiled,
-    int BlockWidth, int BlockHeight, int Blocks, bool BigTiff);
-
 /// <summary>
 /// One open page of a volume: reads any rectangle of it, decoding only the strips or tiles the rectangle
 /// touches. Not thread-safe: a volume reads each slice from one thread at a time.

@@ -1,18 +1,5 @@
 namespace Engine.Volumes;
 
-/// <summary>How <see cref="VolumeTiler"/> scales sample values before any normalization.</summary>
-public enum TileScale
-{
-    /// <summary>Values as stored (0..65535 for uint16 scans).</summary>
-    Raw,
-
-    /// <summary>Divided by 65535 in float32, as <c>x.astype(np.float32) / 65535.0</c>.</summary>
-    Divide65535,
-
-    /// <summary>Divided by 255 in float32.</summary>
-    Divide255,
-}
-
 /// <summary>
 /// A batch of tiles in one contiguous float32 buffer laid out (B, C, H, W), with the (y, x) origin of each tile.
 /// The buffer comes from the tiler's pool: dispose the batch to give it back.
@@ -22,10 +9,9 @@ public sealed class TileBatch : IDisposable
     private readonly Action<float[]>? _return;
     private float[]? _buffer;
 
-    internal TileBatch(float[] buffer, int count, int channels, int tile, TileOrigin[] origins, Action<float[]>? giveBack)
+    internal TileBatch(float[] buffer, int channels, int tile, TileOrigin[] origins, Action<float[]>? giveBack)
     {
         _buffer = buffer;
-        Count = count;
         Channels = channels;
         Tile = tile;
         Origins = origins;
@@ -33,7 +19,7 @@ public sealed class TileBatch : IDisposable
     }
 
     /// <summary>Tiles in the batch (B); the last batch of a grid may hold fewer than the batch size.</summary>
-    public int Count { get; }
+    public int Count => Origins.Length;
 
     /// <summary>Channels per tile (C): the slices read.</summary>
     public int Channels { get; }

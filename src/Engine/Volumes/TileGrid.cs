@@ -3,21 +3,6 @@ using System.Runtime.InteropServices;
 
 namespace Engine.Volumes;
 
-/// <summary>Which tiles of the grid <see cref="TileGrid"/> keeps.</summary>
-public enum TileKeepRule
-{
-    /// <summary>Tiles with at least one non-zero mask pixel (the ink-detection solutions' rule).</summary>
-    AnyMasked,
-
-    /// <summary>Only tiles entirely inside the mask.</summary>
-    AllMasked,
-}
-
-/// <summary>The top-left corner of a tile, in pixels of the (unpadded) slice.</summary>
-/// <param name="Y">Row.</param>
-/// <param name="X">Column.</param>
-public readonly record struct TileOrigin(int Y, int X);
-
 /// <summary>
 /// The tiles a model reads from a fragment, cut as the winning ink-detection solutions cut them: the slices are
 /// padded with zeros at the bottom and right by <c>tile − size % tile</c> (a whole tile when the size is already a
@@ -51,10 +36,10 @@ public sealed class TileGrid
     public int Stride { get; }
 
     /// <summary>Width after the zero padding on the right.</summary>
-    public int PaddedWidth => Width + Tile - Width % Tile;
+    public int PaddedWidth => Padded(Width, Tile);
 
     /// <summary>Height after the zero padding at the bottom.</summary>
-    public int PaddedHeight => Height + Tile - Height % Tile;
+    public int PaddedHeight => Padded(Height, Tile);
 
     /// <summary>Tiles kept.</summary>
     public int Count => _origins.Length;
@@ -94,8 +79,7 @@ public sealed class TileGrid
         if (mask.Length != (long)width * height)
             throw new ArgumentException($"The mask has {mask.Length} pixels; a {width}×{height} slice needs {(long)width * height}.", nameof(mask));
 
-        var grid = new TileGrid(width, height, tile, stride, []);
-        int paddedWidth = grid.PaddedWidth, paddedHeight = grid.PaddedHeight;
+        int paddedWidth = Padded(width, tile), paddedHeight = Padded(height, tile);
         long full = (long)tile * tile;
         var origins = new List<TileOrigin>();
         // columnCounts[x]: masked pixels of column x within rows [y, y + tile); moved down by adding and removing
@@ -121,6 +105,8 @@ public sealed class TileGrid
         }
         return new TileGrid(width, height, tile, stride, origins.ToArray());
     }
+
+    private static int Padded(int size, int tile) => size + tile - size % tile;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRow(ReadOnlySpan<byte> row, int[] columnCounts, int sign)
