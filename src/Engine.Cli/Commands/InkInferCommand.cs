@@ -25,7 +25,7 @@ internal static class InkInferCommand
         {
             fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, cluster, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var options = new InkInferenceOptions
@@ -53,7 +53,7 @@ internal static class InkInferCommand
             if (fragments.Length != 1)
                 throw new ArgumentException($"--fragment is given {fragments.Length} times; one machine infers one fragment (add --cluster to spread several over the silos).");
             string fragmentPath = fragments[0].FullName;
-            var result = Run(parse, fragmentPath, modelPaths, outPath, options);
+            var result = Run(parse, fragmentPath, modelPaths, outPath, options, cancel);
             long? peak = ProcessMemory.PeakResidentBytes();
             var t = result.Seconds;
             if (parse.GetValue(json))
@@ -115,13 +115,14 @@ internal static class InkInferCommand
     }
 
     /// <summary>Plans and runs <see cref="InkInference"/> with a progress bar over the plan's windows; <c>engine demo</c> infers through here too.</summary>
-    internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
+    internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options,
+        CancellationToken cancellationToken)
     {
         try
         {
             var plan = InkInferencePlan.Create(fragment, models, options);
             using var bar = ProgressBar.Start(parse, "Inferring", plan.Grid.Count);
-            var result = InkInference.Run(plan, output, bar);
+            var result = InkInference.Run(plan, output, bar, cancellationToken);
             Plots.ProbabilityHistogramPlot.WriteBeside(result, fragment);
             return result;
         }

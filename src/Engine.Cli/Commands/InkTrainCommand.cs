@@ -37,7 +37,7 @@ internal static class InkTrainCommand
         {
             fragments, output, epochs, steps, tile, slices, groups, batch, stride, learningRate, fold, folds, seed, labels, onNaN, backend, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             // The trainer checks its options too, in its own field names; these say the flag a user typed.
             CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000);
@@ -80,7 +80,7 @@ internal static class InkTrainCommand
             string model = Path.GetFullPath(parse.GetValue(output)!);
             bool quiet = parse.GetValue(json);
 
-            var result = Train(parse, stdout, directories, model, options, printEpochs: !quiet);
+            var result = Train(parse, stdout, directories, model, options, printEpochs: !quiet, cancel);
 
             var last = result.Epochs[^1];
             if (quiet)
@@ -122,7 +122,7 @@ internal static class InkTrainCommand
     /// a line per epoch on <paramref name="stdout"/>; <c>engine demo</c> trains through here too.
     /// </summary>
     internal static InkTrainingResult Train(ParseResult parse, TextWriter stdout, IReadOnlyList<string> directories, string model,
-        InkTrainerOptions options, bool printEpochs)
+        InkTrainerOptions options, bool printEpochs, CancellationToken cancellationToken)
     {
         // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
         ProgressBar? bar = null;
@@ -138,7 +138,7 @@ internal static class InkTrainCommand
                 if (p.Finished is not null && printEpochs)
                     stdout.WriteLine(Describe(p.Finished));
             });
-            var result = InkTrainer.Train(directories, model, options, progress);
+            var result = InkTrainer.Train(directories, model, options, progress, cancellationToken);
             Plots.TrainingCurvesPlot.WriteBesideCheckpoints(result);
             return result;
         }

@@ -35,7 +35,7 @@ internal static class WbfCommand
         {
             input, output, method, iou, skip, confType, weights, overflow, sigma, thresh, imageSize, json, backend,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             string name = parse.GetValue(method)!.ToLowerInvariant();
             if (!Methods.Contains(name))
@@ -84,7 +84,8 @@ internal static class WbfCommand
             {
                 result = name switch
                 {
-                    "wbf" => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar, compute),
+                    "wbf" => WeightedBoxesFusion.Fuse(batch, new WeightedBoxesFusionOptions { IouThreshold = iouThreshold, SkipBoxThreshold = parse.GetValue(skip), ConfType = conf, AllowsOverflow = parse.GetValue(overflow) },
+                        warnings.Enqueue, bar, compute, cancel),
                     "nmw" => NonMaximumWeighted.Fuse(batch, iouThreshold, parse.GetValue(skip), warnings.Enqueue, bar),
                     "nms" => Nms.Suppress(batch, iouThreshold, warnings.Enqueue, bar),
                     _ => SoftNms.Suppress(batch, name == "soft-nms-linear" ? SoftNmsMethod.Linear : SoftNmsMethod.Gaussian,
