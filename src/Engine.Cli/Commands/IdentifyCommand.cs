@@ -99,7 +99,7 @@ internal static class IdentifyCommand
             using var _ = net;
             float[] embeddings;
             using (var bar = ProgressBar.Start(parse, "Embedding", records.Count))
-                (embeddings, _, _, _) = IdentityPredictor.Embed(net, checkpoint, records.Select(r => Path.Combine(folder, r.Image)).ToArray(), progress: bar, cancellationToken: cancel);
+                embeddings = IdentityPredictor.Embed(net, checkpoint, records.Select(r => Path.Combine(folder, r.Image)).ToArray(), progress: bar, cancellationToken: cancel).Embeddings;
             string path = Path.GetFullPath(parse.GetValue(output)!);
             NpyFile.Write(path, embeddings, [records.Count, net.Config.EmbeddingSize]);
             new IdentifyEmbedResult(path, records.Count, net.Config.EmbeddingSize).Write(stdout, parse.GetValue(json));

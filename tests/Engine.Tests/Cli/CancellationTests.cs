@@ -35,7 +35,8 @@ public sealed class CancellationTests
             engine.BeginOutputReadLine();
             var error = engine.StandardError.ReadToEndAsync();
             await Task.WhenAny(training.Task, engine.WaitForExitAsync()).WaitAsync(Patience);
-            Assert.True(training.Task.IsCompleted, $"identify train ended before its first epoch: {await error}");
+            if (!training.Task.IsCompleted)
+                Assert.Fail($"identify train ended before its first epoch: {await error}");
 
             using (var kill = Process.Start("/bin/kill", ["-INT", engine.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
                 await kill.WaitForExitAsync();
