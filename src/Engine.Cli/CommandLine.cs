@@ -26,6 +26,48 @@ internal static class CommandLine
     public static ComputeContext CreateCompute(string backend) => new(Choice.Parse("--backend", backend,
         ("auto", ComputeBackend.Auto), ("cpu", ComputeBackend.Cpu), ("ilgpu-cpu", ComputeBackend.IlgpuCpu), ("cuda", ComputeBackend.Cuda)));
 
+    /// <summary>The token of this invocation (<see cref="Program.Run"/>'s): per async flow, so in-process runs in parallel keep their own.</summary>
+    private static readonly AsyncLocal<CancellationToken> InvocationToken = new();
+
+    /// <summary>The token <see cref="Program.Run"/> was given; Ctrl-C cancels it in the engine process.</summary>
+    internal static CancellationToken Cancellation
+    {
+        get => InvocationToken.Value;
+        set => InvocationToken.Value = value;
+    }
+
+    private static int _cancellableBodies;
+
+    /// <summary>True while a body that honours the token runs: only then does Ctrl-C wait for it instead of ending the process.</summary>
+    internal static bool Cancellable => Volatile.Read(ref _cancellableBodies) > 0;
+
+    /// <summary>The exit code of a cancelled command: 128 + SIGINT, as a shell reports a process Ctrl-C ended.</summary>
+    public const int CancelledExitCode = 130;
+
+    /// <summary>
+    /// Runs a long command's body with the invocation's token, which the body passes to every long call. When it is
+    /// cancelled (Ctrl-C), the body's <see cref="OperationCanceledException"/> becomes the line <c>engine: cancelled</c>
+    /// on stderr and exit code 130; outputs go through <see cref="Engine.IO.AtomicFile"/>, so none is left half-written.
+    /// </summary>
+    public static int Execute(ParseResult parse, Func<TextWriter, CancellationToken, int> body)
+    {
+        var token = Cancellation;
+        Interlocked.Increment(ref _cancellableBodies);
+        try
+        {
+            return Execute(parse, output => body(output, token));
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            parse.InvocationConfiguration.Error.WriteLine("engine: cancelled");
+            return CancelledExitCode;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _cancellableBodies);
+        }
+    }
+
     /// <summary>
     /// Runs a command's body. A user's mistake (a missing or malformed file, a bad value) becomes one line on
     /// stderr and exit code 1; anything else is a bug in Engine and keeps its stack trace.

@@ -21,6 +21,24 @@ internal sealed class ResidualBlock2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The backbone both nets share: per width a stride-2 block, then <paramref name="blocksPerStage"/> stride-1 ones;
+    /// its output has the last width's channels.
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> Backbone(int input, IReadOnlyList<int> widths, int blocksPerStage)
+    {
+        var stages = new List<nn.Module<Tensor, Tensor>>();
+        int channels = input;
+        foreach (int width in widths)
+        {
+            stages.Add(new ResidualBlock2d(channels, width, stride: 2));
+            for (int i = 0; i < blocksPerStage; i++)
+                stages.Add(new ResidualBlock2d(width, width, stride: 1));
+            channels = width;
+        }
+        return nn.Sequential(stages);
+    }
+
     public override Tensor forward(Tensor x) =>
         nn.functional.relu(body.forward(x) + (shortcut is null ? x : shortcut.forward(x)));
 }

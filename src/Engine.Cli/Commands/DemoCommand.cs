@@ -34,7 +34,7 @@ internal static class DemoCommand
             output, size, seed, epochs, backend, json,
         };
         command.Subcommands.Add(DemoIdentifyCommand.Create());
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             int side = parse.GetValue(size);
             if (side < 256 || side > 16_384)
@@ -59,7 +59,7 @@ internal static class DemoCommand
                 stdout.WriteLine($"synthetic fragment: {fragmentOptions.Slices} slices of {side} × {side} uint16 in {fragment} ({generateSeconds:F1} s)");
 
             // 2. Training on all but the held-out strip (the trainer's validation fold).
-            var training = InkTrainCommand.Train(parse, stdout, [fragment], Path("model"), options, printEpochs: text);
+            var training = InkTrainCommand.Train(parse, stdout, [fragment], Path("model"), options, printEpochs: text, cancel);
             // The last epoch's EMA weights: the best epoch was chosen on the held-out strip, which must not choose anything.
             string model = System.IO.Path.Combine(training.ModelDirectory, "last");
 
@@ -72,7 +72,7 @@ internal static class DemoCommand
                 Quantile = InkInferenceOptions.DefaultQuantile,
                 Compute = compute,
             };
-            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, inferenceOptions);
+            var inference = InkInferCommand.Run(parse, fragment, [model], folder.FullName, inferenceOptions, cancel);
 
             // 4. The percentile is chosen where the model trained, and judged where it did not.
             clock.Restart();

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Engine.Cli.Results;
 using Engine.IO;
-using Engine.Search;
 using Engine.Torch.Identity;
 
 namespace Engine.Cli.Commands;
@@ -13,8 +13,6 @@ internal static class IdentifyCommand
     {
         TrainCommand(), EmbedCommand(), PredictCommand(), ScoreCommand(),
     };
-
-    private static string F(double value, string format = "F4") => value.ToString(format, CultureInfo.InvariantCulture);
 
     private static Command TrainCommand()
     {
@@ -38,7 +36,7 @@ internal static class IdentifyCommand
         {
             trainCsv, images, output, epochs, size, seed, batch, lr, embedding, subCenters, crop, holdOut, holdOutImages, onNaN, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             string nan = parse.GetValue(onNaN)!;
             if (nan is not ("stop" or "skip"))
@@ -54,18 +52,15 @@ internal static class IdentifyCommand
             options.Validate();
             string folder = parse.GetValue(images)!;
             var records = IdentityCsv.Read(parse.GetValue(trainCsv)!, folder, requireIndividual: true);
-            var result = Train(parse, stdout, records, folder, Path.GetFullPath(parse.GetValue(output)!), options, printEpochs: !parse.GetValue(json));
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, result);
-            else
-                stdout.WriteLine($"trained {result.Epochs.Count} epochs on {result.TrainImages} images of {result.Classes} individuals in {F(result.Seconds, "F1")} s; model in {result.ModelDirectory}");
+            var result = Train(parse, stdout, records, folder, Path.GetFullPath(parse.GetValue(output)!), options, printEpochs: !parse.GetValue(json), cancel);
+            IdentifyTrainResult.From(result).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
     }
 
     internal static IdentityTrainingResult Train(ParseResult parse, TextWriter stdout, IReadOnlyList<IdentityRecord> records, string images,
-        string model, IdentityTrainerOptions options, bool printEpochs)
+        string model, IdentityTrainerOptions options, bool printEpochs, CancellationToken cancellationToken)
     {
         ProgressBar? bar = null;
         try
@@ -74,13 +69,13 @@ internal static class IdentifyCommand
             {
                 bar ??= ProgressBar.Start(parse, "Training", p.Steps);
                 bar.Report(p.Step);
-                bar.SetStatus($"epoch {p.Epoch}/{p.Epochs} loss {F(p.Loss)}");
+                bar.SetStatus($"epoch {p.Epoch}/{p.Epochs} loss {IdentifyText.F(p.Loss)}");
                 if (p.EpochDone && printEpochs)
                     stdout.WriteLine(p.Validation is { } v
-                        ? $"epoch {p.Epoch}: loss {F(p.Loss)}, valid MAP@5 {F(v.Map)} at threshold {F(v.Threshold, "F2")} (per species {F(v.SpeciesMap)}), {v.Queries} queries, {v.NewQueries} of them new"
-                        : $"epoch {p.Epoch}: loss {F(p.Loss)}");
+                        ? $"epoch {p.Epoch}: loss {IdentifyText.F(p.Loss)}, valid MAP@5 {IdentifyText.F(v.Map)} at threshold {IdentifyText.F(v.Threshold, "F2")} (per species {IdentifyText.F(v.SpeciesMap)}), {v.Queries} queries, {v.NewQueries} of them new"
+                        : $"epoch {p.Epoch}: loss {IdentifyText.F(p.Loss)}");
             });
-            return IdentityTrainer.Train(records, images, model, options, progress);
+            return IdentityTrainer.Train(records, images, model, options, progress, cancellationToken: cancellationToken);
         }
         finally
         {
@@ -94,17 +89,20 @@ internal static class IdentifyCommand
         var csv = new Option<string>("--csv") { Description = "CSV with an image column.", Required = true };
         var images = new Option<string>("--images") { Description = "The image folder.", Required = true };
         var output = new Option<string>("--out") { Description = "The float32 (rows, E) .npy to write, rows in the CSV's order.", Required = true };
-        var command = new Command("embed", "Embed a CSV's images with a model (flip TTA, L2-normalized) into a .npy.") { model, csv, images, output };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        var json = CommandLine.JsonOption();
+        var command = new Command("embed", "Embed a CSV's images with a model (flip TTA, L2-normalized) into a .npy.") { model, csv, images, output, json };
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             string folder = parse.GetValue(images)!;
             var records = IdentityCsv.Read(parse.GetValue(csv)!, folder, requireIndividual: false);
             var (net, checkpoint) = IdentityCheckpoint.Load(parse.GetValue(model)!);
             using var _ = net;
-            var (embeddings, _, _, _) = IdentityPredictor.Embed(net, checkpoint, records.Select(r => Path.Combine(folder, r.Image)).ToArray());
+            float[] embeddings;
+            using (var bar = ProgressBar.Start(parse, "Embedding", records.Count))
+                embeddings = IdentityPredictor.Embed(net, checkpoint, records.Select(r => Path.Combine(folder, r.Image)).ToArray(), progress: bar, cancellationToken: cancel).Embeddings;
             string path = Path.GetFullPath(parse.GetValue(output)!);
             NpyFile.Write(path, embeddings, [records.Count, net.Config.EmbeddingSize]);
-            stdout.WriteLine($"wrote {records.Count} × {net.Config.EmbeddingSize} embeddings to {path}");
+            new IdentifyEmbedResult(path, records.Count, net.Config.EmbeddingSize).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
@@ -125,7 +123,7 @@ internal static class IdentifyCommand
         {
             models, trainCsv, testCsv, images, output, threshold, rounds, confidence, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             string text = parse.GetValue(threshold)!;
             double? t = text == "auto" ? null
@@ -139,20 +137,15 @@ internal static class IdentifyCommand
             if (pseudo < 0 || pseudo > 20)
                 throw new ArgumentException($"--pseudo-rounds {pseudo} is outside 0 … 20.");
             string path = Path.GetFullPath(parse.GetValue(output)!);
-            var first = IdentityPredictor.Predict(modelList, train, test, folder, t);
-            var (prediction, roundReports) = IdentityPseudoLabels.Run(first, modelList, train, test, folder, t, pseudo, parse.GetValue(confidence), Path.GetDirectoryName(path)!);
+            IdentityPrediction first;
+            using (var bar = ProgressBar.Start(parse, "Embedding", (long)modelList.Length * (train.Count + test.Count)))
+                first = IdentityPredictor.Predict(modelList, train, test, folder, t, bar, cancel);
+            var (prediction, roundReports) = IdentityPseudoLabels.Run(first, modelList, train, test, folder, t, pseudo, parse.GetValue(confidence), Path.GetDirectoryName(path)!,
+                cancellationToken: cancel);
             double write = IdentityPredictor.WriteSubmission(path, prediction);
             var seconds = prediction.Seconds with { Write = write, Total = prediction.Seconds.Total + write };
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, new { submission = path, images = test.Count, threshold = prediction.Threshold, speciesThresholds = prediction.SpeciesThresholds,
-                    newIndividualFirst = prediction.Predictions.Count(p => p[0] == IdentityRanking.NewIndividual), pseudoRounds = roundReports, seconds, engineShare = seconds.EngineShare });
-            else
-            {
-                foreach (var r in roundReports)
-                    stdout.WriteLine($"pseudo-label round {r.Round}: {r.Added} test images added; valid MAP@5 {F(r.ValidMap)}{(r.Kept ? "" : ", below the previous model's: not used, rounds stopped")}");
-                stdout.WriteLine($"wrote {test.Count} predictions to {path} (threshold {F(prediction.Threshold, "F2")}; new_individual first for {prediction.Predictions.Count(p => p[0] == IdentityRanking.NewIndividual)})");
-                stdout.WriteLine($"time: load {F(seconds.Load, "F2")} s, decode {F(seconds.Decode, "F2")} s (waited {F(seconds.Wait, "F2")} s), model {F(seconds.Model, "F2")} s, search {F(seconds.Search, "F3")} s, ranking {F(seconds.Ranking, "F3")} s, write {F(seconds.Write, "F3")} s; total {F(seconds.Total, "F2")} s (engine {F(100 * seconds.EngineShare, "F1")} %)");
-            }
+            new IdentifyPredictResult(path, test.Count, prediction.Threshold, prediction.SpeciesThresholds, IdentifyPredictResult.CountNewFirst(prediction), roundReports, seconds)
+                .Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;
@@ -166,11 +159,7 @@ internal static class IdentifyCommand
         var command = new Command("score", "MAP@5 of a submission against the truth (Kaggle's definition: 1/rank of the first correct id within five; new_individual counts as an id).") { predictions, truth, json };
         command.SetAction(parse => CommandLine.Execute(parse, stdout =>
         {
-            double map = IdentityPredictor.Score(parse.GetValue(predictions)!, parse.GetValue(truth)!);
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, new { map5 = map });
-            else
-                stdout.WriteLine($"MAP@5 {F(map)}");
+            new IdentifyScoreResult(IdentityPredictor.Score(parse.GetValue(predictions)!, parse.GetValue(truth)!)).Write(stdout, parse.GetValue(json));
             return 0;
         }));
         return command;

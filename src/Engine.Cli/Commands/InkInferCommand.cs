@@ -25,7 +25,7 @@ internal static class InkInferCommand
         {
             fragment, models, output, tta, stride, percentile, inner, batch, budget, backend, cluster, regionRows, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             using var compute = CommandLine.CreateCompute(parse.GetValue(backend)!);
             var options = new InkInferenceOptions
@@ -49,7 +49,7 @@ internal static class InkInferCommand
             if (fragments.Length != 1)
                 throw new ArgumentException($"--fragment is given {fragments.Length} times; one machine infers one fragment (add --cluster to spread several over the silos).");
             string fragmentPath = fragments[0].FullName;
-            var result = Run(parse, fragmentPath, modelPaths, outPath, options);
+            var result = Run(parse, fragmentPath, modelPaths, outPath, options, cancel);
             InkInferResult.Of(result, fragmentPath, modelPaths, outPath, TtaName(options.Tta), ProcessMemory.PeakResidentBytes()).Write(stdout, parse.GetValue(json));
             return 0;
         }));
@@ -62,13 +62,14 @@ internal static class InkInferCommand
     internal static string TtaName(InkTta tta) => Array.Find(TtaNames, t => t.Tta == tta).Name;
 
     /// <summary>Plans and runs <see cref="InkInference"/> with a progress bar over the plan's windows; <c>engine demo</c> infers through here too.</summary>
-    internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options)
+    internal static InkInferenceResult Run(ParseResult parse, string fragment, string[] models, string output, InkInferenceOptions options,
+        CancellationToken cancellationToken)
     {
         try
         {
             var plan = InkInferencePlan.Create(fragment, models, options);
             using var bar = ProgressBar.Start(parse, "Inferring", plan.Grid.Count);
-            var result = InkInference.Run(plan, output, bar);
+            var result = InkInference.Run(plan, output, bar, cancellationToken);
             Plots.ProbabilityHistogramPlot.WriteBeside(result, fragment);
             return result;
         }

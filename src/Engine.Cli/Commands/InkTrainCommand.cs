@@ -37,7 +37,7 @@ internal static class InkTrainCommand
         {
             fragments, output, epochs, steps, tile, slices, groups, batch, stride, learningRate, fold, folds, seed, labels, onNaN, backend, json,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             // The trainer checks its options too, in its own field names; these say the flag a user typed.
             CommandLine.InRange(parse.GetValue(epochs), "--epochs", 1, 100_000);
@@ -78,7 +78,7 @@ internal static class InkTrainCommand
             options.Validate();
             string[] directories = parse.GetValue(fragments)!.Select(Path.GetFullPath).ToArray();
             string model = Path.GetFullPath(parse.GetValue(output)!);
-            var result = Train(parse, stdout, directories, model, options, printEpochs: !parse.GetValue(json));
+            var result = Train(parse, stdout, directories, model, options, printEpochs: !parse.GetValue(json), cancel);
 
             new InkTrainResult(Fragments: directories, Model: result.ModelDirectory, Slices: range.ToString(), Tile: options.Input.Tile, Groups: depthGroups,
                 Labels: options.Labels.ToString().ToLowerInvariant(), Backend: compute.Backend.ToString(), Epochs: result.Epochs, Best: result.Best,
@@ -98,7 +98,7 @@ internal static class InkTrainCommand
     /// a line per epoch on <paramref name="stdout"/>; <c>engine demo</c> trains through here too.
     /// </summary>
     internal static InkTrainingResult Train(ParseResult parse, TextWriter stdout, IReadOnlyList<string> directories, string model,
-        InkTrainerOptions options, bool printEpochs)
+        InkTrainerOptions options, bool printEpochs, CancellationToken cancellationToken)
     {
         // The bar starts with the first step's report, which knows the steps in all (they follow from the tiles).
         ProgressBar? bar = null;
@@ -114,7 +114,7 @@ internal static class InkTrainCommand
                 if (p.Finished is not null && printEpochs)
                     stdout.WriteLine(Describe(p.Finished));
             });
-            var result = InkTrainer.Train(directories, model, options, progress);
+            var result = InkTrainer.Train(directories, model, options, progress, cancellationToken);
             Plots.TrainingCurvesPlot.WriteBesideCheckpoints(result);
             return result;
         }

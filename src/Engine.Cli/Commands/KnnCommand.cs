@@ -29,7 +29,7 @@ internal static class KnnCommand
         {
             database, queries, k, normalize, labels, threshold, outIds, outScores, outCsv, json, backend, approximate, cluster, clusterIndex,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             int count = parse.GetValue(k);
             if (count < 1 || count > CosineIndex.MaxK)
@@ -86,7 +86,7 @@ internal static class KnnCommand
                 : new CosineIndex(db.Dimension, normalized);
             var identityOf = new Dictionary<string, int>();
             int[] identities = names?.Select(n => identityOf.TryAdd(n, identityOf.Count) ? identityOf.Count - 1 : identityOf[n]).ToArray() ?? [];
-            Named(dbPath, () => index.Add(db.Data, identities: identities));
+            Named(dbPath, () => index.Add(db.Data, identities: identities, cancellationToken: cancel));
             double addSeconds = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
@@ -97,7 +97,7 @@ internal static class KnnCommand
             {
                 if (names is null)
                 {
-                    var result = Named(queryPath, () => index.Search(q.Data, count, bar));
+                    var result = Named(queryPath, () => index.Search(q.Data, count, bar, cancellationToken: cancel));
                     (scores, ids) = (result.Scores, result.Ids);
                     predictions = Rows(q.Rows, count, i => ids[i] < 0 ? null : ids[i].ToString(CultureInfo.InvariantCulture));
                 }

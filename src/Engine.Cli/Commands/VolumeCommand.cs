@@ -70,7 +70,7 @@ internal static class VolumeCommand
         {
             source, mask, tile, stride, slices, scale, normalize, rule, batch, budget, output, coords, limit, cache, json, backend,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             // Every number is checked before a byte of the volume is read.
             int side = Positive(parse.GetValue(tile), "--tile"), step = Positive(parse.GetValue(stride), "--stride");
@@ -123,7 +123,7 @@ internal static class VolumeCommand
             long tiles = 0;
             using (var bar = ProgressBar.Start(parse, "Tiling", total))
             {
-                foreach (var cut in tiler.Batches(max, bar))
+                foreach (var cut in tiler.Batches(max, bar, cancel))
                 {
                     using (cut)
                     {

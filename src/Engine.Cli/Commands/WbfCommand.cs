@@ -33,7 +33,7 @@ internal static class WbfCommand
         {
             input, output, method, iou, skip, confType, weights, overflow, sigma, thresh, imageSize, json, backend,
         };
-        command.SetAction(parse => CommandLine.Execute(parse, stdout =>
+        command.SetAction(parse => CommandLine.Execute(parse, (stdout, cancel) =>
         {
             var fusion = DetectFuseCommand.ParseMethod(parse.GetValue(method)!);
             var conf = WbfConfTypeNames.Parse(parse.GetValue(confType)!);
@@ -80,7 +80,8 @@ internal static class WbfCommand
             {
                 result = fusion switch
                 {
-                    FusionMethod.Wbf => WeightedBoxesFusion.Fuse(batch, iouThreshold, parse.GetValue(skip), conf, parse.GetValue(overflow), warnings.Enqueue, bar, compute),
+                    FusionMethod.Wbf => WeightedBoxesFusion.Fuse(batch, new WeightedBoxesFusionOptions { IouThreshold = iouThreshold, SkipBoxThreshold = parse.GetValue(skip), ConfType = conf, AllowsOverflow = parse.GetValue(overflow) },
+                        warnings.Enqueue, bar, compute, cancel),
                     FusionMethod.Nmw => NonMaximumWeighted.Fuse(batch, iouThreshold, parse.GetValue(skip), warnings.Enqueue, bar),
                     FusionMethod.Nms => Nms.Suppress(batch, iouThreshold, warnings.Enqueue, bar),
                     _ => SoftNms.Suppress(batch, fusion == FusionMethod.SoftNmsLinear ? SoftNmsMethod.Linear : SoftNmsMethod.Gaussian,

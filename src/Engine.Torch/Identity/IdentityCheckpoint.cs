@@ -14,7 +14,7 @@ public sealed record IdentityCheckpoint(IdentityModelConfig Model, int Size, Ide
     IReadOnlyDictionary<string, double> SpeciesThresholds, IReadOnlyDictionary<string, double> Metrics)
 {
     /// <summary>The config file's name.</summary>
-    public const string ConfigFile = "config.json";
+    public const string ConfigFile = ModelConfigFile.Name;
 
     /// <summary>The weights file's name.</summary>
     public const string WeightsFile = "weights.bin";
@@ -80,11 +80,7 @@ public sealed record IdentityCheckpoint(IdentityModelConfig Model, int Size, Ide
     /// <exception cref="InvalidDataException">config.json is not an identity model's; the message names the file and the field.</exception>
     public static IdentityCheckpoint Read(string directory)
     {
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"The model directory {directory} does not exist.");
-        string path = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{directory} is not a model directory: it has no {ConfigFile}.", path);
+        string path = ModelConfigFile.In(directory);
         try
         {
             var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path} holds no JSON object.");

@@ -105,12 +105,13 @@ public static class IdentityImage
     /// <summary>
     /// Decodes and resizes every file, every core at once; the result keeps the files' order.
     /// </summary>
-    public static byte[][] LoadAll(IReadOnlyList<string> paths, int size, IdentityResize resize)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (no further file starts).</exception>
+    public static byte[][] LoadAll(IReadOnlyList<string> paths, int size, IdentityResize resize, CancellationToken cancellationToken = default)
     {
         var images = new byte[paths.Count][];
         try
         {
-            Parallel.For(0, paths.Count, i => images[i] = Load(paths[i], size, resize));
+            Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => images[i] = Load(paths[i], size, resize));
         }
         catch (AggregateException e)
         {

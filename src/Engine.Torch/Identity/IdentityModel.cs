@@ -60,18 +60,9 @@ public sealed class IdentityNet : nn.Module<Tensor, Tensor>
         config.Validate();
         TorchRuntime.EnsureLoaded();
         Config = config;
-        var stages = new List<nn.Module<Tensor, Tensor>>();
-        int channels = 3;
-        foreach (int width in config.Widths)
-        {
-            stages.Add(new ResidualBlock2d(channels, width, stride: 2));
-            for (int i = 0; i < config.BlocksPerStage; i++)
-                stages.Add(new ResidualBlock2d(width, width, stride: 1));
-            channels = width;
-        }
-        backbone = nn.Sequential(stages);
+        backbone = ResidualBlock2d.Backbone(3, config.Widths, config.BlocksPerStage);
         gem_p = new Parameter(tensor(new[] { (float)config.GemP }));
-        neck = nn.Sequential(nn.Linear(channels, config.EmbeddingSize, hasBias: false), nn.BatchNorm1d(config.EmbeddingSize));
+        neck = nn.Sequential(nn.Linear(config.Widths[^1], config.EmbeddingSize, hasBias: false), nn.BatchNorm1d(config.EmbeddingSize));
         RegisterComponents();
     }
 

@@ -32,8 +32,15 @@ public sealed record IdentityPrediction(IReadOnlyList<string> Images, string[][]
 public static class IdentityPredictor
 {
     /// <summary>Embeds the files with one model: (rows, E) row-major, and the time spent waiting for the loader and in the model.</summary>
+    /// <param name="net">The model, in eval mode after the call.</param>
+    /// <param name="checkpoint">Its input size and resize.</param>
+    /// <param name="paths">The image files.</param>
+    /// <param name="batch">Images per forward pass.</param>
+    /// <param name="progress">Receives the running number of images embedded.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static (float[] Embeddings, double Wait, double Model, double Decode) Embed(IdentityNet net, IdentityCheckpoint checkpoint,
-        IReadOnlyList<string> paths, int batch = 64)
+        IReadOnlyList<string> paths, int batch = 64, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         net.eval();
         int dimension = net.Config.EmbeddingSize;
@@ -43,9 +50,11 @@ public static class IdentityPredictor
         var clock = Stopwatch.StartNew();
         foreach (var (start, data, count) in loader.Batches())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             wait += clock.Elapsed.TotalSeconds;
             clock.Restart();
             IdentityEmbedding.Embed(net, data, count, checkpoint.Size, flipTta: true).CopyTo(result, start * dimension);
+            progress?.Report(start + count);
             model += clock.Elapsed.TotalSeconds;
             clock.Restart();
         }
@@ -59,9 +68,12 @@ public static class IdentityPredictor
     /// <param name="test">The test rows.</param>
     /// <param name="images">The image folder.</param>
     /// <param name="threshold">The new_individual threshold; null for the models' own (the mean of their validated thresholds, per species where they have them).</param>
+    /// <param name="progress">Receives the running number of images embedded, of models × (training + test images).</param>
+    /// <param name="cancellationToken">Checked before every batch of images.</param>
     /// <exception cref="ArgumentException">No models, or a training row without an individual.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IdentityPrediction Predict(IReadOnlyList<string> models, IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test,
-        string images, double? threshold)
+        string images, double? threshold, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         if (models.Count == 0)
             throw new ArgumentException("Prediction needs at least one model.", nameof(models));
@@ -70,6 +82,7 @@ public static class IdentityPredictor
         var total = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
         double load = 0, wait = 0, model = 0, decode = 0;
+        long embedded = 0;
         var checkpoints = new List<IdentityCheckpoint>();
         var galleryParts = new List<float[]>();
         var queryParts = new List<float[]>();
@@ -84,7 +97,10 @@ public static class IdentityPredictor
             load += clock.Elapsed.TotalSeconds;
             foreach (var (paths, parts) in new[] { (trainPaths, galleryParts), (testPaths, queryParts) })
             {
-                var (embeddings, w, m, d) = Embed(net, checkpoint, paths);
+                long before = embedded;
+                var (embeddings, w, m, d) = Embed(net, checkpoint, paths, progress: progress is null ? null : new RunningTotal(done => progress.Report(before + done)),
+                    cancellationToken: cancellationToken);
+                embedded += paths.Length;
                 wait += w;
                 model += m;
                 decode += d;
@@ -174,11 +190,12 @@ public static class IdentityPredictor
     /// The non-learned baseline: each image's normalized pixels at <paramref name="size"/>², centred on their own mean,
     /// as an L2-normalized embedding, searched and ranked exactly as the model's embeddings are.
     /// </summary>
-    public static (string[][] Labels, float[][] Scores) RawPixelRanking(IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test, string images, int size = BaselineSize)
+    public static (string[][] Labels, float[][] Scores) RawPixelRanking(IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test, string images,
+        int size = BaselineSize, CancellationToken cancellationToken = default)
     {
         float[] Embed(IReadOnlyList<IdentityRecord> records)
         {
-            var decoded = IdentityImage.LoadAll(records.Select(r => Path.Combine(images, r.Image)).ToArray(), size, IdentityResize.Stretch);
+            var decoded = IdentityImage.LoadAll(records.Select(r => Path.Combine(images, r.Image)).ToArray(), size, IdentityResize.Stretch, cancellationToken);
             int d = 3 * size * size;
             var result = new float[records.Count * d];
             for (int i = 0; i < records.Count; i++)
@@ -204,6 +221,12 @@ public static class IdentityPredictor
         train.Any(r => r.Species is not null)
             ? train.Where(r => r.Species is not null).GroupBy(r => r.Individual!).ToDictionary(g => g.Key, g => g.First().Species!)
             : null;
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class RunningTotal(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
 
     private static float[] Concatenate(List<float[]> parts, int rows)
     {

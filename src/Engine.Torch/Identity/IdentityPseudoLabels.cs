@@ -31,7 +31,7 @@ public static class IdentityPseudoLabels
 
     /// <summary>
     /// Runs up to <paramref name="rounds"/> rounds from <paramref name="first"/> (<paramref name="models"/>' prediction): the confident test images of the current
-    /// prediction join training (<see cref="IdentityTrainer.Train(IReadOnlyList{IdentityRecord}, string, string, IdentityTrainerOptions, IProgress{IdentityTrainingProgress}?, IReadOnlyList{IdentityRecord}?)"/>
+    /// prediction join training (<see cref="IdentityTrainer.Train(IReadOnlyList{IdentityRecord}, string, string, IdentityTrainerOptions, IProgress{IdentityTrainingProgress}?, IReadOnlyList{IdentityRecord}?, CancellationToken)"/>
     /// with the first model's saved options and seed, so the validation split and the initial weights are the first
     /// model's and only the added images differ) and the gallery, and the retrained model predicts again. A round whose
     /// validation MAP@5 falls below the best so far is not used, and the rounds stop there: a round never makes the
@@ -39,9 +39,10 @@ public static class IdentityPseudoLabels
     /// </summary>
     /// <returns>The last kept prediction and every round's report.</returns>
     /// <exception cref="InvalidDataException">The first model keeps no training options.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (a round's model directory is then not written).</exception>
     public static (IdentityPrediction Prediction, IReadOnlyList<IdentityPseudoRound> Rounds) Run(IdentityPrediction first, IReadOnlyList<string> models,
         IReadOnlyList<IdentityRecord> train, IReadOnlyList<IdentityRecord> test, string images, double? threshold, int rounds,
-        double confidence, string workFolder, IProgress<IdentityTrainingProgress>? progress = null)
+        double confidence, string workFolder, IProgress<IdentityTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var prediction = first;
         var reports = new List<IdentityPseudoRound>();
@@ -55,11 +56,11 @@ public static class IdentityPseudoLabels
         {
             var added = Select(prediction, test, confidence);
             string model = Path.Combine(workFolder, $"pseudo-round-{round}");
-            var result = IdentityTrainer.Train(train, images, model, options, progress, added);
+            var result = IdentityTrainer.Train(train, images, model, options, progress, added, cancellationToken);
             double map = result.Epochs[^1].Validation?.Map ?? double.NaN;
             // Without a validation split (NaN) nothing can show that a round hurt, so it is kept.
             bool kept = !(map < best);
-            var next = kept ? IdentityPredictor.Predict([model], [.. train, .. added], test, images, threshold) : prediction;
+            var next = kept ? IdentityPredictor.Predict([model], [.. train, .. added], test, images, threshold, cancellationToken: cancellationToken) : prediction;
             reports.Add(new IdentityPseudoRound(round, added.Count, map, kept, model, next));
             if (!kept)
                 break;

@@ -22,13 +22,16 @@ public static class IdentityEmbedding
     }
 
     /// <summary>Embeds images already decoded and resized (<see cref="IdentityImage.Load"/>), a batch at a time.</summary>
-    public static float[] EmbedAll(IdentityNet net, IReadOnlyList<byte[]> images, int size, int batch, bool flipTta)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before every batch).</exception>
+    public static float[] EmbedAll(IdentityNet net, IReadOnlyList<byte[]> images, int size, int batch, bool flipTta,
+        CancellationToken cancellationToken = default)
     {
         net.eval();
         int dimension = net.Config.EmbeddingSize, values = 3 * size * size;
         var result = new float[images.Count * dimension];
         for (int start = 0; start < images.Count; start += batch)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batch, images.Count - start);
             var data = new float[count * values];
             for (int i = 0; i < count; i++)

@@ -37,14 +37,18 @@ public static class IdentityTrainer
     /// split; a row labelled with an individual the split holds out is dropped (it would leak that individual).</param>
     /// <exception cref="ArgumentException">An option is out of range, or the split leaves fewer than two individuals to train on.</exception>
     /// <exception cref="InvalidDataException">The CSV or an image is malformed (the message names it).</exception>
+    /// <param name="cancellationToken">Checked while the images load, before every step and every validation batch; the
+    /// model directory is written only after the last epoch (atomically), so a cancelled run leaves none.</param>
     /// <exception cref="NonFiniteValueException">A loss or embedding was NaN/Inf and the policy is to stop.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
-        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null, IReadOnlyList<IdentityRecord>? pseudoLabelled = null) =>
-        Train(records, images, outputDirectory, options, progress, poison: null, pseudoLabelled);
+        IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress = null, IReadOnlyList<IdentityRecord>? pseudoLabelled = null,
+        CancellationToken cancellationToken = default) =>
+        Train(records, images, outputDirectory, options, progress, poison: null, pseudoLabelled, cancellationToken);
 
     internal static IdentityTrainingResult Train(IReadOnlyList<IdentityRecord> records, string images, string outputDirectory,
         IdentityTrainerOptions options, IProgress<IdentityTrainingProgress>? progress, Func<int, bool>? poison,
-        IReadOnlyList<IdentityRecord>? pseudoLabelled = null)
+        IReadOnlyList<IdentityRecord>? pseudoLabelled = null, CancellationToken cancellationToken = default)
     {
         pseudoLabelled ??= [];
         ArgumentNullException.ThrowIfNull(records);
@@ -66,8 +70,8 @@ public static class IdentityTrainer
         foreach (long l in labels)
             counts[l]++;
 
-        var trainImages = IdentityImage.LoadAll(gallery.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
-        var queryImages = IdentityImage.LoadAll(split.Queries.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize);
+        var trainImages = IdentityImage.LoadAll(gallery.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize, cancellationToken);
+        var queryImages = IdentityImage.LoadAll(split.Queries.Select(r => Path.Combine(images, r.Image)).ToArray(), options.Size, options.Resize, cancellationToken);
         double loadSeconds = clock.Elapsed.TotalSeconds;
 
         manual_seed(options.Seed);
@@ -90,32 +94,23 @@ public static class IdentityTrainer
         {
             var epochClock = Stopwatch.StartNew();
             random.Shuffle(order);
-            double lossSum = 0, learningRate = 0;
-            int lossCount = 0, epochSkipped = 0;
+            var losses = new EpochLoss();
+            double learningRate = 0;
             for (int s = 0; s < stepsPerEpoch; s++, step++)
             {
-                learningRate = LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate;
+                cancellationToken.ThrowIfCancellationRequested();
+                learningRate = LearningRateSchedule.Set(optimizer, step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
                 var chosen = order.AsSpan(s * batch, batch).ToArray();
                 float loss = Step(net, head, optimizer, trainImages, labels, chosen, options, random, poison?.Invoke(step) == true, epoch, s);
                 stepLosses.Add(loss);
-                if (float.IsFinite(loss))
-                {
+                if (losses.Add(loss))
                     ema.Update(step);
-                    lossSum += loss;
-                    lossCount++;
-                }
-                else
-                {
-                    skipped++;
-                    epochSkipped++;
-                }
-                progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, lossCount == 0 ? double.NaN : lossSum / lossCount, null));
+                progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, losses.Mean, null));
             }
+            skipped += losses.Skipped;
             RecalibrateBatchNorm(ema.Model, trainImages, options.Size, order);
-            score = split.Queries.Count > 0 ? Validate(ema.Model, trainImages, gallery, queryImages, split, options) : null;
-            var finished = new IdentityEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, learningRate, epochClock.Elapsed.TotalSeconds, epochSkipped, score);
+            score = split.Queries.Count > 0 ? Validate(ema.Model, trainImages, gallery, queryImages, split, options, cancellationToken) : null;
+            var finished = new IdentityEpoch(epoch, losses.Mean, learningRate, epochClock.Elapsed.TotalSeconds, losses.Skipped, score);
             epochs.Add(finished);
             progress?.Report(new IdentityTrainingProgress(epoch, options.Epochs, step, totalSteps, finished.Loss, score, EpochDone: true));
         }
@@ -185,10 +180,10 @@ public static class IdentityTrainer
     }
 
     internal static IdentityValidationScore Validate(IdentityNet model, byte[][] trainImages, IReadOnlyList<IdentityRecord> trainRecords,
-        byte[][] queryImages, IdentitySplit split, IdentityTrainerOptions options)
+        byte[][] queryImages, IdentitySplit split, IdentityTrainerOptions options, CancellationToken cancellationToken = default)
     {
-        var gallery = IdentityEmbedding.EmbedAll(model, trainImages, options.Size, 64, flipTta: true);
-        var queries = IdentityEmbedding.EmbedAll(model, queryImages, options.Size, 64, flipTta: true);
+        var gallery = IdentityEmbedding.EmbedAll(model, trainImages, options.Size, 64, flipTta: true, cancellationToken);
+        var queries = IdentityEmbedding.EmbedAll(model, queryImages, options.Size, 64, flipTta: true, cancellationToken);
         using var ranker = new IdentityRanker(gallery, options.Model.EmbeddingSize, trainRecords.Select(r => r.Individual!).ToArray());
         var (labels, scores) = ranker.Rank(queries);
         return split.Score(labels, scores);

@@ -26,7 +26,7 @@ namespace Engine.Torch.Ink;
 public sealed record InkCheckpoint(InkModelConfig Model, InkInput Input, IReadOnlyDictionary<string, double> Metrics)
 {
     /// <summary>The config file's name in a model directory.</summary>
-    public const string ConfigFile = "config.json";
+    public const string ConfigFile = ModelConfigFile.Name;
 
     /// <summary>The weights file's name in a model directory.</summary>
     public const string WeightsFile = "weights.bin";
@@ -108,11 +108,7 @@ public sealed record InkCheckpoint(InkModelConfig Model, InkInput Input, IReadOn
     /// <exception cref="InvalidDataException">config.json is not JSON, lacks a field or holds an invalid value; the message names the file and the field.</exception>
     public static InkCheckpoint Read(string directory)
     {
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"The model directory {directory} does not exist.");
-        string path = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{directory} is not a model directory: it has no {ConfigFile}.", path);
+        string path = ModelConfigFile.In(directory);
         JsonObject root;
         try
         {

@@ -32,18 +32,9 @@ public sealed class InkModel : nn.Module<Tensor, Tensor>
         TorchRuntime.EnsureLoaded();
         Config = config;
 
-        var stages = new List<nn.Module<Tensor, Tensor>>();
-        int channels = config.ChannelsPerGroup;
-        foreach (int width in config.Widths)
-        {
-            stages.Add(new ResidualBlock2d(channels, width, stride: 2));
-            for (int i = 0; i < config.BlocksPerStage; i++)
-                stages.Add(new ResidualBlock2d(width, width, stride: 1));
-            channels = width;
-        }
-        backbone = nn.Sequential(stages);
+        backbone = ResidualBlock2d.Backbone(config.ChannelsPerGroup, config.Widths, config.BlocksPerStage);
         neck = nn.Sequential(
-            nn.Conv2d(channels, config.NeckChannels, 1, bias: false),
+            nn.Conv2d(config.Widths[^1], config.NeckChannels, 1, bias: false),
             nn.BatchNorm2d(config.NeckChannels),
             nn.ReLU(inplace: true));
         depth = nn.Sequential(Enumerable.Range(0, config.Blocks3d)

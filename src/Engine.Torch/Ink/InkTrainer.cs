@@ -74,30 +74,20 @@ public static class InkTrainer
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0, learningRate = 0;
-            int lossCount = 0, epochSkipped = 0;
+            var losses = new EpochLoss();
+            double learningRate = 0;
             for (int s = 0; s < stepsPerEpoch; s++, step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                learningRate = LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate;
+                learningRate = LearningRateSchedule.Set(optimizer, step, totalSteps, options.LearningRate, options.Warmup, options.FinalLearningRate);
                 var tiles = order.Next(batch).Select(i => set.Train[i]).ToArray();
                 float loss = Step(model, optimizer, set, tiles, options, random, device, poison?.Invoke(step) == true, epoch, s);
                 stepLosses.Add(loss);
-                if (float.IsFinite(loss))
-                {
+                if (losses.Add(loss))
                     ema.Update(step);
-                    lossSum += loss;
-                    lossCount++;
-                }
-                else
-                {
-                    skipped++;
-                    epochSkipped++;
-                }
-                progress?.Report(new InkTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, lossCount == 0 ? double.NaN : lossSum / lossCount, null));
+                progress?.Report(new InkTrainingProgress(epoch, options.Epochs, step + 1, totalSteps, losses.Mean, null));
             }
+            skipped += losses.Skipped;
             double epochTrainSeconds = epochClock.Elapsed.TotalSeconds;
             trainSeconds += epochTrainSeconds;
 
@@ -111,11 +101,11 @@ public static class InkTrainer
                     best = score;
                     bestMaps = maps;
                     bestEpoch = epoch;
-                    Save(staged.Path, ema.Model, options, score, epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, set);
+                    Save(staged.Path, ema.Model, options, score, epoch, losses.Mean, set);
                 }
             }
-            var finished = new InkEpoch(epoch, lossCount == 0 ? double.NaN : lossSum / lossCount,
-                stepsPerEpoch * batch / epochTrainSeconds, epochClock.Elapsed.TotalSeconds, learningRate, epochSkipped, score);
+            var finished = new InkEpoch(epoch, losses.Mean,
+                stepsPerEpoch * batch / epochTrainSeconds, epochClock.Elapsed.TotalSeconds, learningRate, losses.Skipped, score);
             epochs.Add(finished);
             progress?.Report(new InkTrainingProgress(epoch, options.Epochs, step, totalSteps, finished.Loss, finished));
         }

@@ -80,6 +80,34 @@ public sealed class IdentityTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Cancelled_training_stops_before_the_next_step_and_writes_no_model_and_a_cancelled_prediction_throws()
+    {
+        var (train, images) = TinySet();
+        string model = _folder.Sub("cancelled");
+        using var cancel = new CancellationTokenSource();
+        int steps = 0;
+        var progress = new ReportOnCallerThread(p =>
+        {
+            steps = p.Step;
+            if (p.Step == 3)
+                cancel.Cancel();
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => IdentityTrainer.Train(train, images, model, Tiny with { Epochs = 50 }, progress, cancellationToken: cancel.Token));
+
+        Assert.Equal(3, steps);
+        Assert.False(Directory.Exists(model));
+        string trained = _folder.Sub("trained");
+        IdentityTrainer.Train(train, images, trained, Tiny with { Epochs = 1 });
+        Assert.ThrowsAny<OperationCanceledException>(() => IdentityPredictor.Predict([trained], train, train, images, threshold: 0.5, cancellationToken: cancel.Token));
+    }
+
+    private sealed class ReportOnCallerThread(Action<IdentityTrainingProgress> report) : IProgress<IdentityTrainingProgress>
+    {
+        public void Report(IdentityTrainingProgress value) => report(value);
+    }
+
+    [Fact]
     public void An_ensemble_of_one_model_twice_predicts_as_the_model_alone_and_pseudo_labels_take_confident_known_tops()
     {
         var (train, images) = TinySet();
