@@ -12,10 +12,3 @@ public interface IInkWorkItemGrain : IGrainWithStringKey
     /// <summary>Where the run stands: <see cref="InkWorkState.Pending"/> from an activation that never started it (its silo was lost and the grain came back empty).</summary>
     Task<InkWorkItemStatus> Status();
 }
-
-/// <summary>A work item's run as its grain reports it.</summary>
-/// <param name="State">Pending (never started here), running, done or failed.</param>
-/// <param name="Result">The figures, when done.</param>
-/// <param name="Error">The inference's error, when failed.</param>
-[GenerateSerializer, Immutable]
-public sealed record InkWorkItemStatus([property: Id(0)] InkWorkState State, [property: Id(1)] InkWorkItemResult? Result, [property: Id(2)] string? Error);

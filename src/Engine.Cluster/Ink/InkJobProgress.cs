@@ -1,52 +1,5 @@
 namespace Engine.Cluster.Ink;
 
-/// <summary>Where a work item stands.</summary>
-[GenerateSerializer]
-public enum InkWorkState
-{
-    /// <summary>Waiting for a silo (first, or again after its silo was lost).</summary>
-    Pending,
-
-    /// <summary>Running on a silo.</summary>
-    Running,
-
-    /// <summary>Its outputs are written.</summary>
-    Done,
-
-    /// <summary>It failed for a reason a re-run would meet again (a malformed fragment, a missing model…).</summary>
-    Failed,
-}
-
-/// <summary>What one finished work item reports: the inference's figures (see <c>InkInferenceResult</c>, <c>InkRegionResult</c>).</summary>
-/// <param name="Silo">The silo that ran it (its silo-to-silo endpoint).</param>
-/// <param name="Width">Map width in pixels.</param>
-/// <param name="Height">Map height in pixels.</param>
-/// <param name="Tiles">Windows: the fragment's, or for a region those it predicted (its own and the rest of their batches).</param>
-/// <param name="Threshold">The ink threshold (the percentile of the whole map); null for a region, whose merge thresholds.</param>
-/// <param name="InkPixels">Pixels above it; null for a region.</param>
-/// <param name="InferenceSeconds">Seconds the item took on the silo, from loading the models to the last output written.</param>
-[GenerateSerializer, Immutable]
-public sealed record InkWorkItemResult([property: Id(0)] string Silo, [property: Id(1)] int Width, [property: Id(2)] int Height,
-    [property: Id(3)] int Tiles, [property: Id(4)] double? Threshold, [property: Id(5)] long? InkPixels, [property: Id(6)] double InferenceSeconds);
-
-/// <summary>One work item's state as the job coordinator knows it.</summary>
-/// <param name="Name">The item's <see cref="InkWorkItem.Label"/>.</param>
-/// <param name="State">Where it stands.</param>
-/// <param name="Attempts">Times it was started (more than one after its silo was lost).</param>
-/// <param name="Silo">The silo running or last running it.</param>
-/// <param name="Error">Why it failed, for <see cref="InkWorkState.Failed"/>.</param>
-/// <param name="Result">Its figures, for <see cref="InkWorkState.Done"/>.</param>
-/// <param name="Seconds">For a finished item, seconds from the coordinator starting its last attempt to seeing it done.</param>
-[GenerateSerializer, Immutable]
-public sealed record InkWorkProgress(
-    [property: Id(0)] string Name,
-    [property: Id(1)] InkWorkState State,
-    [property: Id(2)] int Attempts,
-    [property: Id(3)] string? Silo,
-    [property: Id(4)] string? Error,
-    [property: Id(5)] InkWorkItemResult? Result,
-    [property: Id(6)] double Seconds);
-
 /// <summary>A job's progress: every work item's state.</summary>
 /// <param name="Job">The job's id.</param>
 /// <param name="Coordinator">The silo the job's coordinator runs on.</param>

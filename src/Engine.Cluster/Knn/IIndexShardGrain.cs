@@ -27,22 +27,3 @@ public interface IIndexShardGrain : IGrainWithStringKey
     /// <summary>Forgets the shard's rows and lets the grain go (its files are deleted by <see cref="ISiloIndexesGrain.Remove"/> first).</summary>
     Task Drop();
 }
-
-/// <summary>The shards saved on one silo (key <c>silo@HOST:PORT</c>): what it serves after a restart.</summary>
-public interface ISiloIndexesGrain : IGrainWithStringKey
-{
-    /// <summary>Every committed shard replica under the silo's <c>--data</c>.</summary>
-    Task<ShardManifest[]> List();
-
-    /// <summary>Deletes index <paramref name="index"/>'s shards from the silo's <c>--data</c> and memory.</summary>
-    /// <returns>The replicas removed; empty when the silo held none.</returns>
-    Task<ShardManifest[]> Remove(string index);
-}
-
-/// <summary>Searches one index (the grain's key): fans a batch out to one replica of each shard and merges the results exactly.</summary>
-public interface ISearchCoordinatorGrain : IGrainWithStringKey
-{
-    /// <summary>The whole index's top k of each query, equal to a single-machine search bit for bit.</summary>
-    /// <exception cref="ClusterException">The index is not loaded, or a shard has no replica that answers.</exception>
-    Task<ShardHits> Search(SearchRequest request);
-}

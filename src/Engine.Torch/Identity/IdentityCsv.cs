@@ -1,8 +1,5 @@
 namespace Engine.Torch.Identity;
 
-/// <summary>One row of an identity CSV: an image file name, its individual (null in a test CSV) and its species (null when the CSV has none).</summary>
-public sealed record IdentityRecord(string Image, string? Individual, string? Species);
-
 /// <summary>
 /// Reads the Happywhale layout: a CSV with a header naming <c>image</c>, <c>individual_id</c> and optionally
 /// <c>species</c> (any order, other columns ignored), one row per image of a folder. Every error is one line naming

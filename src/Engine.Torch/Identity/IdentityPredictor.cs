@@ -3,25 +3,6 @@ using Engine.Search;
 
 namespace Engine.Torch.Identity;
 
-/// <summary>Seconds per stage of a prediction.</summary>
-/// <param name="Load">Models loaded (libtorch's start-up included).</param>
-/// <param name="Decode">Decoding, resizing and normalizing, summed over the loader's threads (overlaps the model).</param>
-/// <param name="Wait">The model thread waiting for the loader: the part of decoding the model did not hide.</param>
-/// <param name="Model">Forward passes (flip TTA included).</param>
-/// <param name="Search">Indexing the training embeddings and the cosine top-k of distinct individuals.</param>
-/// <param name="Ranking">new_individual insertion.</param>
-/// <param name="Write">The submission CSV.</param>
-/// <param name="Total">Wall time of the whole prediction.</param>
-public sealed record IdentityStageSeconds(double Load, double Decode, double Wait, double Model, double Search, double Ranking, double Write, double Total)
-{
-    /// <summary>The engine's share of the wall time: waiting on decoding, search, ranking and writing over the total.</summary>
-    public double EngineShare => Total > 0 ? (Wait + Search + Ranking + Write) / Total : 0;
-}
-
-/// <summary>A prediction: per test image, five ids best first, the top individual's score, and the stage times.</summary>
-public sealed record IdentityPrediction(IReadOnlyList<string> Images, string[][] Predictions, float[] TopScores, string[] TopIndividuals,
-    double Threshold, IReadOnlyDictionary<string, double> SpeciesThresholds, IdentityStageSeconds Seconds);
-
 /// <summary>
 /// Prediction with one or several models. Each model embeds the training and test images (flip TTA: the image and
 /// its mirror averaged); with M models the L2-normalized embeddings are concatenated, each scaled by 1/√M, so a dot

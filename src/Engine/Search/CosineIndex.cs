@@ -566,23 +566,3 @@ public sealed class CosineIndex : ICosineIndex
         DropQuantized();
     }
 }
-
-/// <summary>When <see cref="CosineIndex"/>'s CPU searches run the int8 prefilter (results are the same either way).</summary>
-internal enum PrefilterPolicy
-{
-    /// <summary>Where the CPU has AVX-VNNI, the rows at least <see cref="CosineIndex.MinPrefilterDimension"/> dimensions and the search at least <see cref="CosineIndex.MinPrefilterPairs"/> query × row pairs.</summary>
-    Auto,
-
-    /// <summary>Never: the exact scan alone.</summary>
-    Never,
-
-    /// <summary>Always, with the scalar int8 tile where the CPU has no AVX-VNNI (for tests).</summary>
-    Always,
-}
-
-/// <summary>The storage <see cref="CosineIndex.SearchApproximate"/> scans before re-scoring candidates exactly.</summary>
-public enum ApproximateScan
-{
-    /// <summary>Rows as int8 with one symmetric scale per row (queries likewise), scanned with AVX-VNNI <c>vpdpbusd</c>.</summary>
-    Int8,
-}

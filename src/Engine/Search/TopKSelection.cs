@@ -3,28 +3,6 @@ using System.Runtime.CompilerServices;
 namespace Engine.Search;
 
 /// <summary>
-/// What the scan feeds its candidates to: a per-query threshold the micro-kernel compares whole score vectors
-/// with, and a slow path for the rare scores that reach it.
-/// </summary>
-internal interface ISelection
-{
-    /// <summary>Scores strictly below this cannot enter query <paramref name="query"/>'s result.</summary>
-    float Threshold(int query);
-
-    /// <summary>Offers row position <paramref name="row"/> with its score to query <paramref name="query"/>.</summary>
-    void Offer(int query, float score, int row);
-}
-
-/// <summary>The total order of results: score descending, then id ascending.</summary>
-internal static class ResultOrder
-{
-    /// <summary>True when (scoreA, idA) ranks strictly before (scoreB, idB).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Before(float scoreA, long idA, float scoreB, long idB) =>
-        scoreA > scoreB || (scoreA == scoreB && idA < idB);
-}
-
-/// <summary>
 /// The k best rows of each query of a block: one binary heap per query with the worst kept result at the root,
 /// so a candidate costs one comparison unless it enters. Exact ties are broken by id (<see cref="ResultOrder"/>),
 /// so the result does not depend on the order rows are scanned in or on how the scan is split across threads.

@@ -1,11 +1,5 @@
 namespace Engine.Search.Sharding;
 
-/// <summary>One shard's rows: positions [<see cref="Start"/>, <see cref="Start"/> + <see cref="Count"/>) of the whole index.</summary>
-/// <param name="Shard">The shard's number, 0 … shards − 1.</param>
-/// <param name="Start">The first row.</param>
-/// <param name="Count">Rows in the shard.</param>
-public readonly record struct ShardRange(int Shard, long Start, long Count);
-
 /// <summary>
 /// Splits an index into shards by row range. Each shard keeps the rows' ids (positions of the whole index when it
 /// numbers rows by position), so <see cref="ShardResultMerge.Merge"/> of the shards' results equals the whole
