@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Engine.Cli.Results;
 using Engine.Cluster;
 using Engine.Cluster.Hosting;
@@ -154,26 +153,14 @@ internal static class ClusterCommand
             outputs.Commit();
         }
         double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
-        if (json)
+        new ClusterKnnResult(info.TotalRows, info.Dimension, q.Rows, k, info.Normalize, Identities: null, Backend: "Cluster", Approximate: null,
+            searchSeconds, qps, new KnnResult.StageSeconds(readSeconds, Add: 0, searchSeconds), index, info.Shards, info.Replicas)
         {
-            CommandLine.WriteJson(stdout, new
-            {
-                rows = info.TotalRows, dims = info.Dimension, queries = q.Rows, k, normalized = info.Normalize,
-                identities = (int?)null, backend = "Cluster", approximate = (string?)null,
-                seconds = searchSeconds, queriesPerSecond = qps,
-                stages = new { read = readSeconds, add = 0.0, search = searchSeconds },
-                index, shards = info.Shards, replicas = info.Replicas,
-            });
-        }
-        else
-        {
-            stdout.WriteLine($"searched {CommandLine.Count(q.Rows)} queries against {CommandLine.Count(info.TotalRows)} rows × {info.Dimension} dims, k = {k}: {searchSeconds:F3} s ({qps:N0} queries/s); read {readSeconds:F2} s, index {index} ({info.Shards} shards × {info.Replicas} replicas)");
-            if (outIds is null && outScores is null)
-            {
-                for (int i = 0; i < q.Rows; i++)
-                    stdout.WriteLine($"{i}: {string.Join(' ', result.Ids.AsSpan(i * k, k).ToArray().Where(id => id >= 0).Select(id => id.ToString(CultureInfo.InvariantCulture)))}");
-            }
-        }
+            // Missing neighbours (a k above the rows) are -1 in the files and left out of the lines.
+            Predictions = outIds is null && outScores is null
+                ? Enumerable.Range(0, q.Rows).Select(i => result.Ids.AsSpan(i * k, k).ToArray().Where(id => id >= 0).ToArray()).ToArray()
+                : null,
+        }.Write(stdout, json);
         return 0;
     });
 

@@ -60,6 +60,7 @@ public class CommandResultTests
     [InlineData(typeof(InkInferResult.MemoryUse), "budget maskAndGrid tilerPeak stitcherBudget stitcherBandRows outputs peakResident")]
     [InlineData(typeof(DemoResult), "size slices heldOutColumns epochs steps firstEpochLoss lastEpochLoss trainingTilesPerSecond quantile trainingFBeta threshold positives heldOutFBeta heldOutPrecision heldOutRecall allInkFBeta modelWindowsPerSecond engineShare backend output peakResidentBytes seconds")]
     [InlineData(typeof(DemoResult.StageSeconds), "generate train infer inferStages percentile total")]
+    [InlineData(typeof(ClusterKnnResult), "rows dims queries k normalized identities backend approximate seconds queriesPerSecond stages index shards replicas")]
     [InlineData(typeof(ShardPlacement), "shard start rows silos")]
     [InlineData(typeof(ClusterIndexResult), "name rows dims normalized shards replicas placement stages")]
     [InlineData(typeof(ClusterIndexResult.StageSeconds), "read load")]
