@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
+using Engine.Cli.Results;
 using Engine.Cluster;
 using Engine.Cluster.Hosting;
 using Engine.Cluster.Knn;
@@ -71,21 +71,8 @@ internal static class ClusterCommand
                     parse.GetValue(shards), parse.GetValue(replicas), bar);
             }
             double loadSeconds = clock.Elapsed.TotalSeconds;
-            var placement = Placement(saved);
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new
-                {
-                    name = indexName, rows = db.Rows, dims = db.Dimension, normalized = parse.GetValue(normalize),
-                    shards = parse.GetValue(shards), replicas = parse.GetValue(replicas), placement,
-                    stages = new { read = readSeconds, load = loadSeconds },
-                });
-            }
-            else
-            {
-                stdout.WriteLine($"loaded {indexName}: {CommandLine.Count(db.Rows)} rows × {db.Dimension} dims in {parse.GetValue(shards)} shards × {parse.GetValue(replicas)} replicas: {loadSeconds:F2} s; read {readSeconds:F2} s");
-                WritePlacement(stdout, placement);
-            }
+            new ClusterIndexResult(indexName, db.Rows, db.Dimension, parse.GetValue(normalize), parse.GetValue(shards), parse.GetValue(replicas),
+                ShardPlacement.Of(saved), new ClusterIndexResult.StageSeconds(readSeconds, loadSeconds)).Write(stdout, parse.GetValue(json));
             return 0;
         })));
         return command;
@@ -104,14 +91,7 @@ internal static class ClusterCommand
             ClusterIndex.CheckName(indexName);
             await using var connection = await ClusterConnection.ConnectAsync(endpoints);
             var removed = await ClusterIndex.RemoveAsync(connection.Client, indexName);
-            var placement = Placement(removed);
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new { name = indexName, replicasRemoved = removed.Count, placement });
-                return 0;
-            }
-            stdout.WriteLine($"removed {indexName}: {removed.Count} shard replicas on {removed.Select(m => m.Silo).Distinct().Count()} silos");
-            WritePlacement(stdout, placement);
+            new ClusterRemoveResult(indexName, removed.Count, ShardPlacement.Of(removed)).Write(stdout, parse.GetValue(json));
             return 0;
         })));
         return command;
@@ -126,35 +106,7 @@ internal static class ClusterCommand
         {
             var endpoints = ClusterEndpoints.ParseList(parse.GetValue(cluster)!, "--cluster");
             await using var connection = await ClusterConnection.ConnectAsync(endpoints);
-            var catalog = await ClusterCatalog.ReadAsync(connection.Client);
-            var indexes = catalog.Shards.GroupBy(m => m.Index).Select(g =>
-            {
-                var first = g.First();
-                var placement = Placement(g);
-                return new
-                {
-                    name = g.Key, rows = first.TotalRows, dims = first.Dimension, normalized = first.Normalize, shards = first.Shards,
-                    replicas = first.Replicas, placement,
-                    unavailableShards = Enumerable.Range(0, first.Shards).Except(placement.Select(p => p.Shard)).ToArray(),
-                };
-            }).ToArray();
-            if (parse.GetValue(json))
-            {
-                CommandLine.WriteJson(stdout, new { silos = catalog.Silos, unreachable = catalog.Unreachable, indexes });
-                return 0;
-            }
-            stdout.WriteLine($"{catalog.Silos.Length} silos: {string.Join(", ", catalog.Silos.Select(s => $"{s.Endpoint} ({s.Status})"))}");
-            if (catalog.Unreachable.Length > 0)
-                stdout.WriteLine($"not answering: {string.Join(", ", catalog.Unreachable)}");
-            if (indexes.Length == 0)
-                stdout.WriteLine("no indexes");
-            foreach (var index in indexes)
-            {
-                stdout.WriteLine($"{index.name}: {CommandLine.Count(index.rows)} rows × {index.dims} dims{(index.normalized ? ", normalized" : "")}, {index.shards} shards × {index.replicas} replicas");
-                WritePlacement(stdout, index.placement);
-                foreach (int shard in index.unavailableShards)
-                    stdout.WriteLine($"  shard {shard}: unavailable (no live silo holds it)");
-            }
+            ClusterStatusResult.Of(await ClusterCatalog.ReadAsync(connection.Client)).Write(stdout, parse.GetValue(json));
             return 0;
         })));
         return command;
@@ -201,42 +153,16 @@ internal static class ClusterCommand
             outputs.Commit();
         }
         double qps = q.Rows / Math.Max(searchSeconds, 1e-9);
-        if (json)
+        new ClusterKnnResult(info.TotalRows, info.Dimension, q.Rows, k, info.Normalize, Identities: null, Backend: "Cluster", Approximate: null,
+            searchSeconds, qps, new KnnResult.StageSeconds(readSeconds, Add: 0, searchSeconds), index, info.Shards, info.Replicas)
         {
-            CommandLine.WriteJson(stdout, new
-            {
-                rows = info.TotalRows, dims = info.Dimension, queries = q.Rows, k, normalized = info.Normalize,
-                identities = (int?)null, backend = "Cluster", approximate = (string?)null,
-                seconds = searchSeconds, queriesPerSecond = qps,
-                stages = new { read = readSeconds, add = 0.0, search = searchSeconds },
-                index, shards = info.Shards, replicas = info.Replicas,
-            });
-        }
-        else
-        {
-            stdout.WriteLine($"searched {CommandLine.Count(q.Rows)} queries against {CommandLine.Count(info.TotalRows)} rows × {info.Dimension} dims, k = {k}: {searchSeconds:F3} s ({qps:N0} queries/s); read {readSeconds:F2} s, index {index} ({info.Shards} shards × {info.Replicas} replicas)");
-            if (outIds is null && outScores is null)
-            {
-                for (int i = 0; i < q.Rows; i++)
-                    stdout.WriteLine($"{i}: {string.Join(' ', result.Ids.AsSpan(i * k, k).ToArray().Where(id => id >= 0).Select(id => id.ToString(CultureInfo.InvariantCulture)))}");
-            }
-        }
+            // Missing neighbours (a k above the rows) are -1 in the files and left out of the lines.
+            Predictions = outIds is null && outScores is null
+                ? Enumerable.Range(0, q.Rows).Select(i => result.Ids.AsSpan(i * k, k).ToArray().Where(id => id >= 0).ToArray()).ToArray()
+                : null,
+        }.Write(stdout, json);
         return 0;
     });
-
-    /// <summary>Each shard with the silos holding its replicas, in replica order.</summary>
-    private static ShardPlacement[] Placement(IEnumerable<ShardManifest> replicas) =>
-        replicas.GroupBy(m => m.Shard).OrderBy(g => g.Key)
-            .Select(g => new ShardPlacement(g.Key, g.First().Start, g.First().Rows, g.OrderBy(m => m.Replica).Select(m => m.Silo).ToArray()))
-            .ToArray();
-
-    private sealed record ShardPlacement(int Shard, long Start, long Rows, string[] Silos);
-
-    private static void WritePlacement(TextWriter stdout, IEnumerable<ShardPlacement> placement)
-    {
-        foreach (var shard in placement)
-            stdout.WriteLine($"  shard {shard.Shard}: rows {shard.Start} … {shard.Start + shard.Rows - 1} on {string.Join(", ", shard.Silos)}");
-    }
 
     /// <summary>Runs a client's work; an Orleans failure (no gateway, a lost connection, a timeout) becomes one line.</summary>
     private static int Run(Func<Task<int>> body)

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using Engine.Cli.Results;
 using Engine.Cluster;
 using Engine.Cluster.Hosting;
 using Engine.Cluster.Ink;
@@ -71,50 +71,13 @@ internal static class InkInferClusterCommand
         if (job.Items.FirstOrDefault(i => i.State == InkWorkState.Failed) is { } failed)
             throw new ClusterException($"fragment {failed.Name} failed: {failed.Error} ({done.Count(f => f.Progress.State == InkWorkState.Done)} of {done.Length} fragments done; their outputs are complete)");
 
-        if (json)
-        {
-            CommandLine.WriteJson(stdout, new
-            {
-                job = job.Job,
-                output,
-                models,
-                fragments = done.Select(f => new
-                {
-                    name = f.Item.Name,
-                    fragment = f.Item.Fragment,
-                    output = f.Item.OutputDirectory,
-                    silo = f.Progress.Result!.Silo,
-                    attempts = f.Progress.Attempts,
-                    f.Progress.Result.Width,
-                    f.Progress.Result.Height,
-                    f.Progress.Result.Tiles,
-                    f.Progress.Result.Threshold,
-                    f.Progress.Result.InkPixels,
-                    inferenceSeconds = f.Progress.Result.InferenceSeconds + f.Regions.Sum(r => r.Result!.InferenceSeconds),
-                    seconds = f.Progress.Seconds,
-                    regions = f.Regions.Select(r => new
-                    {
-                        silo = r.Result!.Silo,
-                        attempts = r.Attempts,
-                        windows = r.Result.Tiles,
-                        inferenceSeconds = r.Result.InferenceSeconds,
-                        seconds = r.Seconds,
-                    }),
-                }),
-                seconds,
-            });
-            return 0;
-        }
-        string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-        foreach (var (item, p, regions) in done)
-        {
-            var r = p.Result!;
-            string where = regions.Length == 0 ? $"on {r.Silo}{(p.Attempts > 1 ? $" (attempt {p.Attempts})" : "")}"
-                : $"in {regions.Length} regions on {string.Join(", ", regions.Select(g => g.Result!.Silo).Distinct())}, merged on {r.Silo}";
-            double inference = r.InferenceSeconds + regions.Sum(g => g.Result!.InferenceSeconds);
-            stdout.WriteLine($"{item.Name}: {CommandLine.Count(r.Tiles)} windows over {r.Width} × {r.Height} {where}, threshold {F(r.Threshold ?? double.NaN, "G6")}, {CommandLine.Count(r.InkPixels ?? 0)} ink pixels; inference {F(inference, "F2")} s -> {item.OutputDirectory}");
-        }
-        stdout.WriteLine($"{done.Length} fragments ({items.Length} work items) on the cluster in {F(seconds, "F2")} s");
+        var fragmentRuns = done.Select(f => new InkInferClusterResult.FragmentRun(f.Item.Name, f.Item.Fragment, f.Item.OutputDirectory,
+            f.Progress.Result!.Silo, f.Progress.Attempts, f.Progress.Result.Width, f.Progress.Result.Height, f.Progress.Result.Tiles,
+            f.Progress.Result.Threshold, f.Progress.Result.InkPixels,
+            f.Progress.Result.InferenceSeconds + f.Regions.Sum(r => r.Result!.InferenceSeconds), f.Progress.Seconds,
+            f.Regions.Select(r => new InkInferClusterResult.Region(r.Result!.Silo, r.Attempts, r.Result.Tiles, r.Result.InferenceSeconds, r.Seconds)).ToArray()))
+            .ToArray();
+        new InkInferClusterResult(job.Job, output, models, fragmentRuns, seconds) { WorkItems = items.Length }.Write(stdout, json);
         return 0;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
+using Engine.Cli.Results;
 using Engine.Cluster;
 using Engine.Cluster.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -62,10 +63,7 @@ internal static class ServeCommand
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             // The line a script (or a test) waits for: the silo has joined the cluster and its gateway is open.
-            if (parse.GetValue(json))
-                CommandLine.WriteJson(stdout, new { silo = $"{ip}:{siloPort}", gateway = $"{ip}:{gateway}", data = settings.DataDirectory, clustering = settings.Clustering });
-            else
-                stdout.WriteLine($"silo {ip}:{siloPort} is up (gateway {ip}:{gateway}, data {settings.DataDirectory}, clustering {settings.Clustering}); Ctrl+C stops it");
+            new ServeResult($"{ip}:{siloPort}", $"{ip}:{gateway}", settings.DataDirectory, settings.Clustering).Write(stdout, parse.GetValue(json));
             stdout.Flush();
             stop.Task.GetAwaiter().GetResult();
             host.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();

@@ -60,6 +60,17 @@ public class CommandResultTests
     [InlineData(typeof(InkInferResult.MemoryUse), "budget maskAndGrid tilerPeak stitcherBudget stitcherBandRows outputs peakResident")]
     [InlineData(typeof(DemoResult), "size slices heldOutColumns epochs steps firstEpochLoss lastEpochLoss trainingTilesPerSecond quantile trainingFBeta threshold positives heldOutFBeta heldOutPrecision heldOutRecall allInkFBeta modelWindowsPerSecond engineShare backend output peakResidentBytes seconds")]
     [InlineData(typeof(DemoResult.StageSeconds), "generate train infer inferStages percentile total")]
+    [InlineData(typeof(ClusterKnnResult), "rows dims queries k normalized identities backend approximate seconds queriesPerSecond stages index shards replicas")]
+    [InlineData(typeof(ShardPlacement), "shard start rows silos")]
+    [InlineData(typeof(ClusterIndexResult), "name rows dims normalized shards replicas placement stages")]
+    [InlineData(typeof(ClusterIndexResult.StageSeconds), "read load")]
+    [InlineData(typeof(ClusterRemoveResult), "name replicasRemoved placement")]
+    [InlineData(typeof(ClusterStatusResult), "silos unreachable indexes")]
+    [InlineData(typeof(ClusterStatusResult.Index), "name rows dims normalized shards replicas placement unavailableShards")]
+    [InlineData(typeof(ServeResult), "silo gateway data clustering")]
+    [InlineData(typeof(InkInferClusterResult), "job output models fragments seconds")]
+    [InlineData(typeof(InkInferClusterResult.FragmentRun), "name fragment output silo attempts width height tiles threshold inkPixels inferenceSeconds seconds regions")]
+    [InlineData(typeof(InkInferClusterResult.Region), "silo attempts windows inferenceSeconds seconds")]
     public void Results_keep_their_json_field_names(Type result, string names)
     {
         var json = new StringWriter();
