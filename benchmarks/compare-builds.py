@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""Compares two builds of benchmarks/Engine.Benchmarks suite by suite with BenchmarkDotNet.
+
+    benchmarks/compare-builds.py OLD_DLL NEW_DLL [SUITE ...]      # e.g. Quantile Stitch; default: every suite
+    benchmarks/compare-builds.py OLD_DLL NEW_DLL --list           # which benchmarks compare, without running
+
+A suite is a benchmark class named without "Benchmarks" (Quantile, Stitch, Volume, CosineTopK, ...). Each suite runs
+old, new, old, new (--rounds 2), so load that drifts during the run hits both builds alike. Only the benchmarks both
+builds have (same class, method and parameters) run; the others are listed as not compared. Each benchmark's median
+pools the measured iterations of every round of its build, so a slow round moves it less; the table gives new / old
+per benchmark and job, and marks where every new round was slower than every old round.
+
+BenchmarkDotNet builds a copy of the benchmark project from the source tree above each DLL (the folder holding
+Engine.sln), so each DLL must sit in the bin folder of the checkout it was built from. The suites read the inputs
+that benchmarks/peers/*.py --make-data write, from ENGINE_BENCHMARK_DATA (default: NEW's benchmarks/data); the
+script checks them before it starts and prints the command for any that are missing. Runs wait for
+/tmp/engine-bench.lock, the lock every benchmark on the shared machine takes. Logs and BenchmarkDotNet's reports go
+to --out; the table is also written there as comparison.md.
+"""
+import argparse
+import fcntl
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The short job both builds run, given to BenchmarkDotNet on top of each suite's own jobs (all cores and one core).
+DEFAULT_JOB = "--warmupCount 1 --iterationCount 3"
+
+# Per suite: its folder under the data folder, the files it reads there, and the peer script that writes them.
+INPUTS = {
+    "Quantile": ("quantile", ["probs.npy", "truth.npy", "mask.npy"], "quantile.py"),
+    "Stitch": ("stitch", ["preds.npy", "coords.npy"], "stitch.py"),
+    "Volume": ("volume", ["raw", "deflate", "mask.npy"], "volume.py"),
+    "CosineTopK": ("knn", ["db_ShapeA.npy", "queries_ShapeA.npy", "db_ShapeB.npy", "queries_ShapeB.npy"], "knn_faiss.py"),
+    "IdentitySearch": ("identity", ["db.npy", "queries.npy", "labels.npy"], "identity_faiss.py"),
+    "WeightedBoxesFusion": ("wbf", ["preds.jsonl"], "wbf.py"),
+    "DetectionJson": ("wbf", ["preds.jsonl"], "wbf.py"),
+    "CocoEvaluation": ("coco", ["gt.json", "dt.json"], "coco_eval.py"),
+}
+
+BENCHMARK_NAME = re.compile(r"^(?P<namespace>[\w.]+)\.(?P<suite>\w+)Benchmarks\.(?P<method>\w+)$")
+
+
+def fail(message):
+    print(f"compare-builds: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def repository_root(dll):
+    for folder in dll.parents:
+        if (folder / "Engine.sln").exists():
+            return folder
+    fail(f"{dll}: no Engine.sln above it; give the DLL in the bin folder of the checkout it was built from")
+
+
+class Build:
+    def __init__(self, label, dll):
+        self.label = label
+        self.dll = Path(dll).resolve()
+        if not self.dll.is_file():
+            fail(f"{dll}: no such file")
+        self.root = repository_root(self.dll)
+        self.benchmarks = self._list()
+
+    def _list(self):
+        """Suite → method → full name, as BenchmarkDotNet lists them."""
+        listed = subprocess.run(["dotnet", str(self.dll), "--list", "flat"], cwd=self.root, capture_output=True, text=True)
+        if listed.returncode != 0:
+            fail(f"{self.dll}: --list failed: {listed.stderr.strip() or listed.stdout.strip()}")
+        suites = {}
+        for line in listed.stdout.splitlines():
+            if match := BENCHMARK_NAME.match(line.strip()):
+                suites.setdefault(match["suite"], {})[match["method"]] = line.strip()
+        if not suites:
+            fail(f"{self.dll}: lists no benchmarks")
+        return suites
+
+
+def missing_inputs(suites, data):
+    """The make-data command of every suite whose inputs are not all in the data folder."""
+    commands = {}
+    for suite in suites:
+        if suite not in INPUTS:
+            continue
+        folder, files, peer = INPUTS[suite]
+        if not all((data / folder / name).exists() for name in files):
+            commands[suite] = f"/usr/bin/python3 benchmarks/peers/{peer} {data / folder} --make-data"
+    return commands
+
+
+def run_suite(build, suite, methods, round_number, out, data, job_args):
+    """One BenchmarkDotNet run of the suite's methods; returns (wall seconds, {(method, job): [ns per op, ...]})."""
+    artifacts = out / suite / f"{build.label}-{round_number}"
+    names = [build.benchmarks[suite][method] for method in methods]
+    command = ["dotnet", str(build.dll), "--filter", *names, "--exporters", "json", "--artifacts", str(artifacts), *job_args]
+    start = time.monotonic()
+    with open(f"{artifacts}.log", "w") as log:
+        subprocess.run(command, cwd=build.root, env={**os.environ, "ENGINE_BENCHMARK_DATA": str(data)}, stdout=log,
+                       stderr=subprocess.STDOUT, check=False)
+    wall = time.monotonic() - start
+    measured = {}
+    for report in (artifacts / "results").glob("*-report-full-compressed.json"):
+        for benchmark in json.loads(report.read_text())["Benchmarks"]:
+            job = benchmark["DisplayInfo"].split(": ", 1)[1].split("(", 1)[0]
+            times = [m["Nanoseconds"] / m["Operations"] for m in benchmark["Measurements"]
+                     if m["IterationMode"] == "Workload" and m["IterationStage"] == "Result"]
+            if times:
+                measured[(benchmark["Method"] + benchmark["Parameters"], job)] = times
+    return wall, measured
+
+
+def duration(nanoseconds):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if nanoseconds >= scale:
+            return f"{nanoseconds / scale:.3g} {unit}"
+    return f"{nanoseconds:.3g} ns"
+
+
+def table(rows):
+    header = ["suite", "benchmark", "job", "old median", "new median", "new ÷ old", "old rounds", "new rounds", "every new round slower"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def compare(suite, results):
+    """Table rows of one suite from {build label: [per round {(method, job): times}]}."""
+    rows = []
+    keys = sorted({key for label in results for measured in results[label] for key in measured})
+    for method, job in keys:
+        per_round = {label: [measured.get((method, job)) for measured in results[label]] for label in results}
+        if any(times is None for label in per_round for times in per_round[label]):
+            failed = ", ".join(f"{label} {r + 1}" for label in per_round for r, t in enumerate(per_round[label]) if t is None)
+            rows.append([suite, method, job, "", "", "failed", f"no result in {failed} (see its log)", "", ""])
+            continue
+        pooled = {label: statistics.median([t for times in per_round[label] for t in times]) for label in per_round}
+        medians = {label: [statistics.median(times) for times in per_round[label]] for label in per_round}
+        slower = min(medians["new"]) > max(medians["old"])
+        rows.append([suite, method, job, duration(pooled["old"]), duration(pooled["new"]), f"{pooled['new'] / pooled['old']:.3f}",
+                     " / ".join(duration(m) for m in medians["old"]), " / ".join(duration(m) for m in medians["new"]),
+                     "yes" if slower else "no"])
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("old", metavar="OLD_DLL", help="Engine.Benchmarks.dll of the baseline")
+    parser.add_argument("new", metavar="NEW_DLL", help="Engine.Benchmarks.dll of the build compared with it")
+    parser.add_argument("suites", metavar="SUITE", nargs="*", help="suites to run (default: every suite both builds have)")
+    parser.add_argument("--rounds", type=int, default=2, help="old-then-new rounds per suite (default 2)")
+    parser.add_argument("--job", default=DEFAULT_JOB, help=f'BenchmarkDotNet options for both builds (default "{DEFAULT_JOB}")')
+    parser.add_argument("--out", type=Path, default=Path(f"BenchmarkDotNet.Artifacts/compare-{time.strftime('%Y%m%d-%H%M%S')}"),
+                        help="folder for logs, reports and comparison.md")
+    parser.add_argument("--list", action="store_true", help="print which benchmarks compare and exit")
+    args = parser.parse_args()
+
+    builds = {"old": Build("old", args.old), "new": Build("new", args.new)}
+    old, new = builds["old"].benchmarks, builds["new"].benchmarks
+    unknown = [suite for suite in args.suites if suite not in new]
+    if unknown:
+        fail(f"no suite {', '.join(unknown)} in {args.new}; it has {', '.join(sorted(new))}")
+    suites = args.suites or sorted(new)
+    for suite in sorted(set(old) - set(new)):
+        print(f"{suite}: gone from the new build")
+    compared = {suite: [m for m in new[suite] if m in old.get(suite, {})] for suite in suites}
+    for suite in suites:
+        only_new = [m for m in new[suite] if m not in old.get(suite, {})]
+        only_old = [m for m in old.get(suite, {}) if m not in new[suite]]
+        if only_new:
+            print(f"{suite}: no baseline for {', '.join(only_new)}")
+        if only_old:
+            print(f"{suite}: gone from the new build: {', '.join(only_old)}")
+        if compared[suite]:
+            print(f"{suite}: compares {', '.join(compared[suite])}")
+    suites = [suite for suite in suites if compared[suite]]
+    if args.list:
+        return
+
+    data = Path(os.environ.get("ENGINE_BENCHMARK_DATA") or builds["new"].root / "benchmarks" / "data").resolve()
+    if missing := missing_inputs(suites, data):
+        for suite, command in missing.items():
+            print(f"{suite} needs its inputs in {data}: run {command}", file=sys.stderr)
+        fail(f"inputs missing in {data} (ENGINE_BENCHMARK_DATA); make them once with the commands above")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    job_args = args.job.split()
+    with open("/tmp/engine-bench.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for /tmp/engine-bench.lock (another benchmark is running)", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        rows, timings, start = [], [], time.monotonic()
+        for suite in suites:
+            results = {"old": [], "new": []}
+            walls = []
+            for round_number in range(1, args.rounds + 1):
+                for label in ("old", "new"):
+                    print(f"{time.strftime('%H:%M:%S')} {suite}: {label} build, round {round_number}", flush=True)
+                    wall, measured = run_suite(builds[label], suite, compared[suite], round_number, args.out, data, job_args)
+                    results[label].append(measured)
+                    walls.append(wall)
+            suite_rows = compare(suite, results)
+            print(table(suite_rows), flush=True)
+            rows += suite_rows
+            timings.append(f"| {suite} | {' / '.join(f'{w:.0f}' for w in walls)} | {sum(walls):.0f} |")
+
+    load = os.getloadavg()
+    report = "\n\n".join([
+        f"Old: {builds['old'].dll}\nNew: {builds['new'].dll}\nJob: {args.job}, {args.rounds} rounds of old then new per suite; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}",
+        table(rows),
+        "| suite | seconds per run (old, new, old, new, ...; each includes BenchmarkDotNet's build) | suite total |\n|---|---|---|\n"
+        + "\n".join(timings) + f"\n| all | | {time.monotonic() - start:.0f} |",
+    ])
+    (args.out / "comparison.md").write_text(report + "\n")
+    print("\n" + report + f"\n\nWritten to {args.out / 'comparison.md'}")
+
+
+if __name__ == "__main__":
+    main()
