@@ -2,26 +2,28 @@
 """Compares two builds of benchmarks/Engine.Benchmarks suite by suite with BenchmarkDotNet.
 
     benchmarks/compare-builds.py OLD_DLL NEW_DLL [SUITE ...]      # e.g. Quantile Stitch; default: every suite
+    benchmarks/compare-builds.py OLD_DLL NEW_DLL Quantile,Stitch  # both suites in one BenchmarkDotNet run
     benchmarks/compare-builds.py OLD_DLL NEW_DLL --list           # which benchmarks compare, without running
 
 A suite is a benchmark class named without "Benchmarks" (Quantile, Stitch, Volume, CosineTopK, ...). Each suite runs
 old, new, old, new (--rounds 2), so load that drifts during the run hits both builds alike. Only the benchmarks both
 builds have (same class, method and parameters) run; the others are listed as not compared. Each benchmark's median
-pools the measured iterations of every round of its build, so a slow round moves it less; the table gives new / old
-per benchmark and job, and marks where every new round was slower than every old round.
+pools the measured iterations of every round of its build, so one slow round moves it less; the table gives
+new / old per benchmark and job, and marks where every new round was slower than every old round.
 
-BenchmarkDotNet builds a copy of the benchmark project from the source tree above each DLL (the folder holding
-Engine.sln), so each DLL must sit in the bin folder of the checkout it was built from. The suites read the inputs
-that benchmarks/peers/*.py --make-data write, from ENGINE_BENCHMARK_DATA (default: NEW's benchmarks/data); the
-script checks them before it starts and prints the command for any that are missing. Runs wait for
-/tmp/engine-bench.lock, the lock every benchmark on the shared machine takes. Logs and BenchmarkDotNet's reports go
-to --out; the table is also written there as comparison.md.
+Every BenchmarkDotNet run starts by building a copy of the benchmark project from the source tree above its DLL (the
+folder holding Engine.sln), so each DLL must sit in the bin folder of the checkout it was built from; suites joined
+by commas share one run and its build. The suites read the inputs that benchmarks/peers/*.py --make-data write, from
+ENGINE_BENCHMARK_DATA (default: NEW's benchmarks/data); the script checks them before it starts and prints the
+command for any that are missing. Runs wait for /tmp/engine-bench.lock, the lock every benchmark on the shared
+machine takes. Logs and BenchmarkDotNet's reports go to --out; the tables are also written there as comparison.md.
 """
 import argparse
 import fcntl
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,25 +95,30 @@ def missing_inputs(suites, data):
     return commands
 
 
-def run_suite(build, suite, methods, round_number, out, data, job_args):
-    """One BenchmarkDotNet run of the suite's methods; returns (wall seconds, {(method, job): [ns per op, ...]})."""
-    artifacts = out / suite / f"{build.label}-{round_number}"
-    names = [build.benchmarks[suite][method] for method in methods]
+def run(build, names, artifacts, data, job_args):
+    """One BenchmarkDotNet run of the named benchmarks: (wall seconds, CPU seconds, {(suite, method, job): [ns per op]})."""
+    artifacts.parent.mkdir(parents=True, exist_ok=True)
     command = ["dotnet", str(build.dll), "--filter", *names, "--exporters", "json", "--artifacts", str(artifacts), *job_args]
-    start = time.monotonic()
+    start, cpu = time.monotonic(), child_cpu_seconds()
     with open(f"{artifacts}.log", "w") as log:
         subprocess.run(command, cwd=build.root, env={**os.environ, "ENGINE_BENCHMARK_DATA": str(data)}, stdout=log,
                        stderr=subprocess.STDOUT, check=False)
-    wall = time.monotonic() - start
+    wall, cpu = time.monotonic() - start, child_cpu_seconds() - cpu
     measured = {}
     for report in (artifacts / "results").glob("*-report-full-compressed.json"):
         for benchmark in json.loads(report.read_text())["Benchmarks"]:
+            suite = benchmark["Type"].removesuffix("Benchmarks")
             job = benchmark["DisplayInfo"].split(": ", 1)[1].split("(", 1)[0]
             times = [m["Nanoseconds"] / m["Operations"] for m in benchmark["Measurements"]
                      if m["IterationMode"] == "Workload" and m["IterationStage"] == "Result"]
             if times:
-                measured[(benchmark["Method"] + benchmark["Parameters"], job)] = times
-    return wall, measured
+                measured[(suite, benchmark["Method"] + benchmark["Parameters"], job)] = times
+    return wall, cpu, measured
+
+
+def child_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def duration(nanoseconds):
@@ -129,11 +136,11 @@ def table(rows):
 
 
 def compare(suite, results):
-    """Table rows of one suite from {build label: [per round {(method, job): times}]}."""
+    """Table rows of one suite from {build label: [per round {(suite, method, job): times}]}."""
     rows = []
-    keys = sorted({key for label in results for measured in results[label] for key in measured})
-    for method, job in keys:
-        per_round = {label: [measured.get((method, job)) for measured in results[label]] for label in results}
+    keys = sorted({key for label in results for measured in results[label] for key in measured if key[0] == suite})
+    for _, method, job in keys:
+        per_round = {label: [measured.get((suite, method, job)) for measured in results[label]] for label in results}
         if any(times is None for label in per_round for times in per_round[label]):
             failed = ", ".join(f"{label} {r + 1}" for label in per_round for r, t in enumerate(per_round[label]) if t is None)
             rows.append([suite, method, job, "", "", "failed", f"no result in {failed} (see its log)", "", ""])
@@ -151,8 +158,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("old", metavar="OLD_DLL", help="Engine.Benchmarks.dll of the baseline")
     parser.add_argument("new", metavar="NEW_DLL", help="Engine.Benchmarks.dll of the build compared with it")
-    parser.add_argument("suites", metavar="SUITE", nargs="*", help="suites to run (default: every suite both builds have)")
-    parser.add_argument("--rounds", type=int, default=2, help="old-then-new rounds per suite (default 2)")
+    parser.add_argument("groups", metavar="SUITE", nargs="*",
+                        help="suites to run (default: every suite both builds have); suites joined by commas share one run")
+    parser.add_argument("--rounds", type=int, default=2, help="old-then-new rounds of each run (default 2)")
     parser.add_argument("--job", default=DEFAULT_JOB, help=f'BenchmarkDotNet options for both builds (default "{DEFAULT_JOB}")')
     parser.add_argument("--out", type=Path, default=Path(f"BenchmarkDotNet.Artifacts/compare-{time.strftime('%Y%m%d-%H%M%S')}"),
                         help="folder for logs, reports and comparison.md")
@@ -161,14 +169,15 @@ def main():
 
     builds = {"old": Build("old", args.old), "new": Build("new", args.new)}
     old, new = builds["old"].benchmarks, builds["new"].benchmarks
-    unknown = [suite for suite in args.suites if suite not in new]
+    groups = [group.split(",") for group in args.groups] or [[suite] for suite in sorted(new)]
+    unknown = [suite for group in groups for suite in group if suite not in new]
     if unknown:
         fail(f"no suite {', '.join(unknown)} in {args.new}; it has {', '.join(sorted(new))}")
-    suites = args.suites or sorted(new)
     for suite in sorted(set(old) - set(new)):
         print(f"{suite}: gone from the new build")
-    compared = {suite: [m for m in new[suite] if m in old.get(suite, {})] for suite in suites}
-    for suite in suites:
+    compared = {}
+    for suite in (suite for group in groups for suite in group):
+        compared[suite] = [m for m in new[suite] if m in old.get(suite, {})]
         only_new = [m for m in new[suite] if m not in old.get(suite, {})]
         only_old = [m for m in old.get(suite, {}) if m not in new[suite]]
         if only_new:
@@ -177,17 +186,17 @@ def main():
             print(f"{suite}: gone from the new build: {', '.join(only_old)}")
         if compared[suite]:
             print(f"{suite}: compares {', '.join(compared[suite])}")
-    suites = [suite for suite in suites if compared[suite]]
+    groups = [kept for kept in ([suite for suite in group if compared[suite]] for group in groups) if kept]
     if args.list:
         return
 
     data = Path(os.environ.get("ENGINE_BENCHMARK_DATA") or builds["new"].root / "benchmarks" / "data").resolve()
-    if missing := missing_inputs(suites, data):
+    if missing := missing_inputs([suite for group in groups for suite in group], data):
         for suite, command in missing.items():
             print(f"{suite} needs its inputs in {data}: run {command}", file=sys.stderr)
         fail(f"inputs missing in {data} (ENGINE_BENCHMARK_DATA); make them once with the commands above")
 
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out.resolve()  # BenchmarkDotNet runs in each build's checkout
     job_args = args.job.split()
     with open("/tmp/engine-bench.lock", "a") as lock:
         try:
@@ -196,30 +205,34 @@ def main():
             print("waiting for /tmp/engine-bench.lock (another benchmark is running)", flush=True)
             fcntl.flock(lock, fcntl.LOCK_EX)
         rows, timings, start = [], [], time.monotonic()
-        for suite in suites:
+        for group in groups:
+            name = ",".join(group)
             results = {"old": [], "new": []}
-            walls = []
+            walls, cpus = [], []
             for round_number in range(1, args.rounds + 1):
                 for label in ("old", "new"):
-                    print(f"{time.strftime('%H:%M:%S')} {suite}: {label} build, round {round_number}", flush=True)
-                    wall, measured = run_suite(builds[label], suite, compared[suite], round_number, args.out, data, job_args)
+                    print(f"{time.strftime('%H:%M:%S')} {name}: {label} build, round {round_number}", flush=True)
+                    names = [builds[label].benchmarks[suite][method] for suite in group for method in compared[suite]]
+                    artifacts = out / "+".join(group) / f"{label}-{round_number}"
+                    wall, cpu, measured = run(builds[label], names, artifacts, data, job_args)
                     results[label].append(measured)
                     walls.append(wall)
-            suite_rows = compare(suite, results)
-            print(table(suite_rows), flush=True)
-            rows += suite_rows
-            timings.append(f"| {suite} | {' / '.join(f'{w:.0f}' for w in walls)} | {sum(walls):.0f} |")
+                    cpus.append(cpu)
+            group_rows = [row for suite in group for row in compare(suite, results)]
+            print(table(group_rows), flush=True)
+            rows += group_rows
+            timings.append(f"| {name} | {' / '.join(f'{w:.0f}' for w in walls)} | {' / '.join(f'{c:.0f}' for c in cpus)} | {sum(walls):.0f} |")
 
     load = os.getloadavg()
     report = "\n\n".join([
-        f"Old: {builds['old'].dll}\nNew: {builds['new'].dll}\nJob: {args.job}, {args.rounds} rounds of old then new per suite; "
+        f"Old: {builds['old'].dll}\nNew: {builds['new'].dll}\nJob: {args.job}, {args.rounds} rounds of old then new; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}",
         table(rows),
-        "| suite | seconds per run (old, new, old, new, ...; each includes BenchmarkDotNet's build) | suite total |\n|---|---|---|\n"
-        + "\n".join(timings) + f"\n| all | | {time.monotonic() - start:.0f} |",
+        "| suites of one run | wall seconds per run (old, new, old, new, ...; each with BenchmarkDotNet's build) | CPU seconds per run | wall total |\n"
+        "|---|---|---|---|\n" + "\n".join(timings) + f"\n| all | | | {time.monotonic() - start:.0f} |",
     ])
-    (args.out / "comparison.md").write_text(report + "\n")
-    print("\n" + report + f"\n\nWritten to {args.out / 'comparison.md'}")
+    (out / "comparison.md").write_text(report + "\n")
+    print("\n" + report + f"\n\nWritten to {out / 'comparison.md'}")
 
 
 if __name__ == "__main__":
