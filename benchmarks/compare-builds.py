@@ -98,7 +98,9 @@ def missing_inputs(suites, data):
 def run(build, names, artifacts, data, job_args):
     """One BenchmarkDotNet run of the named benchmarks: (wall seconds, CPU seconds, {(suite, method, job): [ns per op]})."""
     artifacts.parent.mkdir(parents=True, exist_ok=True)
-    command = ["dotnet", str(build.dll), "--filter", *names, "--exporters", "json", "--artifacts", str(artifacts), *job_args]
+    # BenchmarkDotNet's own build timeout (120 s) kills its build on a loaded machine, which then measures nothing.
+    command = ["dotnet", str(build.dll), "--filter", *names, "--exporters", "json", "--artifacts", str(artifacts),
+               "--buildTimeout", "900", *job_args]
     start, cpu = time.monotonic(), child_cpu_seconds()
     with open(f"{artifacts}.log", "w") as log:
         subprocess.run(command, cwd=build.root, env={**os.environ, "ENGINE_BENCHMARK_DATA": str(data)}, stdout=log,
