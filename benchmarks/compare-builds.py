@@ -113,8 +113,8 @@ def run(build, names, artifacts, data, job_args):
             job = benchmark["DisplayInfo"].split(": ", 1)[1].split("(", 1)[0]
             times = [m["Nanoseconds"] / m["Operations"] for m in benchmark["Measurements"]
                      if m["IterationMode"] == "Workload" and m["IterationStage"] == "Result"]
-            if times:
-                measured[(suite, benchmark["Method"] + benchmark["Parameters"], job)] = times
+            if times:  # benchmarks with parameters are one row per job and parameter set
+                measured[(suite, benchmark["Method"], f"{job} {benchmark['Parameters']}".strip())] = times
     return wall, cpu, measured
 
 
@@ -137,11 +137,14 @@ def table(rows):
     return "\n".join(lines)
 
 
-def compare(suite, results):
-    """Table rows of one suite from {build label: [per round {(suite, method, job): times}]}."""
+def compare(suite, methods, results):
+    """Table rows of one suite's methods from {build label: [per round {(suite, method, job): times}]}."""
     rows = []
-    keys = sorted({key for label in results for measured in results[label] for key in measured if key[0] == suite})
-    for _, method, job in keys:
+    keys = {key for label in results for measured in results[label] for key in measured if key[0] == suite}
+    for method in methods:
+        if not any(key[1] == method for key in keys):
+            rows.append([suite, method, "", "", "", "failed", "no result in any run (see the logs)", "", ""])
+    for _, method, job in sorted(keys):
         per_round = {label: [measured.get((suite, method, job)) for measured in results[label]] for label in results}
         if any(times is None for label in per_round for times in per_round[label]):
             failed = ", ".join(f"{label} {r + 1}" for label in per_round for r, t in enumerate(per_round[label]) if t is None)
@@ -220,7 +223,7 @@ def main():
                     results[label].append(measured)
                     walls.append(wall)
                     cpus.append(cpu)
-            group_rows = [row for suite in group for row in compare(suite, results)]
+            group_rows = [row for suite in group for row in compare(suite, compared[suite], results)]
             print(table(group_rows), flush=True)
             rows += group_rows
             timings.append(f"| {name} | {' / '.join(f'{w:.0f}' for w in walls)} | {' / '.join(f'{c:.0f}' for c in cpus)} | {sum(walls):.0f} |")
