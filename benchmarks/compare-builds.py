@@ -30,8 +30,10 @@ import sys
 import time
 from pathlib import Path
 
-# The short job both builds run, given to BenchmarkDotNet on top of each suite's own jobs (all cores and one core).
-DEFAULT_JOB = "--warmupCount 1 --iterationCount 3"
+# The short job both builds run, applied to each suite's own jobs (all cores and one core), chosen so that every
+# suite, grouped as in the lead's command, fits in about 25 minutes on the 2-core machine: no warm-up iteration
+# (BenchmarkDotNet's jitting and pilot calls run first anyway), three measured iterations of at least 250 ms.
+DEFAULT_JOB = "--warmupCount 0 --iterationCount 3 --iterationTime 250"
 
 # Per suite: its folder under the data folder, the files it reads there, and the peer script that writes them.
 INPUTS = {
@@ -111,6 +113,7 @@ def run(build, names, artifacts, data, job_args):
         for benchmark in json.loads(report.read_text())["Benchmarks"]:
             suite = benchmark["Type"].removesuffix("Benchmarks")
             job = benchmark["DisplayInfo"].split(": ", 1)[1].split("(", 1)[0]
+            job = "default" if re.fullmatch(r"Job-\w+", job) else job  # a job without an id gets a generated one
             times = [m["Nanoseconds"] / m["Operations"] for m in benchmark["Measurements"]
                      if m["IterationMode"] == "Workload" and m["IterationStage"] == "Result"]
             if times:  # benchmarks with parameters are one row per job and parameter set
@@ -169,6 +172,8 @@ def main():
     parser.add_argument("--job", default=DEFAULT_JOB, help=f'BenchmarkDotNet options for both builds (default "{DEFAULT_JOB}")')
     parser.add_argument("--out", type=Path, default=Path(f"BenchmarkDotNet.Artifacts/compare-{time.strftime('%Y%m%d-%H%M%S')}"),
                         help="folder for logs, reports and comparison.md")
+    parser.add_argument("--skip", metavar="SUITE.METHOD", action="append", default=[],
+                        help="a benchmark not to run (repeatable), e.g. CosineTopK.ShapeAInt8")
     parser.add_argument("--list", action="store_true", help="print which benchmarks compare and exit")
     args = parser.parse_args()
 
@@ -180,9 +185,15 @@ def main():
         fail(f"no suite {', '.join(unknown)} in {args.new}; it has {', '.join(sorted(new))}")
     for suite in sorted(set(old) - set(new)):
         print(f"{suite}: gone from the new build")
+    unknown = [name for name in args.skip if name.partition(".")[2] not in new.get(name.partition(".")[0], {})]
+    if unknown:
+        fail(f"--skip {', '.join(unknown)}: no such benchmark in {args.new} (give SUITE.METHOD, e.g. CosineTopK.FmaPeak)")
     compared = {}
     for suite in (suite for group in groups for suite in group):
-        compared[suite] = [m for m in new[suite] if m in old.get(suite, {})]
+        skipped = [m for m in new[suite] if f"{suite}.{m}" in args.skip]
+        if skipped:
+            print(f"{suite}: skips {', '.join(skipped)}")
+        compared[suite] = [m for m in new[suite] if m in old.get(suite, {}) and m not in skipped]
         only_new = [m for m in new[suite] if m not in old.get(suite, {})]
         only_old = [m for m in old.get(suite, {}) if m not in new[suite]]
         if only_new:
