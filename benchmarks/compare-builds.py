@@ -5,6 +5,13 @@
     benchmarks/compare-builds.py OLD_DLL NEW_DLL Quantile,Stitch  # both suites in one BenchmarkDotNet run
     benchmarks/compare-builds.py OLD_DLL NEW_DLL --list           # which benchmarks compare, without running
 
+Every suite in about 25 minutes on the 2-core machine when it is quiet (an estimate; the int8 searches are skipped:
+they run another kernel in issue 18's baseline, 09298c1, and take minutes; ENGINE_SEARCH_EXACT=1 makes the new
+build's Search the exact scan, as the baseline's is):
+
+    ENGINE_SEARCH_EXACT=1 benchmarks/compare-builds.py OLD_DLL NEW_DLL Quantile,Stitch,Volume CosineTopK,IdentitySearch \\
+        WeightedBoxesFusion,CocoEvaluation,DetectionJson --skip CosineTopK.ShapeAInt8 --skip CosineTopK.ShapeBInt8
+
 A suite is a benchmark class named without "Benchmarks" (Quantile, Stitch, Volume, CosineTopK, ...). Each suite runs
 old, new, old, new (--rounds 2), so load that drifts during the run hits both builds alike. Only the benchmarks both
 builds have (same class, method and parameters) run; the others are listed as not compared. Each benchmark's median
@@ -16,23 +23,23 @@ folder holding Engine.sln), so each DLL must sit in the bin folder of the checko
 by commas share one run and its build. The suites read the inputs that benchmarks/peers/*.py --make-data write, from
 ENGINE_BENCHMARK_DATA (default: NEW's benchmarks/data); the script checks them before it starts and prints the
 command for any that are missing. Runs wait for /tmp/engine-bench.lock, the lock every benchmark on the shared
-machine takes. Logs and BenchmarkDotNet's reports go to --out; the tables are also written there as comparison.md.
+machine takes (two BenchmarkDotNet runs in one checkout at once overwrite each other's build). Logs and
+BenchmarkDotNet's reports go to --out; the tables are also written there as comparison.md.
 """
 import argparse
 import fcntl
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-# The short job both builds run, applied to each suite's own jobs (all cores and one core), chosen so that every
-# suite, grouped as in the lead's command, fits in about 25 minutes on the 2-core machine: no warm-up iteration
-# (BenchmarkDotNet's jitting and pilot calls run first anyway), three measured iterations of at least 250 ms.
+# The short job both builds run, applied to each suite's own jobs (all cores and one core) so that the command above
+# fits in about 25 minutes: no warm-up iteration (BenchmarkDotNet's jitting and pilot calls run first anyway), three
+# measured iterations of at least 250 ms.
 DEFAULT_JOB = "--warmupCount 0 --iterationCount 3 --iterationTime 250"
 
 # Per suite: its folder under the data folder, the files it reads there, and the peer script that writes them.
@@ -98,16 +105,16 @@ def missing_inputs(suites, data):
 
 
 def run(build, names, artifacts, data, job_args):
-    """One BenchmarkDotNet run of the named benchmarks: (wall seconds, CPU seconds, {(suite, method, job): [ns per op]})."""
+    """One BenchmarkDotNet run of the named benchmarks: (wall seconds, {(suite, method, job): [ns per op, ...]})."""
     artifacts.parent.mkdir(parents=True, exist_ok=True)
     # BenchmarkDotNet's own build timeout (120 s) kills its build on a loaded machine, which then measures nothing.
     command = ["dotnet", str(build.dll), "--filter", *names, "--exporters", "json", "--artifacts", str(artifacts),
                "--buildTimeout", "900", *job_args]
-    start, cpu = time.monotonic(), child_cpu_seconds()
+    start = time.monotonic()
     with open(f"{artifacts}.log", "w") as log:
         subprocess.run(command, cwd=build.root, env={**os.environ, "ENGINE_BENCHMARK_DATA": str(data)}, stdout=log,
                        stderr=subprocess.STDOUT, check=False)
-    wall, cpu = time.monotonic() - start, child_cpu_seconds() - cpu
+    wall = time.monotonic() - start
     measured = {}
     for report in (artifacts / "results").glob("*-report-full-compressed.json"):
         for benchmark in json.loads(report.read_text())["Benchmarks"]:
@@ -118,12 +125,7 @@ def run(build, names, artifacts, data, job_args):
                      if m["IterationMode"] == "Workload" and m["IterationStage"] == "Result"]
             if times:  # benchmarks with parameters are one row per job and parameter set
                 measured[(suite, benchmark["Method"], f"{job} {benchmark['Parameters']}".strip())] = times
-    return wall, cpu, measured
-
-
-def child_cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return wall, measured
 
 
 def duration(nanoseconds):
@@ -224,28 +226,27 @@ def main():
         for group in groups:
             name = ",".join(group)
             results = {"old": [], "new": []}
-            walls, cpus = [], []
+            walls = []
             for round_number in range(1, args.rounds + 1):
                 for label in ("old", "new"):
                     print(f"{time.strftime('%H:%M:%S')} {name}: {label} build, round {round_number}", flush=True)
                     names = [builds[label].benchmarks[suite][method] for suite in group for method in compared[suite]]
                     artifacts = out / "+".join(group) / f"{label}-{round_number}"
-                    wall, cpu, measured = run(builds[label], names, artifacts, data, job_args)
+                    wall, measured = run(builds[label], names, artifacts, data, job_args)
                     results[label].append(measured)
                     walls.append(wall)
-                    cpus.append(cpu)
             group_rows = [row for suite in group for row in compare(suite, compared[suite], results)]
             print(table(group_rows), flush=True)
             rows += group_rows
-            timings.append(f"| {name} | {' / '.join(f'{w:.0f}' for w in walls)} | {' / '.join(f'{c:.0f}' for c in cpus)} | {sum(walls):.0f} |")
+            timings.append(f"| {name} | {' / '.join(f'{w:.0f}' for w in walls)} | {sum(walls):.0f} |")
 
     load = os.getloadavg()
     report = "\n\n".join([
         f"Old: {builds['old'].dll}\nNew: {builds['new'].dll}\nJob: {args.job}, {args.rounds} rounds of old then new; "
         f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}",
         table(rows),
-        "| suites of one run | wall seconds per run (old, new, old, new, ...; each with BenchmarkDotNet's build) | CPU seconds per run | wall total |\n"
-        "|---|---|---|---|\n" + "\n".join(timings) + f"\n| all | | | {time.monotonic() - start:.0f} |",
+        "| suites of one run | seconds per run (old, new, old, new, ...; each with BenchmarkDotNet's build) | total |\n"
+        "|---|---|---|\n" + "\n".join(timings) + f"\n| all | | {time.monotonic() - start:.0f} |",
     ])
     (out / "comparison.md").write_text(report + "\n")
     print("\n" + report + f"\n\nWritten to {out / 'comparison.md'}")
