@@ -4,8 +4,13 @@ compute, write), beside the peers' in-memory work on the same files, on the same
 
     /usr/bin/python3 benchmarks/peers/whole_process.py ENGINE benchmarks/data [--repeat 5] [--peer-repeat 3]
 
-ENGINE is the engine executable (e.g. src/Engine.Cli/bin/Release/net10.0/Engine.Cli). The inputs are the ones
-wbf.py and quantile.py write with --make-data (benchmarks/data/wbf, benchmarks/data/quantile). Peers:
+ENGINE is the engine executable as a user runs it: the installed tool, which is ReadyToRun (docs/packages.md), e.g.
+    dotnet tool install Papyrus.Engine.Tool --tool-path /tmp/engine-tool --add-source artifacts/feed  # after samples/run.sh
+    /usr/bin/python3 benchmarks/peers/whole_process.py /tmp/engine-tool/engine benchmarks/data
+or the same publish without packing (dotnet publish src/Engine.Cli -c Release -r linux-x64 -o /tmp/engine-publish,
+ENGINE /tmp/engine-publish/Engine.Cli). The build output (src/Engine.Cli/bin/Release/net10.0/Engine.Cli) is not
+ReadyToRun and starts slower. The inputs are the ones wbf.py and quantile.py write with --make-data
+(benchmarks/data/wbf, benchmarks/data/quantile). Peers:
 - wbf: ensemble-boxes' weighted_boxes_fusion over every image with the arrays already in memory (wbf.py's
   timing, run here as a subprocess; ENSEMBLE_BOXES names its folder), so the peer is not charged for JSON;
 - quantile: numpy's np.quantile(np.load(probs.npy), 0.93) in this process (the file in the page cache after the

@@ -49,7 +49,10 @@ internal static class WbfCommand
 
             var clock = Stopwatch.StartNew();
             string inputPath = parse.GetValue(input)!.FullName;
-            var images = DetectionJson.Read(File.ReadAllBytes(inputPath), inputPath, out bool isArray);
+            List<ImagePredictions> images;
+            bool isArray;
+            using (var bytes = InputBytes.Open(inputPath))
+                images = DetectionJson.Read(bytes.Span, inputPath, out isArray);
             for (int i = 0; i < images.Count; i++)
             {
                 foreach (var model in images[i].Models)
