@@ -52,6 +52,17 @@ public static partial class DetectionJson
                 written = written * 10 + (number[i] - '0');
             exponent += negativeExponent ? -written : written;
         }
+        return TryExactValue(digits, exponent, negative, out value);
+    }
+
+    /// <summary>
+    /// ±<paramref name="digits"/> × 10^<paramref name="exponent"/> when that is one exact operation: the digits at
+    /// most 2^53 (the caller stops before it passes) and the exponent within ±22, or the digits zero (±0 whatever
+    /// the exponent). False otherwise.
+    /// </summary>
+    private static bool TryExactValue(ulong digits, int exponent, bool negative, out double value)
+    {
+        value = 0;
         if (digits == 0)
         {
             value = negative ? -0.0 : 0.0;
