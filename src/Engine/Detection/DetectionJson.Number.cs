@@ -81,7 +81,8 @@ public static partial class DetectionJson
     /// <summary>10^22 is the largest power of ten a double holds exactly (5^22 &lt; 2^53).</summary>
     private const int MaxExactPowerOfTen = 22;
 
-    private static readonly double[] PowersOfTen =
+    /// <summary>The exact powers of ten, as constant data: no static field whose initialization code must be checked first.</summary>
+    private static ReadOnlySpan<double> PowersOfTen =>
     [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
