@@ -52,6 +52,17 @@ public static partial class DetectionJson
                 written = written * 10 + (number[i] - '0');
             exponent += negativeExponent ? -written : written;
         }
+        return TryExactValue(digits, exponent, negative, out value);
+    }
+
+    /// <summary>
+    /// ±<paramref name="digits"/> × 10^<paramref name="exponent"/> when that is one exact operation: the digits at
+    /// most 2^53 (the caller stops before it passes) and the exponent within ±22, or the digits zero (±0 whatever
+    /// the exponent). False otherwise.
+    /// </summary>
+    private static bool TryExactValue(ulong digits, int exponent, bool negative, out double value)
+    {
+        value = 0;
         if (digits == 0)
         {
             value = negative ? -0.0 : 0.0;
@@ -70,7 +81,8 @@ public static partial class DetectionJson
     /// <summary>10^22 is the largest power of ten a double holds exactly (5^22 &lt; 2^53).</summary>
     private const int MaxExactPowerOfTen = 22;
 
-    private static readonly double[] PowersOfTen =
+    /// <summary>The exact powers of ten, as constant data: no static field whose initialization code must be checked first.</summary>
+    private static ReadOnlySpan<double> PowersOfTen =>
     [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,

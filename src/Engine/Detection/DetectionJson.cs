@@ -23,10 +23,13 @@ public static partial class DetectionJson
 
     /// <summary>Reads every image of a JSON array or a sequence of JSON objects (JSON Lines).</summary>
     /// <remarks>
-    /// One forward pass of a <see cref="Utf8JsonReader"/>: values go into reused buffers and then into one array per
-    /// model and field, so nothing is allocated per box, and messages are formed only when there is an error.
-    /// A repeated key keeps its last value, as Python's json does. A sequence of objects of more than
-    /// <see cref="ParallelMinBytes"/> is read in pieces split at line ends, on every core (<see cref="ReadInPieces"/>).
+    /// A file in the form Engine and its peers write is read by <see cref="TryScan"/> straight from its bytes; any
+    /// other (and any file with an error) by one forward pass of a <see cref="Utf8JsonReader"/>
+    /// (<see cref="ReadWithJsonReader"/>), which gives the same images where both read a file and is the one that
+    /// forms messages. Either way values go into reused buffers and then into one array per model and field, so
+    /// nothing is allocated per box. A repeated key keeps its last value, as Python's json does. A sequence of
+    /// objects of more than <see cref="ParallelMinBytes"/> is read in pieces split at line ends, on every core
+    /// (<see cref="ReadInPieces"/>).
     /// </remarks>
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="source">The file's name, for messages.</param>
@@ -46,6 +49,12 @@ public static partial class DetectionJson
                 }
             }
         }
+        return TryScan(utf8, out isArray) ?? ReadWithJsonReader(utf8, source, out isArray);
+    }
+
+    /// <summary>Reads any file <see cref="Read"/> accepts with one pass of a <see cref="Utf8JsonReader"/>, and refuses every other with its message.</summary>
+    internal static List<ImagePredictions> ReadWithJsonReader(ReadOnlySpan<byte> utf8, string source, out bool isArray)
+    {
         RequireUtf8(utf8, source);
         return ReadValues(utf8, source, out isArray);
     }
@@ -90,8 +99,11 @@ public static partial class DetectionJson
             var piece = new ReadOnlySpan<byte>(start + from, ends[p] - from);
             try
             {
+                var images = TryScan(piece, out bool isArray);
+                if (images is null && System.Text.Unicode.Utf8.IsValid(piece))
+                    images = ReadValues(piece, source, out isArray);
                 // A piece that starts with '[' would be read as an array; the one pass refuses it as an image.
-                if (System.Text.Unicode.Utf8.IsValid(piece) && ReadValues(piece, source, out bool isArray) is var images && !isArray)
+                if (!isArray)
                     pieces[p] = images;
             }
             catch (Exception)
