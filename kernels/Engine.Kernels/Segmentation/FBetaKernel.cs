@@ -1,14 +1,8 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Engine.Kernels.Segmentation;
 
 /// <summary><c>FBeta</c> on a GPU: the confusion counts of a binary prediction against the truth.</summary>
 public static class FBetaKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 256;
-
     /// <summary>Index of the true-positive count in the counts buffer.</summary>
     public const int TruePositives = 0;
 

@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -17,7 +16,7 @@ public static partial class FBeta
         var countsBuffer = launch.Allocate<long>(FBetaKernel.CountsLength);
         countsBuffer.MemSetToZero();
         var kernel = launch.Kernel(FBetaKernel.Count, a => a.LoadStreamKernel<ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, int, ArrayView<long>>(FBetaKernel.Count));
-        kernel(ComputeContext.GridStride(predicted.Length, FBetaKernel.GroupSize),
+        kernel(ComputeContext.GridStride(predicted.Length),
             predictedBuffer.View.SubView(0, predicted.Length), truthBuffer.View, maskBuffer.View,
             mask.IsEmpty ? 0 : 1, countsBuffer.View);
         launch.Accelerator.Synchronize();
