@@ -30,4 +30,14 @@ public struct ConfusionCounts
         ActualPositives += t;
         Selected++;
     }
+
+    /// <summary>Adds another part's counts.</summary>
+    /// <param name="other">The counts of other pixels.</param>
+    public void Add(in ConfusionCounts other)
+    {
+        TruePositives += other.TruePositives;
+        PredictedPositives += other.PredictedPositives;
+        ActualPositives += other.ActualPositives;
+        Selected += other.Selected;
+    }
 }

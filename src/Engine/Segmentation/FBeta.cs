@@ -49,13 +49,7 @@ public static partial class FBeta
             nint pp = (nint)p, tp = (nint)t, mp = (nint)m;
             ParallelChunks.For(predicted.Length, ParallelChunks.MapChunkLength, () => new StrongBox<ConfusionCounts>(),
                 (local, start, end) => CountRange((byte*)pp, (byte*)tp, (byte*)mp, start, end, ref local.Value),
-                local =>
-                {
-                    total.TruePositives += local.Value.TruePositives;
-                    total.PredictedPositives += local.Value.PredictedPositives;
-                    total.ActualPositives += local.Value.ActualPositives;
-                    total.Selected += local.Value.Selected;
-                });
+                local => total.Add(local.Value));
         }
         return total;
     }
