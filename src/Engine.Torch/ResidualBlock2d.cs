@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Engine.Torch;
 
 /// <summary>The 2D residual block of the ink and identity backbones: conv3×3(stride)–BN–ReLU–conv3×3–BN plus a shortcut (1 × 1 conv + BN when the shape changes), then ReLU.</summary>

@@ -1,6 +1,3 @@
-using Engine.Segmentation;
-using static TorchSharp.torch;
-
 namespace Engine.Torch;
 
 /// <summary>Feeding a <see cref="SlidingWindowStitcher"/> straight from a TorchSharp model's output.</summary>

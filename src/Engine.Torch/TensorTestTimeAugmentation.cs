@@ -1,7 +1,3 @@
-using Engine.Segmentation;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Engine.Torch;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Engine.Torch;
 
 /// <summary>One batch of tiles as TorchSharp tensors; dispose it (or use a dispose scope) when the step is done.</summary>

@@ -1,7 +1,4 @@
 using System.Collections;
-using Engine.Volumes;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Engine.Torch;
 

@@ -1,5 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
 namespace Engine.Kernels.Search;

@@ -1,6 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Engine.Kernels.Segmentation;
 
 /// <summary>
@@ -11,9 +8,6 @@ namespace Engine.Kernels.Segmentation;
 /// </summary>
 public static class BestPercentileKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 256;
-
     /// <summary>The most candidate thresholds one pass scores; bounds the shared histograms to 2 KB.</summary>
     public const int MaxCandidates = 255;
 

@@ -1,6 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Engine.Kernels.Segmentation;
 
 /// <summary>
@@ -22,9 +19,6 @@ public static class QuantileKernel
 
     /// <summary>Length of the histogram buffer: <see cref="Radix"/> bins per prefix, then the NaN count.</summary>
     public const int HistogramLength = Radix * MaxPrefixes + 1;
-
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 256;
 
     /// <summary>
     /// Counts digit <c>(key &gt;&gt; shift) &amp; 0xFF</c> of every selected float into

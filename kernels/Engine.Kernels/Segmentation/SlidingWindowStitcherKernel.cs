@@ -1,6 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Engine.Kernels.Segmentation;
 
 /// <summary>
@@ -11,9 +8,6 @@ namespace Engine.Kernels.Segmentation;
 /// </summary>
 public static class SlidingWindowStitcherKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 256;
-
     /// <summary>Entries of <c>shape</c>.</summary>
     public const int ShapeFields = 9;
 

@@ -1,6 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Engine.Kernels.Segmentation;
 
 /// <summary>
@@ -9,9 +6,6 @@ namespace Engine.Kernels.Segmentation;
 /// </summary>
 public static class ThresholdKernel
 {
-    /// <summary>Threads per group.</summary>
-    public const int GroupSize = 256;
-
     /// <summary>Grid-stride pass: writes <paramref name="ink"/> and adds the ink count to <paramref name="positives"/>[0].</summary>
     /// <param name="values">The values.</param>
     /// <param name="mask">Per-value selection (non-zero = selected); ignored when <paramref name="hasMask"/> is 0.</param>

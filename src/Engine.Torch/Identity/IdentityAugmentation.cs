@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Engine.Torch.Identity;
 
 /// <summary>The training augmentations on a normalized batch, every random draw from the trainer's seeded <see cref="Random"/>.</summary>

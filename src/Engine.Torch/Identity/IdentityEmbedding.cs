@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Engine.Torch.Identity;
 
 /// <summary>Embedding with flip TTA: each image and its horizontal flip through the net, the two embeddings averaged and L2-normalized.</summary>

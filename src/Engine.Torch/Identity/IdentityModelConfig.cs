@@ -1,7 +1,7 @@
 namespace Engine.Torch.Identity;
 
 /// <summary>The embedding net's shape; saved in a model directory's config.json.</summary>
-public sealed record IdentityModelConfig
+public sealed record IdentityModelConfig : INetConfig
 {
     /// <summary>Output channels of each stride-2 stage of the CNN backbone (the default trains on 2 CPU cores).</summary>
     public int[] Widths { get; init; } = [24, 48, 96, 128];

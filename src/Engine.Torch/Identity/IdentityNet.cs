@@ -1,6 +1,4 @@
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Identity;
 
@@ -10,27 +8,20 @@ namespace Engine.Torch.Identity;
 /// GeM pooling (generalized mean, (mean xᵖ)^(1/p), p learned), a BN neck (linear → BatchNorm1d) and L2
 /// normalization. Input float32 (B, 3, S, S), normalized as <see cref="IdentityImage.Normalize"/>; output (B, E) unit rows.
 /// </summary>
-public sealed class IdentityNet : nn.Module<Tensor, Tensor>
+public sealed class IdentityNet : ConfiguredNet<IdentityModelConfig>
 {
     private readonly nn.Module<Tensor, Tensor> backbone;
     private readonly Parameter gem_p;
     private readonly nn.Module<Tensor, Tensor> neck;
 
     /// <summary>Builds the net with fresh weights from libtorch's generator (seed it with <c>torch.manual_seed</c>).</summary>
-    public IdentityNet(IdentityModelConfig config) : base(nameof(IdentityNet))
+    public IdentityNet(IdentityModelConfig config) : base(nameof(IdentityNet), config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        TorchRuntime.EnsureLoaded();
-        Config = config;
         backbone = ResidualBlock2d.Backbone(3, config.Widths, config.BlocksPerStage);
         gem_p = new Parameter(tensor(new[] { (float)config.GemP }));
         neck = nn.Sequential(nn.Linear(config.Widths[^1], config.EmbeddingSize, hasBias: false), nn.BatchNorm1d(config.EmbeddingSize));
         RegisterComponents();
     }
-
-    /// <summary>The shape the net was built with.</summary>
-    public IdentityModelConfig Config { get; }
 
     /// <summary>L2-normalized embeddings.</summary>
     /// <param name="input">float32 (B, 3, S, S).</param>

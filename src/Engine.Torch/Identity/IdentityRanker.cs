@@ -1,5 +1,4 @@
 using Engine.Search;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Identity;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Engine.Torch.Ink;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Identity;
 
@@ -192,24 +190,12 @@ public static class IdentityTrainer
         net.train();
         head.train();
         optimizer.zero_grad();
-        var embeddings = net.forward(batch);
-        if (poisoned)
-            embeddings = embeddings * float.NaN;
-        string? problem = !embeddings.isfinite().all().item<bool>() ? "the embeddings are" : null;
-        Tensor? loss = null;
-        if (problem is null)
-        {
-            loss = nn.functional.cross_entropy(head.forward(embeddings, target), target);
-            if (!loss.isfinite().item<bool>())
-                problem = "the loss is";
-        }
-        if (problem is not null)
-        {
-            if (!options.SkipNonFinite)
-                throw new NonFiniteValueException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
+        var loss = FiniteLoss.Of(net.forward(batch), "the embeddings are",
+            embeddings => nn.functional.cross_entropy(head.forward(embeddings, target), target),
+            poisoned, options.SkipNonFinite, epoch, step);
+        if (loss is null)
             return float.NaN;
-        }
-        loss!.backward();
+        loss.backward();
         optimizer.step();
         return loss.item<float>();
     }

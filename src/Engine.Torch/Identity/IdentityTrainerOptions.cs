@@ -1,8 +1,13 @@
 namespace Engine.Torch.Identity;
 
-/// <summary>How <see cref="IdentityTrainer"/> trains: model, input, schedule, head, validation split, seed.</summary>
-public sealed record IdentityTrainerOptions
+/// <summary>How <see cref="IdentityTrainer"/> trains: model, input, head, validation split, and the shared schedule and seed.</summary>
+public sealed record IdentityTrainerOptions : TrainerOptions
 {
+    /// <summary>The defaults: 30 epochs, a peak learning rate of 3e-3, weight decay 1e-4.</summary>
+    public IdentityTrainerOptions() : base(epochs: 30, learningRate: 3e-3, weightDecay: 1e-4)
+    {
+    }
+
     /// <summary>The embedding net's shape.</summary>
     public IdentityModelConfig Model { get; init; } = new();
 
@@ -11,27 +16,6 @@ public sealed record IdentityTrainerOptions
 
     /// <summary>How photos become squares.</summary>
     public IdentityResize Resize { get; init; } = IdentityResize.Stretch;
-
-    /// <summary>Passes over the training images.</summary>
-    public int Epochs { get; init; } = 30;
-
-    /// <summary>Images per optimizer step.</summary>
-    public int BatchSize { get; init; } = 16;
-
-    /// <summary>AdamW's peak learning rate.</summary>
-    public double LearningRate { get; init; } = 3e-3;
-
-    /// <summary>AdamW's weight decay.</summary>
-    public double WeightDecay { get; init; } = 1e-4;
-
-    /// <summary>Fraction of the steps spent warming up linearly from 0.</summary>
-    public double Warmup { get; init; } = 0.1;
-
-    /// <summary>The cosine schedule's final learning rate as a fraction of the peak.</summary>
-    public double FinalLearningRate { get; init; } = 0.02;
-
-    /// <summary>EMA decay of the weights that are validated and saved (ramped as min(decay, (1 + t)/(10 + t))).</summary>
-    public double EmaDecay { get; init; } = 0.99;
 
     /// <summary>ArcFace's scale s.</summary>
     public double Scale { get; init; } = 30;
@@ -56,9 +40,6 @@ public sealed record IdentityTrainerOptions
 
     /// <summary>The augmentations.</summary>
     public IdentityAugmentationOptions Augmentation { get; init; } = new();
-
-    /// <summary>Seed of the weights, the split, the order and the augmentations.</summary>
-    public int Seed { get; init; } = 1;
 
     /// <summary>What a NaN/Inf loss or embedding does: stop (default) or skip the step.</summary>
     public bool SkipNonFinite { get; init; }

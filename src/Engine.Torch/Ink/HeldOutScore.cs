@@ -1,6 +1,3 @@
-using Engine.IO;
-using Engine.Segmentation;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
-using Engine.Volumes;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 

@@ -2,10 +2,6 @@ using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Engine.IO;
-using Engine.Volumes;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Engine.IO;
-using Engine.Segmentation;
 
 namespace Engine.Torch.Ink;
 

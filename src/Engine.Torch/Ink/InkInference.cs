@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Engine.IO;
-using Engine.Segmentation;
-using Engine.Volumes;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 

@@ -1,5 +1,3 @@
-using Engine.Volumes;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>How <see cref="InkInference"/> runs over a fragment; the defaults suit a CPU.</summary>

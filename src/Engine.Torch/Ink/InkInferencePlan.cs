@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Engine.IO;
-using Engine.Segmentation;
-using Engine.Volumes;
 
 namespace Engine.Torch.Ink;
 

@@ -1,5 +1,3 @@
-using Engine.Volumes;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>

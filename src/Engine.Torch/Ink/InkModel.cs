@@ -1,6 +1,4 @@
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 
@@ -15,7 +13,7 @@ namespace Engine.Torch.Ink;
 /// Input: float32 (B, <see cref="InkModelConfig.InputChannels"/>, H, W) with H and W multiples of 32.
 /// Output: float32 (B, 1, H / 32, W / 32) logits. No pretrained weights: it trains from scratch.
 /// </remarks>
-public sealed class InkModel : nn.Module<Tensor, Tensor>
+public sealed class InkModel : ConfiguredNet<InkModelConfig>
 {
     private readonly nn.Module<Tensor, Tensor> backbone;
     private readonly nn.Module<Tensor, Tensor> neck;
@@ -25,13 +23,8 @@ public sealed class InkModel : nn.Module<Tensor, Tensor>
     /// <summary>Builds the net with freshly initialised weights (from libtorch's generator: seed it with <c>torch.manual_seed</c>).</summary>
     /// <param name="config">Widths and depths.</param>
     /// <exception cref="ArgumentException">A field of <paramref name="config"/> is out of range.</exception>
-    public InkModel(InkModelConfig config) : base(nameof(InkModel))
+    public InkModel(InkModelConfig config) : base(nameof(InkModel), config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        TorchRuntime.EnsureLoaded();
-        Config = config;
-
         backbone = ResidualBlock2d.Backbone(config.ChannelsPerGroup, config.Widths, config.BlocksPerStage);
         neck = nn.Sequential(
             nn.Conv2d(config.Widths[^1], config.NeckChannels, 1, bias: false),
@@ -42,9 +35,6 @@ public sealed class InkModel : nn.Module<Tensor, Tensor>
         head = nn.Conv2d(config.NeckChannels, 1, 1);
         RegisterComponents();
     }
-
-    /// <summary>The widths and depths the net was built with.</summary>
-    public InkModelConfig Config { get; }
 
     /// <summary>Logits at 1/32 resolution.</summary>
     /// <param name="input">float32 (B, InputChannels, H, W), H and W multiples of 32.</param>

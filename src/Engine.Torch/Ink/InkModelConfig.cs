@@ -5,7 +5,7 @@ namespace Engine.Torch.Ink;
 /// (System.Text.Json, camelCase) so a model directory rebuilds the same network. The defaults are small enough to
 /// train on two CPU cores in minutes.
 /// </summary>
-public sealed record InkModelConfig
+public sealed record InkModelConfig : INetConfig
 {
     /// <summary>Logits come out at 1/32 of the input's height and width: five stride-2 stages.</summary>
     public const int OutputStride = 32;

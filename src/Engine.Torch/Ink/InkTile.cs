@@ -1,5 +1,3 @@
-using Engine.Volumes;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>A tile held for training or validation: its raw slices (the input window plus the z-shift margin) and labels.</summary>

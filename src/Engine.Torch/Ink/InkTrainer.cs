@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 
@@ -136,27 +134,17 @@ public static class InkTrainer
         var saved = options.OnNonFinite == InkNonFinitePolicy.Skip ? buffers.Select(b => b.clone()).ToArray() : null;
         model.train();
         optimizer.zero_grad();
-        var logits = model.forward(images);
-        if (poisoned)
-            logits = logits * float.NaN;
-        string? problem = !logits.isfinite().all().item<bool>() ? "the model's predictions are" : null;
-        Tensor? loss = null;
-        if (problem is null)
+        var loss = FiniteLoss.Of(model.forward(images), "the model's predictions are",
+            logits => InkLoss.Compute(logits, targets, options.LabelSmoothing, options.FBetaLossWeight, options.Beta),
+            poisoned, options.OnNonFinite == InkNonFinitePolicy.Skip, epoch, step);
+        if (loss is null)
         {
-            loss = InkLoss.Compute(logits, targets, options.LabelSmoothing, options.FBetaLossWeight, options.Beta);
-            if (!loss.isfinite().item<bool>())
-                problem = "the loss is";
-        }
-        if (problem is not null)
-        {
-            if (options.OnNonFinite == InkNonFinitePolicy.Stop)
-                throw new NonFiniteValueException($"Training stopped at epoch {epoch}, step {step + 1}: {problem} NaN or infinite (use --on-nan skip to skip such steps).");
             using (no_grad())
                 for (int i = 0; i < buffers.Length; i++)
                     buffers[i].copy_(saved![i]);
             return float.NaN;
         }
-        loss!.backward();
+        loss.backward();
         optimizer.step();
         return loss.item<float>();
     }

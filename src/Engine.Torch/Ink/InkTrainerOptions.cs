@@ -1,43 +1,27 @@
 namespace Engine.Torch.Ink;
 
-/// <summary>How <see cref="InkTrainer"/> trains: model, tiles, schedule, loss, augmentations, folds, seed.</summary>
-public sealed record InkTrainerOptions
+/// <summary>How <see cref="InkTrainer"/> trains: model, tiles, loss, augmentations, folds, and the shared schedule and seed.</summary>
+public sealed record InkTrainerOptions : TrainerOptions
 {
+    /// <summary>The defaults: 16 epochs, a peak learning rate of 2e-3, weight decay 1e-2.</summary>
+    public InkTrainerOptions() : base(epochs: 16, learningRate: 2e-3, weightDecay: 1e-2)
+    {
+    }
+
     /// <summary>The net's widths and depths.</summary>
     public InkModelConfig Model { get; init; } = new();
 
     /// <summary>How tiles are cut (slices, tile size, scaling, normalization); saved with the model.</summary>
     public InkInput Input { get; init; } = new();
 
-    /// <summary>Passes over the training tiles.</summary>
-    public int Epochs { get; init; } = 16;
-
     /// <summary>Optimizer steps per epoch; null for one pass over the training tiles.</summary>
     public int? StepsPerEpoch { get; init; }
-
-    /// <summary>Tiles per step.</summary>
-    public int BatchSize { get; init; } = 16;
 
     /// <summary>Step between training tile origins in pixels.</summary>
     public int TrainStride { get; init; } = 32;
 
     /// <summary>Step between validation tile origins in pixels (the stitched validation map averages the overlaps).</summary>
     public int ValidStride { get; init; } = 32;
-
-    /// <summary>AdamW's peak learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
-
-    /// <summary>AdamW's decoupled weight decay.</summary>
-    public double WeightDecay { get; init; } = 1e-2;
-
-    /// <summary>Fraction of all steps spent warming the learning rate up linearly from 0.</summary>
-    public double Warmup { get; init; } = 0.1;
-
-    /// <summary>The cosine schedule ends at this fraction of the peak learning rate.</summary>
-    public double FinalLearningRate { get; init; } = 0.02;
-
-    /// <summary>Decay of the exponential moving average of the weights used for validation and saved (ramped up over the first steps).</summary>
-    public double EmaDecay { get; init; } = 0.99;
 
     /// <summary>BCE targets become y·(1 − s) + s/2.</summary>
     public double LabelSmoothing { get; init; } = 0.05;
@@ -56,9 +40,6 @@ public sealed record InkTrainerOptions
 
     /// <summary>The strip held out for validation, 0 … Folds − 1 (the last is the right-most strip); tiles overlapping it are not trained on.</summary>
     public int Fold { get; init; } = 3;
-
-    /// <summary>Seeds libtorch's generator (the initial weights) and the tile order and augmentation choices.</summary>
-    public int Seed { get; init; } = 1;
 
     /// <summary>Augmentations applied to training tiles.</summary>
     public InkAugmentationOptions Augmentation { get; init; } = new();

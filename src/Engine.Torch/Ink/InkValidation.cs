@@ -1,6 +1,4 @@
-using Engine.Segmentation;
 using System.Runtime.InteropServices;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 

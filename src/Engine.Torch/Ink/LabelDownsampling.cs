@@ -1,5 +1,3 @@
-using Engine.Segmentation;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using TorchSharp;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>Linear warm-up from 0 to the peak, then a cosine down to a fraction of it, by optimizer step.</summary>

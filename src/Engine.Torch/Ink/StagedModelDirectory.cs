@@ -1,5 +1,3 @@
-using Engine.IO;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>

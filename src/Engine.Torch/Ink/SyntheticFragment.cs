@@ -1,6 +1,3 @@
-using Engine.IO;
-using Engine.Volumes;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>

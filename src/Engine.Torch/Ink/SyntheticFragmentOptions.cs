@@ -1,5 +1,3 @@
-using Engine.Volumes;
-
 namespace Engine.Torch.Ink;
 
 /// <summary>The size, seed and signal strengths of a <see cref="SyntheticFragment"/>.</summary>

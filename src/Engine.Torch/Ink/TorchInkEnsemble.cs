@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Engine.Segmentation;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Engine.Torch.Ink;
 

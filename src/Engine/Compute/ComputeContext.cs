@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -166,14 +164,18 @@ public sealed class ComputeContext : IDisposable
     }
 
     /// <summary>
-    /// The launch shape of a grid-stride kernel over <paramref name="length"/> elements: enough groups for
-    /// <see cref="ElementsPerThread"/> elements a thread, at most <see cref="MaxGroups"/>.
+    /// The launch shape of a grid-stride kernel over <paramref name="length"/> elements: groups of
+    /// <see cref="GridStrideGroupSize"/> threads, enough of them for <see cref="ElementsPerThread"/> elements a
+    /// thread, at most <see cref="MaxGroups"/>.
     /// </summary>
-    internal static KernelConfig GridStride(long length, int groupSize)
+    internal static KernelConfig GridStride(long length)
     {
-        long perGroup = (long)groupSize * ElementsPerThread;
-        return new KernelConfig((int)Math.Clamp((length + perGroup - 1) / perGroup, 1, MaxGroups), groupSize);
+        long perGroup = (long)GridStrideGroupSize * ElementsPerThread;
+        return new KernelConfig((int)Math.Clamp((length + perGroup - 1) / perGroup, 1, MaxGroups), GridStrideGroupSize);
     }
+
+    /// <summary>Threads per group of every grid-stride kernel (they read the group size from ILGPU, so any size works).</summary>
+    private const int GridStrideGroupSize = 256;
 
     /// <summary>Elements each thread walks in a grid-stride loop; amortizes a group's final flush to global memory.</summary>
     private const int ElementsPerThread = 64;

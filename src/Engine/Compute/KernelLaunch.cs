@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -19,7 +18,7 @@ namespace Engine.Compute;
 /// var values = launch.Upload(input);
 /// var result = launch.Allocate&lt;float&gt;(input.Length);
 /// var kernel = launch.Kernel(XKernel.Apply, a => a.LoadStreamKernel&lt;ArrayView&lt;float&gt;, ArrayView&lt;float&gt;&gt;(XKernel.Apply));
-/// kernel(ComputeContext.GridStride(input.Length, XKernel.GroupSize), values.View, result.View);
+/// kernel(ComputeContext.GridStride(input.Length), values.View, result.View);
 /// launch.Download(result.View, output);
 /// </code>
 /// </example>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Engine.Compute;
 
 namespace Engine.Detection;
 

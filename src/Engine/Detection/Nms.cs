@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Engine.Detection;
 
 /// <summary>Non-maximum suppression with the answers of ensemble-boxes' <c>nms</c>, over a batch of images in parallel.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Engine.Detection;
 
 /// <summary>Soft-NMS with the answers of ensemble-boxes' <c>soft_nms</c>, over a batch of images in parallel.</summary>

@@ -1,4 +1,3 @@
-using Engine.Compute;
 using ILGPU;
 using ILGPU.Runtime;
 using K = Engine.Kernels.Detection.WeightedBoxesFusionKernel;

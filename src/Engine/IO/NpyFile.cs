@@ -3,8 +3,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Engine.IO;

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using BitMiracle.LibTiff.Classic;
 
 namespace Engine.IO;

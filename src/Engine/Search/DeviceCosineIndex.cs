@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Engine.Compute;
 using ILGPU;
 using ILGPU.Runtime;
 

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Engine.Search;
 
 /// <summary>The total order of results: score descending, then id ascending.</summary>

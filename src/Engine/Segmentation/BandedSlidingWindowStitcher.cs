@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Engine.Compute;
 using Engine.IO;
 
 namespace Engine.Segmentation;

@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -18,7 +17,7 @@ public static partial class BestPercentile
         var histogramBuffer = launch.Allocate<long>(histograms.Length);
         histogramBuffer.MemSetToZero();
         var kernel = launch.Kernel(BestPercentileKernel.Count, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, ArrayView<byte>, int, ArrayView<float>, int, ArrayView<long>>(BestPercentileKernel.Count));
-        kernel(ComputeContext.GridStride(values.Length, BestPercentileKernel.GroupSize),
+        kernel(ComputeContext.GridStride(values.Length),
             valuesBuffer.View.SubView(0, values.Length), truthBuffer.View, maskBuffer.View, mask.IsEmpty ? 0 : 1,
             boundsBuffer.View, bounds.Length, histogramBuffer.View);
         launch.Accelerator.Synchronize();

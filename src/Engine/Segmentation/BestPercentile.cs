@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;

@@ -1,7 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;
@@ -31,42 +28,36 @@ public static partial class FBeta
         if (!(beta > 0 && double.IsFinite(beta)))
             throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be positive and finite.");
 
-        Span<long> counts = stackalloc long[FBetaKernel.CountsLength];
-        if (compute is { UsesKernels: true })
-            CountKernel(compute, predicted, truth, mask, counts);
-        else
-            CountSimd(predicted, truth, mask, counts);
+        var counts = compute is { UsesKernels: true }
+            ? CountKernel(compute, predicted, truth, mask)
+            : CountSimd(predicted, truth, mask);
 
-        long tp = counts[FBetaKernel.TruePositives];
-        long fp = counts[FBetaKernel.PredictedPositives] - tp;
-        long fn = counts[FBetaKernel.ActualPositives] - tp;
-        long tn = counts[FBetaKernel.Selected] - tp - fp - fn;
+        long tp = counts.TruePositives;
+        long fp = counts.PredictedPositives - tp;
+        long fn = counts.ActualPositives - tp;
+        long tn = counts.Selected - tp - fp - fn;
         return new BinaryScores(tp, fp, fn, tn, beta);
     }
 
-    private static unsafe void CountSimd(ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth, ReadOnlySpan<byte> mask, Span<long> counts)
+    private static unsafe ConfusionCounts CountSimd(ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth, ReadOnlySpan<byte> mask)
     {
-        var total = new long[FBetaKernel.CountsLength];
+        var total = new ConfusionCounts();
         fixed (byte* p = predicted)
         fixed (byte* t = truth)
         fixed (byte* m = mask)
         {
             nint pp = (nint)p, tp = (nint)t, mp = (nint)m;
-            ParallelChunks.For(predicted.Length, ParallelChunks.MapChunkLength, () => new long[FBetaKernel.CountsLength],
-                (local, start, end) => CountRange((byte*)pp, (byte*)tp, (byte*)mp, start, end, local),
-                local =>
-                {
-                    for (int c = 0; c < local.Length; c++)
-                        total[c] += local[c];
-                });
+            ParallelChunks.For(predicted.Length, ParallelChunks.MapChunkLength, () => new StrongBox<ConfusionCounts>(),
+                (local, start, end) => CountRange((byte*)pp, (byte*)tp, (byte*)mp, start, end, ref local.Value),
+                local => total.Add(local.Value));
         }
-        total.CopyTo(counts);
+        return total;
     }
 
     /// <summary>Memory-bound (2–3 bytes per pixel): 256-bit vectors keep up with memory.</summary>
     // Optimized from the first call: a one-shot command runs this loop only a few times, too few for tiering.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CountRange(byte* predicted, byte* truth, byte* mask, int start, int end, long[] counts)
+    private static unsafe void CountRange(byte* predicted, byte* truth, byte* mask, int start, int end, ref ConfusionCounts counts)
     {
         long truePositives = 0, predictedPositives = 0, actualPositives = 0, selected = 0;
         int i = start;
@@ -83,20 +74,14 @@ public static partial class FBeta
                 selected += BitOperations.PopCount(inside.ExtractMostSignificantBits());
             }
         }
+        counts.TruePositives += truePositives;
+        counts.PredictedPositives += predictedPositives;
+        counts.ActualPositives += actualPositives;
+        counts.Selected += selected;
         for (; i < end; i++)
         {
-            if (mask is not null && mask[i] == 0)
-                continue;
-            int p = predicted[i] != 0 ? 1 : 0;
-            int t = truth[i] != 0 ? 1 : 0;
-            truePositives += p & t;
-            predictedPositives += p;
-            actualPositives += t;
-            selected++;
+            if (mask is null || mask[i] != 0)
+                counts.Add(predicted[i], truth[i]);
         }
-        counts[FBetaKernel.TruePositives] += truePositives;
-        counts[FBetaKernel.PredictedPositives] += predictedPositives;
-        counts[FBetaKernel.ActualPositives] += actualPositives;
-        counts[FBetaKernel.Selected] += selected;
     }
 }

@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -60,7 +59,7 @@ public static partial class Quantile
             _launch.Upload<ulong>(paddedPrefixes, _prefixes.View);
             _histogram.MemSetToZero();
 
-            var config = ComputeContext.GridStride(_length, QuantileKernel.GroupSize);
+            var config = ComputeContext.GridStride(_length);
             if (_floats is not null)
             {
                 var kernel = _launch.Kernel(QuantileKernel.HistogramFloat, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, int, ArrayView<ulong>, int, int, ArrayView<long>>(QuantileKernel.HistogramFloat));

@@ -1,8 +1,5 @@
 using System.Buffers;
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;

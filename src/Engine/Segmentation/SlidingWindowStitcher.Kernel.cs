@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -43,7 +42,7 @@ public sealed partial class SlidingWindowStitcher
         var windowBuffer = launch.Upload<StitchWindow>(windows);
         var shapeBuffer = launch.Upload<int>(shape);
         var kernel = launch.Kernel(SlidingWindowStitcherKernel.Accumulate, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<StitchWindow>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SlidingWindowStitcherKernel.Accumulate));
-        kernel(ComputeContext.GridStride(length, SlidingWindowStitcherKernel.GroupSize), tiles.View, windowBuffer.View,
+        kernel(ComputeContext.GridStride(length), tiles.View, windowBuffer.View,
             shapeBuffer.View, _deviceAxisIndex!.View, _deviceAxisWeights!.View, _deviceWeights!.View,
             _deviceSum.View.SubView(from, length), _deviceCount!.View.SubView(from, length));
         // The batch's buffers are freed when the launch ends: the kernel must be done with them.

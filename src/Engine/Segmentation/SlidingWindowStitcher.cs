@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;

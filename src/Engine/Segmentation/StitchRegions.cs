@@ -1,5 +1,3 @@
-using Engine.Compute;
-
 namespace Engine.Segmentation;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -17,7 +16,7 @@ public static partial class Threshold
         var positives = launch.Allocate<long>(1);
         positives.MemSetToZero();
         var kernel = launch.Kernel(ThresholdKernel.Apply, a => a.LoadStreamKernel<ArrayView<float>, ArrayView<byte>, int, float, ArrayView<byte>, ArrayView<long>>(ThresholdKernel.Apply));
-        kernel(ComputeContext.GridStride(values.Length, ThresholdKernel.GroupSize),
+        kernel(ComputeContext.GridStride(values.Length),
             valuesBuffer.View.SubView(0, values.Length), maskBuffer.View, mask.IsEmpty ? 0 : 1, bound,
             inkBuffer.View.SubView(0, values.Length), positives.View);
         launch.Accelerator.Synchronize();

@@ -1,7 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using Engine.Compute;
 using Engine.Kernels.Segmentation;
 
 namespace Engine.Segmentation;

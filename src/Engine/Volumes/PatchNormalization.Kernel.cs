@@ -1,4 +1,3 @@
-using Engine.Compute;
 using Engine.Kernels.Volumes;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using Engine.Compute;
-
 namespace Engine.Volumes;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Engine.Volumes;
 

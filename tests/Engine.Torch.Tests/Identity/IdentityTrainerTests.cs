@@ -25,6 +25,30 @@ public sealed class IdentityTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Training_options_written_as_one_flat_object_by_earlier_builds_still_load()
+    {
+        // The settings both trainers share live in TrainerOptions now; the saved JSON stays one flat object.
+        var saved = System.Text.Json.Nodes.JsonNode.Parse("""
+            { "size": 32, "epochs": 7, "batchSize": 8, "learningRate": 0.001, "weightDecay": 0.5, "warmup": 0.2,
+              "finalLearningRate": 0.1, "emaDecay": 0.9, "scale": 20, "seed": 5, "skipNonFinite": true }
+            """)!.AsObject();
+        var checkpoint = new IdentityCheckpoint(new IdentityModelConfig(), 32, IdentityResize.Stretch, 0.5,
+            new Dictionary<string, double>(), new Dictionary<string, double>()) { Training = saved };
+
+        var loaded = checkpoint.TrainerOptions()!;
+        var expected = new IdentityTrainerOptions
+        {
+            Size = 32, Epochs = 7, BatchSize = 8, LearningRate = 0.001, WeightDecay = 0.5, Warmup = 0.2,
+            FinalLearningRate = 0.1, EmaDecay = 0.9, Scale = 20, Seed = 5, SkipNonFinite = true,
+        };
+        Assert.Equal(expected with { Model = loaded.Model, Augmentation = loaded.Augmentation }, loaded);
+        var defaults = new IdentityTrainerOptions();
+        Assert.Equal((30, 3e-3, 1e-4), (defaults.Epochs, defaults.LearningRate, defaults.WeightDecay));
+        var ink = new Engine.Torch.Ink.InkTrainerOptions();
+        Assert.Equal((16, 2e-3, 1e-2), (ink.Epochs, ink.LearningRate, ink.WeightDecay));
+    }
+
+    [Fact]
     public void A_saved_model_loads_back_with_bit_identical_embeddings_thresholds_and_options()
     {
         TorchRuntime.EnsureLoaded();
