@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.IO;
 
@@ -32,28 +33,29 @@ public static class ShortestDouble
     private const int MaxPower = 324;
 
     // g(e) = ⌊10^e · 2^-r⌋ + 1 with r = ⌊e·log2(10)⌋ - 125, so 2^125 ≤ g < 2^126: the paper's over-approximation,
-    // split into high and low 64 bits.
-    private static readonly ulong[] PowerHigh = new ulong[MaxPower - MinPower + 1];
-    private static readonly ulong[] PowerLow = new ulong[MaxPower - MinPower + 1];
+    // split into high and low 64 bits. Built once from exact integers (no explicit static constructor, so that the
+    // JIT inlines the helpers that read these tables).
+    private static readonly ulong[] PowerHigh = PowerTable(high: true);
+    private static readonly ulong[] PowerLow = PowerTable(high: false);
 
-    /// <summary>"00" to "99", two bytes a pair: digits are written two at a time.</summary>
-    private static ReadOnlySpan<byte> DigitPairs =>
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
-
-    static ShortestDouble()
+    private static ulong[] PowerTable(bool high)
     {
-        var one = BigInteger.One;
+        var table = new ulong[MaxPower - MinPower + 1];
         for (int e = MinPower; e <= MaxPower; e++)
         {
             int r = FloorLog2Pow10(e) - 125;
             BigInteger g = e >= 0
                 ? (r >= 0 ? BigInteger.Pow(10, e) >> r : BigInteger.Pow(10, e) << -r)
-                : (one << -r) / BigInteger.Pow(10, -e);
+                : (BigInteger.One << -r) / BigInteger.Pow(10, -e);
             g += 1;
-            PowerHigh[e - MinPower] = (ulong)(g >> 64);
-            PowerLow[e - MinPower] = (ulong)(g & ulong.MaxValue);
+            table[e - MinPower] = high ? (ulong)(g >> 64) : (ulong)(g & ulong.MaxValue);
         }
+        return table;
     }
+
+    /// <summary>"00" to "99", two bytes a pair: digits are written two at a time.</summary>
+    private static ReadOnlySpan<byte> DigitPairs =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     /// <summary>Writes <paramref name="value"/>'s shortest round-trip text.</summary>
     /// <param name="value">A finite double.</param>
@@ -66,14 +68,7 @@ public static class ShortestDouble
         if (!double.IsFinite(value))
             throw new ArgumentOutOfRangeException(nameof(value), value, "Only finite doubles have a JSON number text.");
         if (destination.Length < MaxLength)
-        {
-            Span<byte> scratch = stackalloc byte[MaxLength];
-            int length = Format(value, scratch);
-            if (length > destination.Length)
-                throw new ArgumentException($"The text of {value} takes {length} bytes; the destination holds {destination.Length}.", nameof(destination));
-            scratch[..length].CopyTo(destination);
-            return length;
-        }
+            return FormatThroughScratch(value, destination);
         ulong bits = BitConverter.DoubleToUInt64Bits(value);
         int at = 0;
         if ((long)bits < 0)
@@ -89,6 +84,17 @@ public static class ShortestDouble
             ? Decimal(fraction, MinExponent)
             : Decimal(HiddenBit | fraction, biased - 1075);
         return at + Write(digits, exponent, destination[at..]);
+    }
+
+    /// <summary>Formats into a scratch buffer and copies, for a destination shorter than the longest text.</summary>
+    private static int FormatThroughScratch(double value, Span<byte> destination)
+    {
+        Span<byte> scratch = stackalloc byte[MaxLength];
+        int length = Format(value, scratch);
+        if (length > destination.Length)
+            throw new ArgumentException($"The text of {value} takes {length} bytes; the destination holds {destination.Length}.", nameof(destination));
+        scratch[..length].CopyTo(destination);
+        return length;
     }
 
     /// <summary>The shortest decimal digits × 10^exponent in the rounding interval of c·2^q (Schubfach).</summary>
@@ -150,6 +156,7 @@ public static class ShortestDouble
     /// g exceeds 10^e·2^-r by less than 1, so g·cp exceeds the exact product by less than cp &lt; 2^64: the bits below
     /// 2^64 are that excess and are left out, so an exact product (a tie, or a decimal on a bound) is seen as exact.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong RoundToOdd(ulong gHigh, ulong gLow, ulong cp)
     {
         ulong lowHigh = Math.BigMul(gLow, cp, out _);
@@ -162,20 +169,28 @@ public static class ShortestDouble
 
     // ⌊q·log10(2)⌋, ⌊log10(3/4·2^q)⌋ and ⌊e·log2(10)⌋ by a multiply and a shift, exact over the exponents of doubles
     // (the constants are the paper's; the tests check them against exact arithmetic).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog10Pow2(int q) => (int)((q * 661_971_961_083L) >> 41);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog10ThreeQuartersPow2(int q) => (int)((q * 661_971_961_083L - 274_743_187_321L) >> 41);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int FloorLog2Pow10(int e) => (int)((e * 913_124_641_741L) >> 38);
 
     /// <summary>Writes digits·10^exponent as .NET's general format does: plain for a point position (scale) in [-3, 17].</summary>
     private static int Write(ulong digits, int exponent, Span<byte> destination)
     {
-        while (digits % 10 == 0)
-        {
-            digits /= 10;
+        // Shorter digits come with up to 16 trailing zeros (0.123456 as 12345600000000000 × 10^-17): dropped 8, 4,
+        // 2 and 1 at a time.
+        while (TryDivideByPowerOf10(ref digits, 8, InverseOf5Pow8, ulong.MaxValue / 100_000_000))
+            exponent += 8;
+        if (TryDivideByPowerOf10(ref digits, 4, InverseOf5Pow4, ulong.MaxValue / 10_000))
+            exponent += 4;
+        if (TryDivideByPowerOf10(ref digits, 2, InverseOf5Pow2, ulong.MaxValue / 100))
+            exponent += 2;
+        if (TryDivideByPowerOf10(ref digits, 1, InverseOf5, ulong.MaxValue / 10))
             exponent++;
-        }
         int count = CountDigits(digits);
         // The value is 0.d1d2…dn × 10^scale.
         int scale = count + exponent;
@@ -206,22 +221,49 @@ public static class ShortestDouble
         {
             destination[0] = (byte)'0';
             destination[1] = (byte)'.';
-            destination.Slice(2, -scale).Fill((byte)'0');
+            if (scale < 0)
+                destination.Slice(2, -scale).Fill((byte)'0');
             WriteDigits(digits, destination[(2 - scale)..], count);
             return 2 - scale + count;
         }
         if (scale < count)
         {
-            ulong power = Powers10[count - scale];
-            WriteDigits(digits / power, destination, scale);
+            // The digits before the point move one to the left (cheaper than a 64-bit division to split them).
+            WriteDigits(digits, destination[1..], count);
+            destination.Slice(1, scale).CopyTo(destination);
             destination[scale] = (byte)'.';
-            WriteDigits(digits % power, destination[(scale + 1)..], count - scale);
             return count + 1;
         }
         WriteDigits(digits, destination, count);
         destination.Slice(count, scale - count).Fill((byte)'0');
         return scale;
     }
+
+    /// <summary>Divides <paramref name="value"/> by 10^<paramref name="tens"/> if it is a multiple of it (Granlund and Montgomery's test, no division).</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="tens">The power of ten.</param>
+    /// <param name="inverse">5^-tens mod 2^64.</param>
+    /// <param name="largestQuotient">(2^64 - 1) / 10^tens.</param>
+    /// <remarks>
+    /// x = value · 5^-tens mod 2^64 is value / 5^tens exactly when 5^tens divides value, and then x ≤ (2^64-1) / 5^tens;
+    /// it ends in tens zero bits exactly when 2^tens divides value. Rotated right by tens, the nonzero low bits of a value
+    /// that 2^tens does not divide land on top: one comparison with (2^64-1) / 10^tens tests both.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryDivideByPowerOf10(ref ulong value, int tens, ulong inverse, ulong largestQuotient)
+    {
+        ulong quotient = BitOperations.RotateRight(value * inverse, tens);
+        if (quotient > largestQuotient)
+            return false;
+        value = quotient;
+        return true;
+    }
+
+    // 5^-k mod 2^64 (the tests multiply them back).
+    internal const ulong InverseOf5 = 0xCCCC_CCCC_CCCC_CCCD;
+    internal const ulong InverseOf5Pow2 = 0x8F5C_28F5_C28F_5C29;
+    internal const ulong InverseOf5Pow4 = 0xD288_CE70_3AFB_7E91;
+    internal const ulong InverseOf5Pow8 = 0xC767_074B_22E9_0E21;
 
     private static ReadOnlySpan<ulong> Powers10 =>
     [
@@ -231,6 +273,7 @@ public static class ShortestDouble
     ];
 
     /// <summary>The number of decimal digits of a positive value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int CountDigits(ulong value)
     {
         // log10 from log2 (1233/4096 ≈ log10(2)), then one comparison corrects it.
@@ -258,6 +301,7 @@ public static class ShortestDouble
             destination[0] = (byte)('0' + rest);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteEight(uint value, Span<byte> destination)
     {
         uint high = value / 10_000;
@@ -268,6 +312,7 @@ public static class ShortestDouble
         WritePair(low % 100, destination[6..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WritePair(uint value, Span<byte> destination)
     {
         destination[0] = DigitPairs[(int)(2 * value)];
