@@ -179,6 +179,15 @@ public class ShortestDoubleTests
         }
     }
 
+    [Fact]
+    public void The_inverses_of_powers_of_5_are_inverses_modulo_2_to_the_64()
+    {
+        Assert.Equal(1UL, unchecked(5UL * ShortestDouble.InverseOf5));
+        Assert.Equal(1UL, unchecked(25UL * ShortestDouble.InverseOf5Pow2));
+        Assert.Equal(1UL, unchecked(625UL * ShortestDouble.InverseOf5Pow4));
+        Assert.Equal(1UL, unchecked(390_625UL * ShortestDouble.InverseOf5Pow8));
+    }
+
     /// <summary>The sign of a·10^tenExponent - b·2^twoExponent, in integers.</summary>
     private static int Sign(int a, int tenExponent, int b, int twoExponent)
     {
