@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Engine.IO;
 
 namespace Engine.Detection;
 
@@ -221,6 +222,8 @@ public static class CocoJson
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(detections);
         using var writer = new Utf8JsonWriter(stream);
+        // Doubles as ShortestDouble's text, the bytes WriteNumberValue writes, in a fraction of its time.
+        Span<byte> number = stackalloc byte[ShortestDouble.MaxLength];
         writer.WriteStartArray();
         for (int d = 0; d < detections.Count; d++)
         {
@@ -229,9 +232,10 @@ public static class CocoJson
             writer.WriteNumber("category_id"u8, detections.CategoryIds[d]);
             writer.WriteStartArray("bbox"u8);
             for (int c = 0; c < 4; c++)
-                writer.WriteNumberValue(detections.Boxes[4 * d + c]);
+                writer.WriteRawValue(number[..ShortestDouble.Format(detections.Boxes[4 * d + c], number)], skipInputValidation: true);
             writer.WriteEndArray();
-            writer.WriteNumber("score"u8, detections.Scores[d]);
+            writer.WritePropertyName("score"u8);
+            writer.WriteRawValue(number[..ShortestDouble.Format(detections.Scores[d], number)], skipInputValidation: true);
             writer.WriteEndObject();
             if (writer.BytesPending > 1 << 16)
                 writer.Flush();

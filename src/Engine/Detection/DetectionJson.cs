@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using Engine.IO;
 
 namespace Engine.Detection;
 
@@ -471,40 +473,68 @@ public static partial class DetectionJson
     }
 
     /// <summary>Formats images [<paramref name="first"/>, <paramref name="end"/>) with the separators that precede or follow each.</summary>
+    /// <remarks>
+    /// The bytes are those of <see cref="Utf8JsonWriter"/> (compact, numbers by <see cref="ShortestDouble"/>, which
+    /// writes its doubles' bytes), written straight into the buffer: the writer's per-value bookkeeping cost more
+    /// than the punctuation it wrote.
+    /// </remarks>
     private static void FormatImages(ArrayBufferWriter<byte> buffer, DetectionResult result, int first, int end, bool asArray, double scaleX, double scaleY)
     {
-        using var json = new Utf8JsonWriter(buffer);
         for (int i = first; i < end; i++)
         {
+            int count = result.Count(i);
+            var text = buffer.GetSpan(ImageTextBytes + count * BoxTextBytes);
+            int at = 0;
             if (asArray)
-                buffer.Write(i > 0 ? ",\n"u8 : "\n"u8);
-            json.Reset();
-            json.WriteStartObject();
-            json.WriteStartArray("boxes"u8);
+                at = Append(i > 0 ? ",\n"u8 : "\n"u8, text, at);
+            at = Append("{\"boxes\":["u8, text, at);
             var boxes = result.ImageBoxes(i);
             for (int b = 0; b < boxes.Length; b += 4)
             {
-                json.WriteStartArray();
-                json.WriteNumberValue(boxes[b] * scaleX);
-                json.WriteNumberValue(boxes[b + 1] * scaleY);
-                json.WriteNumberValue(boxes[b + 2] * scaleX);
-                json.WriteNumberValue(boxes[b + 3] * scaleY);
-                json.WriteEndArray();
+                if (b > 0)
+                    text[at++] = (byte)',';
+                text[at++] = (byte)'[';
+                at += ShortestDouble.Format(boxes[b] * scaleX, text[at..]);
+                text[at++] = (byte)',';
+                at += ShortestDouble.Format(boxes[b + 1] * scaleY, text[at..]);
+                text[at++] = (byte)',';
+                at += ShortestDouble.Format(boxes[b + 2] * scaleX, text[at..]);
+                text[at++] = (byte)',';
+                at += ShortestDouble.Format(boxes[b + 3] * scaleY, text[at..]);
+                text[at++] = (byte)']';
             }
-            json.WriteEndArray();
-            json.WriteStartArray("scores"u8);
-            foreach (double s in result.ImageScores(i))
-                json.WriteNumberValue(s);
-            json.WriteEndArray();
-            json.WriteStartArray("labels"u8);
-            foreach (int l in result.ImageLabels(i))
-                json.WriteNumberValue(l);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.Flush();
-            if (!asArray)
-                buffer.Write("\n"u8);
+            at = Append("],\"scores\":["u8, text, at);
+            var scores = result.ImageScores(i);
+            for (int s = 0; s < scores.Length; s++)
+            {
+                if (s > 0)
+                    text[at++] = (byte)',';
+                at += ShortestDouble.Format(scores[s], text[at..]);
+            }
+            at = Append("],\"labels\":["u8, text, at);
+            var labels = result.ImageLabels(i);
+            for (int l = 0; l < labels.Length; l++)
+            {
+                if (l > 0)
+                    text[at++] = (byte)',';
+                Utf8Formatter.TryFormat(labels[l], text[at..], out int written);
+                at += written;
+            }
+            at = Append(asArray ? "]}"u8 : "]}\n"u8, text, at);
+            buffer.Advance(at);
         }
+    }
+
+    /// <summary>The most an image's text takes besides its boxes: separators, names and brackets.</summary>
+    private const int ImageTextBytes = 64;
+
+    /// <summary>The most a box's text takes: four coordinates, a score and a label (<c>-2147483648</c>) with their punctuation.</summary>
+    private const int BoxTextBytes = 5 * (ShortestDouble.MaxLength + 1) + 2 + 12;
+
+    private static int Append(ReadOnlySpan<byte> literal, Span<byte> text, int at)
+    {
+        literal.CopyTo(text[at..]);
+        return at + literal.Length;
     }
 
     /// <summary>
