@@ -41,6 +41,12 @@ internal interface IVectorArithmetic<TVector, T> : IVectorMemory<TVector, T>
     static abstract TVector FusedMultiplyAdd(TVector x, TVector y, TVector z);
 
     static abstract T Sum(TVector x);
+
+    /// <summary>Every bit set in the lanes where x &gt; y, none elsewhere.</summary>
+    static abstract TVector GreaterThan(TVector x, TVector y);
+
+    /// <summary>The bits of x where <paramref name="condition"/>'s are set, of y elsewhere.</summary>
+    static abstract TVector ConditionalSelect(TVector condition, TVector x, TVector y);
 }
 
 /// <summary>Exact conversion to an element type of twice the size: the lower and the upper half of a vector.</summary>
@@ -116,6 +122,16 @@ internal readonly struct Width512 :
 
     public static double Sum(Vector512<double> x) => Vector512.Sum(x);
 
+    public static Vector512<float> GreaterThan(Vector512<float> x, Vector512<float> y) => Vector512.GreaterThan(x, y);
+
+    public static Vector512<double> GreaterThan(Vector512<double> x, Vector512<double> y) => Vector512.GreaterThan(x, y);
+
+    public static Vector512<float> ConditionalSelect(Vector512<float> condition, Vector512<float> x, Vector512<float> y)
+        => Vector512.ConditionalSelect(condition, x, y);
+
+    public static Vector512<double> ConditionalSelect(Vector512<double> condition, Vector512<double> x, Vector512<double> y)
+        => Vector512.ConditionalSelect(condition, x, y);
+
     public static (Vector512<float> Lower, Vector512<float> Upper) Widen(Vector512<ushort> x)
     {
         var (lower, upper) = Vector512.Widen(x);
@@ -183,6 +199,16 @@ internal readonly struct Width256 :
     public static float Sum(Vector256<float> x) => Vector256.Sum(x);
 
     public static double Sum(Vector256<double> x) => Vector256.Sum(x);
+
+    public static Vector256<float> GreaterThan(Vector256<float> x, Vector256<float> y) => Vector256.GreaterThan(x, y);
+
+    public static Vector256<double> GreaterThan(Vector256<double> x, Vector256<double> y) => Vector256.GreaterThan(x, y);
+
+    public static Vector256<float> ConditionalSelect(Vector256<float> condition, Vector256<float> x, Vector256<float> y)
+        => Vector256.ConditionalSelect(condition, x, y);
+
+    public static Vector256<double> ConditionalSelect(Vector256<double> condition, Vector256<double> x, Vector256<double> y)
+        => Vector256.ConditionalSelect(condition, x, y);
 
     public static (Vector256<float> Lower, Vector256<float> Upper) Widen(Vector256<ushort> x)
     {
