@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace Engine.Kernels.Segmentation;
@@ -27,6 +28,7 @@ public static class OrderedKey
         => double.IsNaN(value) ? NaN : Flip(Interop.FloatAsInt(value == 0d ? 0d : value));
 
     /// <summary>Negative values: all bits flipped (larger magnitude sorts lower); positive: the sign bit set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Flip(ulong bits) => bits ^ (ulong)(((long)bits >> 63) | long.MinValue);
 
     /// <summary>The float whose key is <paramref name="key"/> (the inverse of <see cref="FromFloat"/>).</summary>
