@@ -47,59 +47,43 @@ internal sealed class TopKSelection : ISelection, IThresholds
         int count = _counts[query];
         if (count < _k)
         {
-            int at = SiftUp(scores, ids, count, score, id);
-            scores[at] = score;
-            ids[at] = id;
-            _counts[query] = ++count;
+            // Sift up: the parent must not rank before the child (the root is the worst kept).
+            int i = count++;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 1;
+                if (!ResultOrder.Before(scores[parent], ids[parent], score, id))
+                    break;
+                scores[i] = scores[parent];
+                ids[i] = ids[parent];
+                i = parent;
+            }
+            scores[i] = score;
+            ids[i] = id;
+            _counts[query] = count;
             if (count == _k)
                 _thresholds[query] = scores[0];
             return;
         }
         if (!ResultOrder.Before(score, id, scores[0], ids[0]))
             return;
-        int hole = SiftDown(scores, ids, score, id);
-        scores[hole] = score;
-        ids[hole] = id;
-        _thresholds[query] = scores[0];
-    }
-
-    /// <summary>
-    /// Moves the kept results that rank before (<paramref name="score"/>, <paramref name="id"/>) down from the
-    /// empty slot <paramref name="hole"/> toward the root (the parent must not rank before the child); returns the
-    /// slot the new result goes in.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SiftUp(Span<float> scores, Span<long> ids, int hole, float score, long id)
-    {
-        while (hole > 0)
+        int at = 0;
+        while (true)
         {
-            int parent = (hole - 1) >> 1;
-            if (!ResultOrder.Before(scores[parent], ids[parent], score, id))
+            int child = 2 * at + 1;
+            if (child >= _k)
                 break;
-            (scores[hole], ids[hole]) = (scores[parent], ids[parent]);
-            hole = parent;
-        }
-        return hole;
-    }
-
-    /// <summary>
-    /// Replaces the root (the worst kept result) of a full heap: moves the children that (<paramref name="score"/>,
-    /// <paramref name="id"/>) ranks before up from the root; returns the slot the new result goes in.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SiftDown(Span<float> scores, Span<long> ids, float score, long id)
-    {
-        int hole = 0;
-        for (int child = 1; child < scores.Length; child = 2 * hole + 1)
-        {
-            if (child + 1 < scores.Length && ResultOrder.Before(scores[child], ids[child], scores[child + 1], ids[child + 1]))
+            if (child + 1 < _k && ResultOrder.Before(scores[child], ids[child], scores[child + 1], ids[child + 1]))
                 child++;
             if (!ResultOrder.Before(score, id, scores[child], ids[child]))
                 break;
-            (scores[hole], ids[hole]) = (scores[child], ids[child]);
-            hole = child;
+            scores[at] = scores[child];
+            ids[at] = ids[child];
+            at = child;
         }
-        return hole;
+        scores[at] = score;
+        ids[at] = id;
+        _thresholds[query] = scores[0];
     }
 
     /// <summary>Offers every result this selection holds for <paramref name="query"/> to <paramref name="target"/>'s query <paramref name="targetQuery"/>.</summary>
