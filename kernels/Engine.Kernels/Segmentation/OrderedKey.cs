@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace Engine.Kernels.Segmentation;
@@ -17,26 +18,18 @@ public static class OrderedKey
     {
         if (float.IsNaN(value))
             return NaN;
-        // −0 == +0, so this turns −0 into +0 and equal values get one key.
-        if (value == 0f)
-            value = 0f;
-        uint bits = Interop.FloatAsInt(value);
-        // Negative values: flip all bits (larger magnitude sorts lower); positive: set the sign bit.
-        uint flip = (uint)(((int)bits >> 31) | int.MinValue);
-        return (ulong)(bits ^ flip) << 32;
+        // −0 == +0, so this turns −0 into +0 and equal values get one key. The lower half of a float's key stays 0.
+        ulong bits = (ulong)Interop.FloatAsInt(value == 0f ? 0f : value) << 32;
+        return Flip(bits) & 0xFFFF_FFFF_0000_0000ul;
     }
 
     /// <summary>The key of <paramref name="value"/>; −0 gets +0's key.</summary>
     public static ulong FromDouble(double value)
-    {
-        if (double.IsNaN(value))
-            return NaN;
-        if (value == 0d)
-            value = 0d;
-        ulong bits = Interop.FloatAsInt(value);
-        ulong flip = (ulong)(((long)bits >> 63) | long.MinValue);
-        return bits ^ flip;
-    }
+        => double.IsNaN(value) ? NaN : Flip(Interop.FloatAsInt(value == 0d ? 0d : value));
+
+    /// <summary>Negative values: all bits flipped (larger magnitude sorts lower); positive: the sign bit set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Flip(ulong bits) => bits ^ (ulong)(((long)bits >> 63) | long.MinValue);
 
     /// <summary>The float whose key is <paramref name="key"/> (the inverse of <see cref="FromFloat"/>).</summary>
     public static float ToFloat(ulong key)

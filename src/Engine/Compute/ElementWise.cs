@@ -7,9 +7,11 @@ namespace Engine.Compute;
 
 /// <summary>
 /// The one element-wise loop of the SIMD paths, as System.Numerics.Tensors' TensorPrimitives writes it: an operation
-/// is a small struct with a scalar, a Vector256 and a Vector512 form, and the loop runs the Vector512 form while 16
-/// elements remain, then the Vector256 form while 8 do (rows of 8 pixels are common), then the scalar form on the
-/// tail. Element i of the output depends only on element i of the inputs, so an output may be one of the inputs.
+/// is a small struct with a scalar and a vector form, and the loop runs the vector form at 512 bits while 16 elements
+/// remain, then at 256 bits while 8 do (rows of 8 pixels are common), then the scalar form on the tail. Arithmetic
+/// operations write their vector form once, generic over <see cref="Width512"/> and <see cref="Width256"/>; the
+/// bitwise ones (ordered keys, NaN tests) a Vector512 and a Vector256 form. Element i of the output depends only on
+/// element i of the inputs, so an output may be one of the inputs.
 /// </summary>
 internal static class ElementWise
 {
@@ -23,20 +25,24 @@ internal static class ElementWise
         Vector512<TOut> Invoke(Vector512<TIn> x);
     }
 
-    /// <summary>An operation on two inputs, e.g. x + y.</summary>
+    /// <summary>An operation on two inputs, e.g. x + y; its vector form is written once for both widths.</summary>
     public interface IBinaryOperator
     {
         float Invoke(float x, float y);
-        Vector256<float> Invoke(Vector256<float> x, Vector256<float> y);
-        Vector512<float> Invoke(Vector512<float> x, Vector512<float> y);
+
+        TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct;
     }
 
-    /// <summary>An operation on three inputs, e.g. x + y·z.</summary>
+    /// <summary>An operation on three inputs, e.g. x + y·z; its vector form is written once for both widths.</summary>
     public interface ITernaryOperator
     {
         float Invoke(float x, float y, float z);
-        Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z);
-        Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z);
+
+        TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y, TFloats z)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct;
     }
 
     /// <summary>A test of one value; the vector forms set every bit of the lanes where it holds.</summary>
@@ -92,23 +98,27 @@ internal static class ElementWise
         ref float dr = ref MemoryMarshal.GetReference(destination);
         int i = 0, n = destination.Length;
         if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i), Vector512.LoadUnsafe(ref zr, (nuint)i))
-                    .StoreUnsafe(ref dr, (nuint)i);
-            }
-        }
+            i = TernaryVectors<TOperator, Width512, Vector512<float>>(op, ref xr, ref yr, ref zr, ref dr, i, n);
         if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i), Vector256.LoadUnsafe(ref zr, (nuint)i))
-                    .StoreUnsafe(ref dr, (nuint)i);
-            }
-        }
+            i = TernaryVectors<TOperator, Width256, Vector256<float>>(op, ref xr, ref yr, ref zr, ref dr, i, n);
         for (; i < n; i++)
             Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), Unsafe.Add(ref zr, i));
+    }
+
+    /// <summary>The whole vectors of one width from <paramref name="i"/> on; returns where they end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TernaryVectors<TOperator, TWidth, TFloats>(TOperator op, ref float xr, ref float yr, ref float zr, ref float dr, int i, int n)
+        where TOperator : struct, ITernaryOperator
+        where TWidth : IVectorArithmetic<TFloats, float>
+        where TFloats : struct
+    {
+        int width = Unsafe.SizeOf<TFloats>() / sizeof(float);
+        for (; i <= n - width; i += width)
+        {
+            var result = op.Invoke<TWidth, TFloats>(TWidth.LoadUnsafe(in xr, (nuint)i), TWidth.LoadUnsafe(in yr, (nuint)i), TWidth.LoadUnsafe(in zr, (nuint)i));
+            TWidth.StoreUnsafe(result, ref dr, (nuint)i);
+        }
+        return i;
     }
 
     /// <summary>The index of the first value for which <paramref name="predicate"/> holds, or −1.</summary>
@@ -152,16 +162,22 @@ internal static class ElementWise
     public readonly struct Add : IBinaryOperator
     {
         public float Invoke(float x, float y) => x + y;
-        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x + y;
-        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
+
+        public TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => TWidth.Add(x, y);
     }
 
     /// <summary>x + y·z with two roundings, as numpy's acc += w * p: a fused multiply-add would change the bits.</summary>
     public readonly struct AddProduct : ITernaryOperator
     {
         public float Invoke(float x, float y, float z) => x + y * z;
-        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => x + y * z;
-        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => x + y * z;
+
+        public TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y, TFloats z)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => TWidth.Add(x, TWidth.Multiply(y, z));
     }
 
     public readonly struct IsNaN<T> : IPredicate<T>
@@ -176,8 +192,11 @@ internal static class ElementWise
         where TOperator : struct, IBinaryOperator
     {
         public float Invoke(float x, float y, float z) => op.Invoke(x, y);
-        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y, Vector256<float> z) => op.Invoke(x, y);
-        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y, Vector512<float> z) => op.Invoke(x, y);
+
+        public TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y, TFloats z)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => op.Invoke<TWidth, TFloats>(x, y);
     }
 
     private static void ThrowLengths() => throw new ArgumentException("The spans of an element-wise operation differ in length.");

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Engine.Compute;
 
 namespace Engine.Detection;
 
@@ -26,9 +27,9 @@ internal static class BoxIou
         double area = (x2 - x1) * (y2 - y1);
         int k = 0;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<double>.Count)
-            k = Vectors<Vector512<double>>(x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious, Vector512<double>.Count);
+            k = Vectors<Width512, Vector512<double>>(x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious);
         else if (Vector256.IsHardwareAccelerated && n >= Vector256<double>.Count)
-            k = Vectors<Vector256<double>>(x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious, Vector256<double>.Count);
+            k = Vectors<Width256, Vector256<double>>(x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious);
         for (; k < n; k++)
             ious[k] = Scalar(x1s[k], y1s[k], x2s[k], y2s[k], x1, y1, x2, y2, area);
     }
@@ -45,51 +46,34 @@ internal static class BoxIou
 
     // Full vectors, the last one overlapping the previous so no scalar tail is needed; returns the count done.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Vectors<TVector>(double x1, double y1, double x2, double y2, double area,
-        ReadOnlySpan<double> x1s, ReadOnlySpan<double> y1s, ReadOnlySpan<double> x2s, ReadOnlySpan<double> y2s, Span<double> ious, int width)
+    private static int Vectors<TWidth, TVector>(double x1, double y1, double x2, double y2, double area,
+        ReadOnlySpan<double> x1s, ReadOnlySpan<double> y1s, ReadOnlySpan<double> x2s, ReadOnlySpan<double> y2s, Span<double> ious)
+        where TWidth : IVectorArithmetic<TVector, double>
+        where TVector : struct
     {
-        int n = ious.Length;
+        int n = ious.Length, width = Unsafe.SizeOf<TVector>() / sizeof(double);
+        var bx1 = TWidth.Create(x1);
+        var by1 = TWidth.Create(y1);
+        var bx2 = TWidth.Create(x2);
+        var by2 = TWidth.Create(y2);
+        var areaB = TWidth.Create(area);
         for (int k = 0; ; k += width)
         {
             if (k > n - width)
                 k = n - width;
-            if (typeof(TVector) == typeof(Vector512<double>))
-                Lane512(k, x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious);
-            else
-                Lane256(k, x1, y1, x2, y2, area, x1s, y1s, x2s, y2s, ious);
+            var ax1 = TWidth.LoadUnsafe(in MemoryMarshal.GetReference(x1s), (nuint)k);
+            var ay1 = TWidth.LoadUnsafe(in MemoryMarshal.GetReference(y1s), (nuint)k);
+            var ax2 = TWidth.LoadUnsafe(in MemoryMarshal.GetReference(x2s), (nuint)k);
+            var ay2 = TWidth.LoadUnsafe(in MemoryMarshal.GetReference(y2s), (nuint)k);
+            var w = TWidth.Max(TWidth.Subtract(TWidth.Min(ax2, bx2), TWidth.Max(ax1, bx1)), default);
+            var h = TWidth.Max(TWidth.Subtract(TWidth.Min(ay2, by2), TWidth.Max(ay1, by1)), default);
+            var inter = TWidth.Multiply(w, h);
+            var areaA = TWidth.Multiply(TWidth.Subtract(ax2, ax1), TWidth.Subtract(ay2, ay1));
+            var iou = TWidth.Divide(inter, TWidth.Subtract(TWidth.Add(areaA, areaB), inter));
+            TWidth.StoreUnsafe(iou, ref MemoryMarshal.GetReference(ious), (nuint)k);
             if (k == n - width)
                 return n;
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lane512(int k, double x1, double y1, double x2, double y2, double area,
-        ReadOnlySpan<double> x1s, ReadOnlySpan<double> y1s, ReadOnlySpan<double> x2s, ReadOnlySpan<double> y2s, Span<double> ious)
-    {
-        var ax1 = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(x1s), (nuint)k);
-        var ay1 = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(y1s), (nuint)k);
-        var ax2 = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(x2s), (nuint)k);
-        var ay2 = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(y2s), (nuint)k);
-        var w = Vector512.Max(Vector512.Min(ax2, Vector512.Create(x2)) - Vector512.Max(ax1, Vector512.Create(x1)), Vector512<double>.Zero);
-        var h = Vector512.Max(Vector512.Min(ay2, Vector512.Create(y2)) - Vector512.Max(ay1, Vector512.Create(y1)), Vector512<double>.Zero);
-        var inter = w * h;
-        var iou = inter / ((ax2 - ax1) * (ay2 - ay1) + Vector512.Create(area) - inter);
-        iou.StoreUnsafe(ref MemoryMarshal.GetReference(ious), (nuint)k);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lane256(int k, double x1, double y1, double x2, double y2, double area,
-        ReadOnlySpan<double> x1s, ReadOnlySpan<double> y1s, ReadOnlySpan<double> x2s, ReadOnlySpan<double> y2s, Span<double> ious)
-    {
-        var ax1 = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(x1s), (nuint)k);
-        var ay1 = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(y1s), (nuint)k);
-        var ax2 = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(x2s), (nuint)k);
-        var ay2 = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(y2s), (nuint)k);
-        var w = Vector256.Max(Vector256.Min(ax2, Vector256.Create(x2)) - Vector256.Max(ax1, Vector256.Create(x1)), Vector256<double>.Zero);
-        var h = Vector256.Max(Vector256.Min(ay2, Vector256.Create(y2)) - Vector256.Max(ay1, Vector256.Create(y1)), Vector256<double>.Zero);
-        var inter = w * h;
-        var iou = inter / ((ax2 - ax1) * (ay2 - ay1) + Vector256.Create(area) - inter);
-        iou.StoreUnsafe(ref MemoryMarshal.GetReference(ious), (nuint)k);
     }
 
     /// <summary>Index of the first maximum of <paramref name="values"/> (numpy's argmax); −1 when empty.</summary>

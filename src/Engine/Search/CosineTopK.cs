@@ -190,6 +190,7 @@ internal static unsafe partial class CosineTopK
         }
     }
 
+    // Written per width rather than once over Width512/Width256: the register blocking differs (24 of 32 zmm, 12 of 16 ymm).
     /// <summary>
     /// 6 queries × 64 rows in 24 zmm accumulators; the dimension loop is innermost and each step is 4 panel
     /// loads, 6 broadcasts and 24 FMAs. The epilogue compares the accumulators with each query's threshold and
@@ -213,24 +214,12 @@ internal static unsafe partial class CosineTopK
             var b1 = Vector512.LoadAligned(b + 16);
             var b2 = Vector512.LoadAligned(b + 32);
             var b3 = Vector512.LoadAligned(b + 48);
-            var x = Vector512.Create(q0[d]);
-            a00 = Vector512.FusedMultiplyAdd(x, b0, a00); a01 = Vector512.FusedMultiplyAdd(x, b1, a01);
-            a02 = Vector512.FusedMultiplyAdd(x, b2, a02); a03 = Vector512.FusedMultiplyAdd(x, b3, a03);
-            x = Vector512.Create(q1[d]);
-            a10 = Vector512.FusedMultiplyAdd(x, b0, a10); a11 = Vector512.FusedMultiplyAdd(x, b1, a11);
-            a12 = Vector512.FusedMultiplyAdd(x, b2, a12); a13 = Vector512.FusedMultiplyAdd(x, b3, a13);
-            x = Vector512.Create(q2[d]);
-            a20 = Vector512.FusedMultiplyAdd(x, b0, a20); a21 = Vector512.FusedMultiplyAdd(x, b1, a21);
-            a22 = Vector512.FusedMultiplyAdd(x, b2, a22); a23 = Vector512.FusedMultiplyAdd(x, b3, a23);
-            x = Vector512.Create(q3[d]);
-            a30 = Vector512.FusedMultiplyAdd(x, b0, a30); a31 = Vector512.FusedMultiplyAdd(x, b1, a31);
-            a32 = Vector512.FusedMultiplyAdd(x, b2, a32); a33 = Vector512.FusedMultiplyAdd(x, b3, a33);
-            x = Vector512.Create(q4[d]);
-            a40 = Vector512.FusedMultiplyAdd(x, b0, a40); a41 = Vector512.FusedMultiplyAdd(x, b1, a41);
-            a42 = Vector512.FusedMultiplyAdd(x, b2, a42); a43 = Vector512.FusedMultiplyAdd(x, b3, a43);
-            x = Vector512.Create(q5[d]);
-            a50 = Vector512.FusedMultiplyAdd(x, b0, a50); a51 = Vector512.FusedMultiplyAdd(x, b1, a51);
-            a52 = Vector512.FusedMultiplyAdd(x, b2, a52); a53 = Vector512.FusedMultiplyAdd(x, b3, a53);
+            Accumulate(q0[d], b0, b1, b2, b3, ref a00, ref a01, ref a02, ref a03);
+            Accumulate(q1[d], b0, b1, b2, b3, ref a10, ref a11, ref a12, ref a13);
+            Accumulate(q2[d], b0, b1, b2, b3, ref a20, ref a21, ref a22, ref a23);
+            Accumulate(q3[d], b0, b1, b2, b3, ref a30, ref a31, ref a32, ref a33);
+            Accumulate(q4[d], b0, b1, b2, b3, ref a40, ref a41, ref a42, ref a43);
+            Accumulate(q5[d], b0, b1, b2, b3, ref a50, ref a51, ref a52, ref a53);
         }
         // The fused top-k test: all compares in registers and no call while an accumulator is live — a call
         // would make the JIT keep every accumulator on the stack inside the loop (System V saves no vector
@@ -251,6 +240,18 @@ internal static unsafe partial class CosineTopK
         ulong* masks = stackalloc ulong[TileQueries];
         masks[0] = m0; masks[1] = m1; masks[2] = m2; masks[3] = m3; masks[4] = m4; masks[5] = m5;
         OfferTile(scores, PanelStore.Width, 0, masks, selection, queryBase, rowBase, valid);
+    }
+
+    /// <summary>One query's step of <see cref="Tile512"/>: its 64 accumulators += q · the panel's 64 values of one dimension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float q, Vector512<float> b0, Vector512<float> b1, Vector512<float> b2, Vector512<float> b3,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3)
+    {
+        var x = Vector512.Create(q);
+        a0 = Vector512.FusedMultiplyAdd(x, b0, a0);
+        a1 = Vector512.FusedMultiplyAdd(x, b1, a1);
+        a2 = Vector512.FusedMultiplyAdd(x, b2, a2);
+        a3 = Vector512.FusedMultiplyAdd(x, b3, a3);
     }
 
     /// <summary>Bit i set when lane i of one query's 64 scores reaches its threshold.</summary>
@@ -320,18 +321,12 @@ internal static unsafe partial class CosineTopK
             {
                 var b0 = Vector256.LoadAligned(b);
                 var b1 = Vector256.LoadAligned(b + 8);
-                var x = Vector256.Create(q0[d]);
-                a00 = Vector256.FusedMultiplyAdd(x, b0, a00); a01 = Vector256.FusedMultiplyAdd(x, b1, a01);
-                x = Vector256.Create(q1[d]);
-                a10 = Vector256.FusedMultiplyAdd(x, b0, a10); a11 = Vector256.FusedMultiplyAdd(x, b1, a11);
-                x = Vector256.Create(q2[d]);
-                a20 = Vector256.FusedMultiplyAdd(x, b0, a20); a21 = Vector256.FusedMultiplyAdd(x, b1, a21);
-                x = Vector256.Create(q3[d]);
-                a30 = Vector256.FusedMultiplyAdd(x, b0, a30); a31 = Vector256.FusedMultiplyAdd(x, b1, a31);
-                x = Vector256.Create(q4[d]);
-                a40 = Vector256.FusedMultiplyAdd(x, b0, a40); a41 = Vector256.FusedMultiplyAdd(x, b1, a41);
-                x = Vector256.Create(q5[d]);
-                a50 = Vector256.FusedMultiplyAdd(x, b0, a50); a51 = Vector256.FusedMultiplyAdd(x, b1, a51);
+                Accumulate(q0[d], b0, b1, ref a00, ref a01);
+                Accumulate(q1[d], b0, b1, ref a10, ref a11);
+                Accumulate(q2[d], b0, b1, ref a20, ref a21);
+                Accumulate(q3[d], b0, b1, ref a30, ref a31);
+                Accumulate(q4[d], b0, b1, ref a40, ref a41);
+                Accumulate(q5[d], b0, b1, ref a50, ref a51);
             }
             ulong m0 = Reach256(a00, a01, thr[0]), m1 = Reach256(a10, a11, thr[1]), m2 = Reach256(a20, a21, thr[2]);
             ulong m3 = Reach256(a30, a31, thr[3]), m4 = Reach256(a40, a41, thr[4]), m5 = Reach256(a50, a51, thr[5]);
@@ -343,6 +338,15 @@ internal static unsafe partial class CosineTopK
             masks[0] = m0; masks[1] = m1; masks[2] = m2; masks[3] = m3; masks[4] = m4; masks[5] = m5;
             OfferTile(scores, 16, lane, masks, selection, queryBase, rowBase, valid);
         }
+    }
+
+    /// <summary>One query's step of <see cref="Tile256"/>: its 16 accumulators += q · the panel's 16 values of one dimension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float q, Vector256<float> b0, Vector256<float> b1, ref Vector256<float> a0, ref Vector256<float> a1)
+    {
+        var x = Vector256.Create(q);
+        a0 = Vector256.FusedMultiplyAdd(x, b0, a0);
+        a1 = Vector256.FusedMultiplyAdd(x, b1, a1);
     }
 
     /// <summary>Bit i set when lane i of one query's 16 scores reaches its threshold.</summary>

@@ -267,11 +267,10 @@ public sealed partial class SlidingWindowStitcher
     {
         public float Invoke(float x, float y) => y > 0 ? x / y : fill;
 
-        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y)
-            => Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<float>.Zero), x / y, Vector256.Create(fill));
-
-        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y)
-            => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), x / y, Vector512.Create(fill));
+        public TFloats Invoke<TWidth, TFloats>(TFloats x, TFloats y)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => TWidth.ConditionalSelect(TWidth.GreaterThan(y, default), TWidth.Divide(x, y), TWidth.Create(fill));
     }
 
     private static void SigmoidCovered(Span<float> row, ReadOnlySpan<float> count, ReadOnlySpan<byte> mask)

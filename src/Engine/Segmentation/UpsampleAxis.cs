@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Engine.Compute;
 
 namespace Engine.Segmentation;
 
@@ -120,47 +121,55 @@ internal sealed class UpsampleAxis
                 if (Vector512.IsHardwareAccelerated)
                 {
                     for (; v <= v1 - 16; v += 16)
-                        TStore.Store(Vector512.Load(x00 + v), target + v);
+                        TStore.Store<Width512, Vector512<float>>(Vector512.Load(x00 + v), target + v);
                 }
                 for (; v < v1; v++)
                     TStore.Store(x00[v], target + v);
                 return;
             }
             if (Vector512.IsHardwareAccelerated)
-            {
-                var h0v = Vector512.Create(h0);
-                var h1v = Vector512.Create(h1);
-                for (; v <= v1 - 16; v += 16)
-                {
-                    var c0 = Vector512.Load(w0 + v);
-                    var c1 = Vector512.Load(w1 + v);
-                    TStore.Store(Blend(Vector512.Load(x00 + v), Vector512.Load(x01 + v), Vector512.Load(x10 + v), Vector512.Load(x11 + v),
-                        h0v * c0, h0v * c1, h1v * c0, h1v * c1), target + v);
-                }
-            }
+                v = Pixels<TStore, Width512, Vector512<float>, Vector512<double>>(x00, x01, x10, x11, w0, w1, h0, h1, target, v, v1);
             else if (Vector256.IsHardwareAccelerated)
-            {
-                var h0v = Vector256.Create(h0);
-                var h1v = Vector256.Create(h1);
-                for (; v <= v1 - 8; v += 8)
-                {
-                    var c0 = Vector256.Load(w0 + v);
-                    var c1 = Vector256.Load(w1 + v);
-                    TStore.Store(Blend(Vector256.Load(x00 + v), Vector256.Load(x01 + v), Vector256.Load(x10 + v), Vector256.Load(x11 + v),
-                        h0v * c0, h0v * c1, h1v * c0, h1v * c1), target + v);
-                }
-            }
+                v = Pixels<TStore, Width256, Vector256<float>, Vector256<double>>(x00, x01, x10, x11, w0, w1, h0, h1, target, v, v1);
             for (; v < v1; v++)
                 TStore.Store(Pixel(x00[v], x01[v], x10[v], x11[v], h0 * w0[v], h0 * w1[v], h1 * w0[v], h1 * w1[v]), target + v);
         }
     }
 
+    /// <summary>
+    /// The whole vectors of <see cref="Row{TStore}"/>'s bilinear pixels from <paramref name="v"/> on; returns where
+    /// they end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Pixels<TStore, TWidth, TFloats, TDoubles>(float* x00, float* x01, float* x10, float* x11,
+        float* w0, float* w1, float h0, float h1, float* target, int v, int v1)
+        where TStore : struct, IRowStore
+        where TWidth : IVectorArithmetic<TFloats, float>, IVectorArithmetic<TDoubles, double>,
+            IVectorWidening<TFloats, TDoubles>, IVectorNarrowing<TDoubles, TFloats>
+        where TFloats : struct
+        where TDoubles : struct
+    {
+        int width = Unsafe.SizeOf<TFloats>() / sizeof(float);
+        var h0v = TWidth.Create(h0);
+        var h1v = TWidth.Create(h1);
+        for (; v <= v1 - width; v += width)
+        {
+            var c0 = TWidth.LoadUnsafe(in w0[v], 0);
+            var c1 = TWidth.LoadUnsafe(in w1[v], 0);
+            var pixels = Blend<TWidth, TFloats, TDoubles>(
+                TWidth.LoadUnsafe(in x00[v], 0), TWidth.LoadUnsafe(in x01[v], 0), TWidth.LoadUnsafe(in x10[v], 0), TWidth.LoadUnsafe(in x11[v], 0),
+                TWidth.Multiply(h0v, c0), TWidth.Multiply(h0v, c1), TWidth.Multiply(h1v, c0), TWidth.Multiply(h1v, c1));
+            TStore.Store<TWidth, TFloats>(pixels, target + v);
+        }
+        return v;
+    }
+
     /// <summary>What <see cref="Row{TStore}"/> does with each computed value: write it, or add it.</summary>
     private interface IRowStore
     {
-        static abstract unsafe void Store(Vector512<float> value, float* at);
-
-        static abstract unsafe void Store(Vector256<float> value, float* at);
+        static abstract unsafe void Store<TWidth, TFloats>(TFloats value, float* at)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct;
 
         static abstract unsafe void Store(float value, float* at);
     }
@@ -168,10 +177,10 @@ internal sealed class UpsampleAxis
     private readonly struct Assign : IRowStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Store(Vector512<float> value, float* at) => value.Store(at);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Store(Vector256<float> value, float* at) => value.Store(at);
+        public static unsafe void Store<TWidth, TFloats>(TFloats value, float* at)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => TWidth.StoreUnsafe(value, ref *at, 0);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static unsafe void Store(float value, float* at) => *at = value;
@@ -180,10 +189,10 @@ internal sealed class UpsampleAxis
     private readonly struct Add : IRowStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Store(Vector512<float> value, float* at) => (Vector512.Load(at) + value).Store(at);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Store(Vector256<float> value, float* at) => (Vector256.Load(at) + value).Store(at);
+        public static unsafe void Store<TWidth, TFloats>(TFloats value, float* at)
+            where TWidth : IVectorArithmetic<TFloats, float>
+            where TFloats : struct
+            => TWidth.StoreUnsafe(TWidth.Add(TWidth.LoadUnsafe(in *at, 0), value), ref *at, 0);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static unsafe void Store(float value, float* at) => *at += value;
@@ -194,41 +203,44 @@ internal sealed class UpsampleAxis
     public static float Pixel(float x00, float x01, float x10, float x11, float w00, float w01, float w10, float w11)
         => (float)((double)x00 * w00 + (double)x01 * w01 + (double)x10 * w10 + (double)x11 * w11);
 
-    /// <summary>Sixteen pixels of <see cref="Pixel"/>: each float32 value and weight widened, summed in float64, narrowed once.</summary>
+    /// <summary>A vector of <see cref="Pixel"/>: each float32 value and weight widened, summed in float64, narrowed once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Blend(Vector512<float> x00, Vector512<float> x01, Vector512<float> x10, Vector512<float> x11,
-        Vector512<float> w00, Vector512<float> w01, Vector512<float> w10, Vector512<float> w11) =>
-        Vector512.Narrow(
-            Sum(Vector512.WidenLower(x00), Vector512.WidenLower(x01), Vector512.WidenLower(x10), Vector512.WidenLower(x11),
-                Vector512.WidenLower(w00), Vector512.WidenLower(w01), Vector512.WidenLower(w10), Vector512.WidenLower(w11)),
-            Sum(Vector512.WidenUpper(x00), Vector512.WidenUpper(x01), Vector512.WidenUpper(x10), Vector512.WidenUpper(x11),
-                Vector512.WidenUpper(w00), Vector512.WidenUpper(w01), Vector512.WidenUpper(w10), Vector512.WidenUpper(w11)));
-
-    /// <summary>Eight pixels of <see cref="Pixel"/>, for CPUs without 512-bit vectors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Blend(Vector256<float> x00, Vector256<float> x01, Vector256<float> x10, Vector256<float> x11,
-        Vector256<float> w00, Vector256<float> w01, Vector256<float> w10, Vector256<float> w11) =>
-        Vector256.Narrow(
-            Sum(Vector256.WidenLower(x00), Vector256.WidenLower(x01), Vector256.WidenLower(x10), Vector256.WidenLower(x11),
-                Vector256.WidenLower(w00), Vector256.WidenLower(w01), Vector256.WidenLower(w10), Vector256.WidenLower(w11)),
-            Sum(Vector256.WidenUpper(x00), Vector256.WidenUpper(x01), Vector256.WidenUpper(x10), Vector256.WidenUpper(x11),
-                Vector256.WidenUpper(w00), Vector256.WidenUpper(w01), Vector256.WidenUpper(w10), Vector256.WidenUpper(w11)));
+    private static TFloats Blend<TWidth, TFloats, TDoubles>(TFloats x00, TFloats x01, TFloats x10, TFloats x11,
+        TFloats w00, TFloats w01, TFloats w10, TFloats w11)
+        where TWidth : IVectorArithmetic<TDoubles, double>, IVectorWidening<TFloats, TDoubles>, IVectorNarrowing<TDoubles, TFloats>
+        where TFloats : struct
+        where TDoubles : struct
+    {
+        var (x00Low, x00High) = TWidth.Widen(x00);
+        var (x01Low, x01High) = TWidth.Widen(x01);
+        var (x10Low, x10High) = TWidth.Widen(x10);
+        var (x11Low, x11High) = TWidth.Widen(x11);
+        var (w00Low, w00High) = TWidth.Widen(w00);
+        var (w01Low, w01High) = TWidth.Widen(w01);
+        var (w10Low, w10High) = TWidth.Widen(w10);
+        var (w11Low, w11High) = TWidth.Widen(w11);
+        return TWidth.Narrow(
+            Sum<TWidth, TDoubles>(x00Low, x01Low, x10Low, x11Low, w00Low, w01Low, w10Low, w11Low),
+            Sum<TWidth, TDoubles>(x00High, x01High, x10High, x11High, w00High, w01High, w10High, w11High));
+    }
 
     /// <summary>
     /// x₀₀w₀₀ + x₀₁w₀₁ + x₁₀w₁₀ + x₁₁w₁₁ left to right on float64 lanes holding float32 values: the first product, then
     /// fused multiply-adds. A float32 × float32 product is exact in float64, so fusing it into the add rounds exactly
-    /// as PyTorch's product-then-add does (see <see cref="WholeMapUpsampler"/>).
+    /// as PyTorch's product-then-add does (see <see cref="WholeMapUpsampler"/>); separate products and adds where the
+    /// CPU has no FMA, for speed alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Sum(Vector512<double> x00, Vector512<double> x01, Vector512<double> x10, Vector512<double> x11,
-        Vector512<double> w00, Vector512<double> w01, Vector512<double> w10, Vector512<double> w11) =>
-        Vector512.FusedMultiplyAdd(x11, w11, Vector512.FusedMultiplyAdd(x10, w10, Vector512.FusedMultiplyAdd(x01, w01, x00 * w00)));
-
-    /// <summary>As the 512-bit <see cref="Sum(Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double}, Vector512{double})"/>; separate products and adds where the CPU has no FMA.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Sum(Vector256<double> x00, Vector256<double> x01, Vector256<double> x10, Vector256<double> x11,
-        Vector256<double> w00, Vector256<double> w01, Vector256<double> w10, Vector256<double> w11) =>
-        Fma.IsSupported
-            ? Vector256.FusedMultiplyAdd(x11, w11, Vector256.FusedMultiplyAdd(x10, w10, Vector256.FusedMultiplyAdd(x01, w01, x00 * w00)))
-            : x00 * w00 + x01 * w01 + x10 * w10 + x11 * w11;
+    private static TDoubles Sum<TWidth, TDoubles>(TDoubles x00, TDoubles x01, TDoubles x10, TDoubles x11,
+        TDoubles w00, TDoubles w01, TDoubles w10, TDoubles w11)
+        where TWidth : IVectorArithmetic<TDoubles, double>
+        where TDoubles : struct
+    {
+        var sum = TWidth.Multiply(x00, w00);
+        if (Fma.IsSupported)
+            return TWidth.FusedMultiplyAdd(x11, w11, TWidth.FusedMultiplyAdd(x10, w10, TWidth.FusedMultiplyAdd(x01, w01, sum)));
+        sum = TWidth.Add(sum, TWidth.Multiply(x01, w01));
+        sum = TWidth.Add(sum, TWidth.Multiply(x10, w10));
+        return TWidth.Add(sum, TWidth.Multiply(x11, w11));
+    }
 }

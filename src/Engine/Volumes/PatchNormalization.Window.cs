@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Engine.Compute;
 
 namespace Engine.Volumes;
 
@@ -75,53 +76,9 @@ public static partial class PatchNormalization
         {
             int i = 0;
             if (Vector512.IsHardwareAccelerated)
-            {
-                var s = Vector512.Create(shift);
-                var d = Vector512.Create(divisor);
-                Vector512<double> sum = default, squares = default, squares2 = default;
-                for (; i <= length - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
-                {
-                    var raw = Vector512.Load(values + i);
-                    if (copy != null)
-                        raw.Store(copy + i);
-                    var (low, high) = Vector512.Widen(raw);
-                    var (a, b) = Vector512.Widen(Vector512.ConvertToSingle(low) / d);
-                    var (e, f) = Vector512.Widen(Vector512.ConvertToSingle(high) / d);
-                    a -= s;
-                    b -= s;
-                    e -= s;
-                    f -= s;
-                    sum += (a + b) + (e + f);
-                    squares = Vector512.FusedMultiplyAdd(a, a, Vector512.FusedMultiplyAdd(b, b, squares));
-                    squares2 = Vector512.FusedMultiplyAdd(e, e, Vector512.FusedMultiplyAdd(f, f, squares2));
-                }
-                Sum += Vector512.Sum(sum);
-                Squares += Vector512.Sum(squares + squares2);
-            }
+                i = AddVectors<Width512, Vector512<ushort>, Vector512<float>, Vector512<double>>(values, copy, length, divisor, shift);
             else if (Vector256.IsHardwareAccelerated)
-            {
-                var s = Vector256.Create(shift);
-                var d = Vector256.Create(divisor);
-                Vector256<double> sum = default, squares = default, squares2 = default;
-                for (; i <= length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
-                {
-                    var raw = Vector256.Load(values + i);
-                    if (copy != null)
-                        raw.Store(copy + i);
-                    var (low, high) = Vector256.Widen(raw);
-                    var (a, b) = Vector256.Widen(Vector256.ConvertToSingle(low) / d);
-                    var (e, f) = Vector256.Widen(Vector256.ConvertToSingle(high) / d);
-                    a -= s;
-                    b -= s;
-                    e -= s;
-                    f -= s;
-                    sum += (a + b) + (e + f);
-                    squares = Vector256.FusedMultiplyAdd(a, a, Vector256.FusedMultiplyAdd(b, b, squares));
-                    squares2 = Vector256.FusedMultiplyAdd(e, e, Vector256.FusedMultiplyAdd(f, f, squares2));
-                }
-                Sum += Vector256.Sum(sum);
-                Squares += Vector256.Sum(squares + squares2);
-            }
+                i = AddVectors<Width256, Vector256<ushort>, Vector256<float>, Vector256<double>>(values, copy, length, divisor, shift);
             for (; i < length; i++)
             {
                 if (copy != null)
@@ -130,6 +87,40 @@ public static partial class PatchNormalization
                 Sum += x;
                 Squares = Math.FusedMultiplyAdd(x, x, Squares);
             }
+        }
+
+        /// <summary>The whole vectors of <see cref="Add"/>; returns how many values they took.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private unsafe int AddVectors<TWidth, TUShorts, TFloats, TDoubles>(ushort* values, ushort* copy, int length, float divisor, double shift)
+            where TWidth : IVectorMemory<TUShorts, ushort>, IVectorArithmetic<TFloats, float>, IVectorArithmetic<TDoubles, double>,
+                IVectorWidening<TUShorts, TFloats>, IVectorWidening<TFloats, TDoubles>
+            where TUShorts : struct
+            where TFloats : struct
+            where TDoubles : struct
+        {
+            int i = 0, width = Unsafe.SizeOf<TUShorts>() / sizeof(ushort);
+            var s = TWidth.Create(shift);
+            var d = TWidth.Create(divisor);
+            TDoubles sum = default, squares = default, squares2 = default;
+            for (; i <= length - width; i += width)
+            {
+                var raw = TWidth.LoadUnsafe(in values[i], 0);
+                if (copy != null)
+                    TWidth.StoreUnsafe(raw, ref copy[i], 0);
+                var (low, high) = TWidth.Widen(raw);
+                var (a, b) = TWidth.Widen(TWidth.Divide(low, d));
+                var (e, f) = TWidth.Widen(TWidth.Divide(high, d));
+                a = TWidth.Subtract(a, s);
+                b = TWidth.Subtract(b, s);
+                e = TWidth.Subtract(e, s);
+                f = TWidth.Subtract(f, s);
+                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(a, b), TWidth.Add(e, f)));
+                squares = TWidth.FusedMultiplyAdd(a, a, TWidth.FusedMultiplyAdd(b, b, squares));
+                squares2 = TWidth.FusedMultiplyAdd(e, e, TWidth.FusedMultiplyAdd(f, f, squares2));
+            }
+            Sum += TWidth.Sum(sum);
+            Squares += TWidth.Sum(TWidth.Add(squares, squares2));
+            return i;
         }
     }
 

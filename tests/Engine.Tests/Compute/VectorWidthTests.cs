@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Engine.IO;
 using Engine.Tests.Segmentation;
+using Engine.Tests.Volumes;
+using Engine.Volumes;
 
 namespace Engine.Tests.Compute;
 
@@ -47,8 +50,35 @@ public class VectorWidthTests
         Assert.True(verify.GetProperty("identical").GetBoolean(), verify.ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(NarrowerMachines))]
+    public void Narrower_vectors_cut_the_same_normalized_tiles(string variable, string value)
+    {
+        // volume tile --normalize sums each tile's uint16 values as it cuts them (PatchNormalization's window sums):
+        // a 32-pixel row is one Vector512 of them, or two Vector256.
+        using var folder = new TempFolder();
+        string narrow = folder.File("tiles.npy");
+        Run(variable, value, "volume", "tile", VolumeData.PathOf("tifffile_plain"), "--mask", VolumeData.PathOf("tiles_mask.npy"),
+            "--tile", "32", "--stride", "16", "--scale", "65535", "--normalize", "--out", narrow);
+        using var volume = TiffVolume.Open(VolumeData.PathOf("tifffile_plain"));
+        var mask = NpyFile.ReadBytes(VolumeData.PathOf("tiles_mask.npy"));
+        var grid = TileGrid.Create(mask.Data, mask.Shape[1], mask.Shape[0], 32, 16);
+        var tiles = new List<float>();
+        foreach (var batch in new VolumeTiler(volume, grid, new VolumeTilerOptions { Scale = TileScale.Divide65535, Normalize = true }).Batches(null))
+        {
+            using (batch)
+                tiles.AddRange(batch.Data.ToArray());
+        }
+        Assert.NotEmpty(tiles);
+        Assert.Equal(tiles.Select(BitConverter.SingleToInt32Bits), NpyFile.ReadFloat32(narrow).Data.Select(BitConverter.SingleToInt32Bits));
+    }
+
     /// <summary>Runs Engine.Cli (copied beside the tests) with one environment variable set; returns its JSON.</summary>
     internal static JsonElement Engine(string variable, string value, params string[] args)
+        => JsonDocument.Parse(Run(variable, value, args)).RootElement.Clone();
+
+    /// <summary>Runs Engine.Cli with one environment variable set; returns what it writes to stdout.</summary>
+    private static string Run(string variable, string value, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -64,6 +94,6 @@ public class VectorWidthTests
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"engine {string.Join(' ', args)} with {variable}={value} exited {process.ExitCode}: {error.Result}");
-        return JsonDocument.Parse(output).RootElement.Clone();
+        return output;
     }
 }
