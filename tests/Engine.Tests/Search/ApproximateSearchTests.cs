@@ -117,16 +117,22 @@ public unsafe class ApproximateSearchTests
         {
             var query = Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() * 2 - 1) * (q + 1)).ToArray();
             var approximate = ApproximateScores(int8, query, out double bound);
-            double worst = 0;
+            CosineTopKInt8.Quantize(query, new int[int8.Quads], out var queryErrors);
+            double worst = 0, widestRowBound = 0;
             for (int r = 0; r < rows; r++)
             {
                 index.CopyRow(r, row);
                 float exact = 0;
                 for (int d = 0; d < dim; d++)
                     exact = MathF.FusedMultiplyAdd(query[d], row[d], exact);
-                worst = Math.Max(worst, Math.Abs(exact - (double)approximate[r]));
+                double error = Math.Abs(exact - (double)approximate[r]);
+                double rowBound = Int8Errors.Bound(queryErrors, int8.RowErrors[r], dim);
+                Assert.True(error <= rowBound, $"query {q}, row {r}: error {error} above the pair's bound {rowBound}");
+                worst = Math.Max(worst, error);
+                widestRowBound = Math.Max(widestRowBound, rowBound);
             }
             Assert.True(worst <= bound, $"query {q}: error {worst} above the bound {bound}");
+            Assert.True(widestRowBound <= bound, $"query {q}: a pair's bound {widestRowBound} above the bound with the rows' maxima {bound}");
             Assert.True(worst > 0, "int8 should not be exact here");
         }
     }
@@ -170,7 +176,8 @@ public unsafe class ApproximateSearchTests
     internal static float[] ApproximateScores(Int8PanelStore int8, ReadOnlySpan<float> query, out double bound)
     {
         var packed = new int[CosineTopK.TileQueries * int8.Quads];
-        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Quads), out bound, int8);
+        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Quads), out var errors);
+        bound = Int8Errors.Bound(errors, int8.MaxErrors, query.Length);
         var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scores = new float[int8.Count];
         fixed (int* q = packed, t = dots)
