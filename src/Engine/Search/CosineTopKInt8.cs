@@ -158,36 +158,47 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>
     /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
-    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time so the chains'
-    /// latencies overlap.
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; eight pairs at a time, so the chains'
+    /// latencies overlap and the two loads per FMA keep the load ports busy.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
+        const int chains = 8;
         int dim = exact.Dimension;
+        float** x = stackalloc float*[chains];
+        float** q = stackalloc float*[chains];
         int c = 0;
-        for (; c + 4 <= pairs.Length; c += 4)
+        for (; c + chains <= pairs.Length; c += chains)
         {
-            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
-            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
-            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
-            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int i = 0; i < chains; i++)
+            {
+                x[i] = RowStart(exact, pairs[c + i]);
+                q[i] = QueryStart(queries, dim, pairs[c + i]);
+            }
+            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7];
+            float* q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
             {
                 s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
                 s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
                 s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
                 s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
+                s4 = MathF.FusedMultiplyAdd(q4[d], x4[at], s4);
+                s5 = MathF.FusedMultiplyAdd(q5[d], x5[at], s5);
+                s6 = MathF.FusedMultiplyAdd(q6[d], x6[at], s6);
+                s7 = MathF.FusedMultiplyAdd(q7[d], x7[at], s7);
             }
             scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
+            scores[c + 4] = s4; scores[c + 5] = s5; scores[c + 6] = s6; scores[c + 7] = s7;
         }
         for (; c < pairs.Length; c++)
         {
-            float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
+            float* xc = RowStart(exact, pairs[c]), qc = QueryStart(queries, dim, pairs[c]);
             float s = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-                s = MathF.FusedMultiplyAdd(q[d], x[at], s);
+                s = MathF.FusedMultiplyAdd(qc[d], xc[at], s);
             scores[c] = s;
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Search;
 
 /// <summary>
@@ -16,11 +18,15 @@ internal readonly record struct Int8Errors(float Error, float ErrorL2, float L1,
 {
     private const double Unit = 1.0 / (1 << 24);
 
+    /// <summary>2⁻¹⁵⁰: half the spacing of float32's subnormals.</summary>
+    private const double HalfSubnormal = 1.0 / (1L << 50) / (1L << 50) / (1L << 50);
+
     /// <summary>
     /// B: the most the exact scan's float32 score of (<paramref name="query"/>, <paramref name="row"/>) can differ
     /// from the approximate score computed from their int8 copies (derivation in <see cref="CosineTopKInt8"/>'s
     /// remarks). Rising in every field of either side, so the elementwise maxima over rows bound it for every row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Bound(in Int8Errors query, in Int8Errors row, int dimension)
     {
         double gammaD = dimension * Unit / (1 - dimension * Unit), gamma3 = 3 * Unit / (1 - 3 * Unit);
@@ -30,7 +36,7 @@ internal readonly record struct Int8Errors(float Error, float ErrorL2, float L1,
         double approximateRounding = gamma3 * dimension * query.QuantizedMax * row.QuantizedMax;
         // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
         // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
-        double underflow = (dimension + 3) * Math.ScaleB(1.0, -150);
+        double underflow = (dimension + 3) * HalfSubnormal;
         return (quantization + exactRounding + approximateRounding) * (1 + 1e-6) + underflow;
     }
 
