@@ -242,7 +242,8 @@ internal static unsafe class CosineTopKInt8
         CandidateSelection<TSelection> candidates, CancellationToken cancellationToken) where TSelection : ISelection, IThresholds
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
-        fixed (float* rowScales = store.Scales)
+        ulong* passing = stackalloc ulong[TileQueries];
+        fixed (float* rowScales = store.Scales, scales = queryScales, thresholds = candidates.Thresholds)
         fixed (int* corrections = store.BiasCorrections)
         {
             for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
@@ -250,27 +251,43 @@ internal static unsafe class CosineTopKInt8
                 sbyte* panel = store.Panel(p);
                 long rowBase = p * PanelStore.Width;
                 int valid = (int)Math.Min(PanelStore.Width, store.Count - rowBase);
+                var screen = new TileScreen(corrections + rowBase, rowScales + rowBase);
                 for (int t = 0; t < padded; t += TileQueries)
                 {
                     int* q = queries + (long)t * store.Quads;
                     if (AvxVnni.IsSupported)
-                        TileVnni(q, store.Quads, panel, dots);
+                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, thresholds + t, passing);
                     else
+                    {
                         TileScalar(q, store.Quads, panel, dots);
-                    Offer(dots, corrections + rowBase, rowScales + rowBase, queryScales, t, candidates, (int)rowBase, valid);
+                        ScreenScalar(dots, screen, scales + t, thresholds + t, passing);
+                    }
+                    Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
                 }
             }
         }
     }
 
+    /// <summary>What a panel's scores are screened with: per row its bias correction <c>128 Σx̂</c> and its scale.</summary>
+    internal readonly struct TileScreen(int* corrections, float* rowScales)
+    {
+        public int* Corrections { get; } = corrections;
+
+        public float* RowScales { get; } = rowScales;
+    }
+
     /// <summary>
     /// 6 queries × 64 rows of biased int32 dots (<c>Σ (q̂ + 128) x̂</c>), 16 rows at a time in 12 ymm accumulators:
     /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
-    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots.
+    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores
+    /// are screened while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate
+    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> reaches the query's threshold (as <see cref="ScreenScalar"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots)
+    internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
+        float* thresholds, ulong* passing)
     {
+        new Span<ulong>(passing, TileQueries).Clear();
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
@@ -301,7 +318,29 @@ internal static unsafe class CosineTopKInt8
             a30.Store(d + 3 * PanelStore.Width); a31.Store(d + 3 * PanelStore.Width + 8);
             a40.Store(d + 4 * PanelStore.Width); a41.Store(d + 4 * PanelStore.Width + 8);
             a50.Store(d + 5 * PanelStore.Width); a51.Store(d + 5 * PanelStore.Width + 8);
+            var c0 = Vector256.Load(screen.Corrections + lane);
+            var c1 = Vector256.Load(screen.Corrections + lane + 8);
+            var r0 = Vector256.Load(screen.RowScales + lane);
+            var r1 = Vector256.Load(screen.RowScales + lane + 8);
+            passing[0] |= Passing(a00, a01, c0, c1, r0, r1, queryScales[0], thresholds[0]) << lane;
+            passing[1] |= Passing(a10, a11, c0, c1, r0, r1, queryScales[1], thresholds[1]) << lane;
+            passing[2] |= Passing(a20, a21, c0, c1, r0, r1, queryScales[2], thresholds[2]) << lane;
+            passing[3] |= Passing(a30, a31, c0, c1, r0, r1, queryScales[3], thresholds[3]) << lane;
+            passing[4] |= Passing(a40, a41, c0, c1, r0, r1, queryScales[4], thresholds[4]) << lane;
+            passing[5] |= Passing(a50, a51, c0, c1, r0, r1, queryScales[5], thresholds[5]) << lane;
         }
+    }
+
+    /// <summary>The 16 lanes of two accumulators whose approximate scores reach <paramref name="threshold"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
+        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float threshold)
+    {
+        var scale = Vector256.Create(queryScale);
+        var floor = Vector256.Create(threshold);
+        var low = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0 * scale, floor);
+        var high = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1 * scale, floor);
+        return low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 8);
     }
 
     /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
@@ -324,36 +363,37 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>
-    /// Approximate scores of a tile, <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, offered where they reach the query's
-    /// candidate threshold.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Offer<TSelection>(int* dots, int* corrections, float* rowScales, float[] queryScales, int queryBase,
+    /// <summary>The definition of the screen <see cref="TileVnni"/> runs in registers, one score at a time.</summary>
+    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* thresholds, ulong* passing)
+    {
+        for (int r = 0; r < TileQueries; r++)
+        {
+            passing[r] = 0;
+            for (int lane = 0; lane < PanelStore.Width; lane++)
+            {
+                if (Score(dots + r * PanelStore.Width, screen, queryScales[r], lane) >= thresholds[r])
+                    passing[r] |= 1UL << lane;
+            }
+        }
+    }
+
+    /// <summary>The approximate score of one lane: <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, in the screen's order.</summary>
+    private static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
+        (float)(dots[lane] - screen.Corrections[lane]) * screen.RowScales[lane] * queryScale;
+
+    /// <summary>Offers the tile's passing scores (of valid rows) to their queries' candidates.</summary>
+    private static void Offer<TSelection>(int* dots, TileScreen screen, float* queryScales, ulong* passing, int queryBase,
         CandidateSelection<TSelection> candidates, int rowBase, int valid) where TSelection : ISelection, IThresholds
     {
         ulong validMask = valid >= 64 ? ulong.MaxValue : (1UL << valid) - 1;
         for (int r = 0; r < TileQueries; r++)
         {
-            int query = queryBase + r;
-            var scale = Vector512.Create(queryScales[query]);
-            var threshold = Vector512.Create(candidates.Thresholds[query]);
-            int* dot = dots + r * PanelStore.Width;
-            ulong mask = 0;
-            for (int v = 0; v < 4; v++)
-            {
-                var exactDot = Vector512.Load(dot + 16 * v) - Vector512.Load(corrections + 16 * v);
-                var a = Vector512.ConvertToSingle(exactDot) * Vector512.Load(rowScales + 16 * v) * scale;
-                mask |= Vector512.GreaterThanOrEqual(a, threshold).ExtractMostSignificantBits() << (16 * v);
-            }
-            mask &= validMask;
+            ulong mask = passing[r] & validMask;
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
-                // The same float arithmetic as the vector lane, in the same order.
-                float a = (float)(dot[lane] - corrections[lane]) * rowScales[lane] * queryScales[query];
-                candidates.Offer(query, a, rowBase + lane);
+                candidates.Offer(queryBase + r, Score(dots + r * PanelStore.Width, screen, queryScales[r], lane), rowBase + lane);
             }
         }
     }
