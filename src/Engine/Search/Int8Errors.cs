@@ -18,6 +18,8 @@ internal readonly record struct Int8Errors(float Error, float ErrorL2, float L1,
 {
     private const double Unit = 1.0 / (1 << 24);
 
+    private const double Gamma3 = 3 * Unit / (1 - 3 * Unit);
+
     /// <summary>2⁻¹⁵⁰: half the spacing of float32's subnormals.</summary>
     private const double HalfSubnormal = 1.0 / (1L << 50) / (1L << 50) / (1L << 50);
 
@@ -29,11 +31,12 @@ internal readonly record struct Int8Errors(float Error, float ErrorL2, float L1,
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Bound(in Int8Errors query, in Int8Errors row, int dimension)
     {
-        double gammaD = dimension * Unit / (1 - dimension * Unit), gamma3 = 3 * Unit / (1 - 3 * Unit);
+        // γ_D = Du / (1 − Du) ≤ Du (1 + 2Du) while Du ≤ 1/2 (D ≤ 2²³): no division on the per-pair path.
+        double gammaD = dimension * Unit * (1 + 2 * dimension * Unit);
         double quantization = Math.Min((double)query.L1 * row.Error, (double)query.L2 * row.ErrorL2)
             + Math.Min((double)query.Error * row.QuantizedL1, (double)query.ErrorL2 * row.QuantizedL2);
         double exactRounding = gammaD * query.L2 * row.L2;
-        double approximateRounding = gamma3 * dimension * query.QuantizedMax * row.QuantizedMax;
+        double approximateRounding = Gamma3 * dimension * query.QuantizedMax * row.QuantizedMax;
         // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
         // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
         double underflow = (dimension + 3) * HalfSubnormal;
