@@ -69,12 +69,16 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
 
     public void Offer(int query, float score, int row)
     {
+        // The tile screened with the thresholds it started with; this query's may have risen since (at the first
+        // panel, from −∞), and checking it costs less than the bound.
+        if (score < Thresholds[query])
+            return;
         float floor = _floors[query];
         // a ± B in double: its 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so rounding the
         // ends outwards to float keeps them ends.
         double bound = Int8Errors.Bound(_queryErrors[query], _rowErrors[row], _dimension);
         float upper = Int8Errors.RoundUp(score + bound);
-        if (upper < floor || _counts[query] > _maxCandidates)
+        if (upper < floor)
             return;
         if (++_counts[query] > _maxCandidates)
         {
