@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -164,20 +163,18 @@ internal static unsafe class CosineTopKInt8
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
-        const int chains = 8;
         int dim = exact.Dimension;
-        float** x = stackalloc float*[chains];
-        float** q = stackalloc float*[chains];
         int c = 0;
-        for (; c + chains <= pairs.Length; c += chains)
+        for (; c + 8 <= pairs.Length; c += 8)
         {
-            for (int i = 0; i < chains; i++)
-            {
-                x[i] = RowStart(exact, pairs[c + i]);
-                q[i] = QueryStart(queries, dim, pairs[c + i]);
-            }
-            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7];
-            float* q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
+            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
+            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
+            float* x4 = RowStart(exact, pairs[c + 4]), x5 = RowStart(exact, pairs[c + 5]);
+            float* x6 = RowStart(exact, pairs[c + 6]), x7 = RowStart(exact, pairs[c + 7]);
+            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
+            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
+            float* q4 = QueryStart(queries, dim, pairs[c + 4]), q5 = QueryStart(queries, dim, pairs[c + 5]);
+            float* q6 = QueryStart(queries, dim, pairs[c + 6]), q7 = QueryStart(queries, dim, pairs[c + 7]);
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
             {
@@ -195,10 +192,10 @@ internal static unsafe class CosineTopKInt8
         }
         for (; c < pairs.Length; c++)
         {
-            float* xc = RowStart(exact, pairs[c]), qc = QueryStart(queries, dim, pairs[c]);
+            float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
             float s = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-                s = MathF.FusedMultiplyAdd(qc[d], xc[at], s);
+                s = MathF.FusedMultiplyAdd(q[d], x[at], s);
             scores[c] = s;
         }
     }
