@@ -1,81 +1,118 @@
 namespace Engine.Search;
 
 /// <summary>
-/// The prefilter scan's per-query state: an approximate selection (the same kind as the exact one, fed approximate
-/// scores), the bound B, and every row whose approximate score reached <c>a_k − 2B</c> when it was seen, where a_k
-/// is the approximate selection's threshold (the k-th best row's, or the k-th best identity's, approximate score).
-/// a_k only rises, so the rows kept are a superset of those that reach the final <c>a_k − 2B</c>;
-/// <see cref="Final"/> filters them. A query whose candidates exceed the cap stops collecting: it is
-/// <see cref="Overflowed"/>, to be searched exactly.
+/// The prefilter scan's per-query state for one block of queries, reused from block to block by one worker. Each
+/// (query, row) pair it is offered has its own bound <c>B_qr</c> (<see cref="Int8Errors.Bound"/>), so the pair's
+/// exact score lies in <c>[a − B_qr, a + B_qr]</c> around its approximate score a. A selection of the same kind as
+/// the exact one (k rows, or k distinct identities) is fed the lower ends: its threshold L, the k-th best lower end,
+/// is at most the exact score of k rows (k identities' rows). A row whose upper end is below L cannot change the
+/// exact result; every other row is a candidate. L only rises, so the rows kept are a superset of those whose upper
+/// end reaches the final L, and <see cref="FinalPairs"/> filters them. A query whose candidates exceed the cap stops
+/// collecting: it is <see cref="Overflowed"/>, to be searched exactly.
 /// </summary>
 internal sealed class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
 {
-    private readonly TSelection _approximate;
+    private readonly Int8Errors[] _rowErrors;
+    private readonly int _dimension;
     private readonly int _maxCandidates;
-    private readonly double[] _bounds;
-    private readonly List<(int Row, float Score)>[] _candidates;
-    private readonly bool[] _overflowed;
+    private readonly Int8Errors[] _queryErrors;
+    private readonly double[] _widestBounds;
+    private readonly int[] _counts;
+    private Candidate[] _candidates = new Candidate[1024];
+    private int _length;
+    private long[] _pairs = [];
+    private TSelection? _lowerEnds;
+    private float[] _floors = [];
 
-    /// <param name="approximate">A selection for the block's queries, fed the approximate scores.</param>
-    /// <param name="queries">Queries in the block.</param>
+    /// <param name="store">The int8 rows: their errors give each pair's bound.</param>
+    /// <param name="queries">Most queries in a block.</param>
     /// <param name="maxCandidates">Candidates a query may collect before it overflows.</param>
-    public CandidateSelection(TSelection approximate, int queries, int maxCandidates)
+    public CandidateSelection(Int8PanelStore store, int queries, int maxCandidates)
     {
-        _approximate = approximate;
+        _rowErrors = store.RowErrors;
+        _dimension = store.Dimension;
         _maxCandidates = maxCandidates;
-        _bounds = new double[queries];
-        _candidates = new List<(int, float)>[queries];
-        for (int i = 0; i < queries; i++)
-            _candidates[i] = [];
-        _overflowed = new bool[queries];
+        _queryErrors = new Int8Errors[queries];
+        _widestBounds = new double[queries];
+        _counts = new int[queries];
         Thresholds = new float[queries];
-        Thresholds.AsSpan().Fill(float.NegativeInfinity);
     }
 
-    /// <summary>Approximate scores strictly below this are not candidates: a float at or below <c>a_k − 2B</c>.</summary>
+    /// <summary>
+    /// The scan's screen: approximate scores strictly below this are not offered, a float at or below
+    /// <c>L − max_r B_qr</c>, so every row that can be a candidate passes it (+∞ for padding and overflowed queries).
+    /// </summary>
     public float[] Thresholds { get; }
 
-    public void SetBound(int query, double bound) => _bounds[query] = bound;
+    /// <summary>Starts a block of <paramref name="queries"/> queries whose lower ends go to <paramref name="lowerEnds"/>.</summary>
+    public void Start(TSelection lowerEnds, int queries)
+    {
+        _lowerEnds = lowerEnds;
+        _floors = lowerEnds.Thresholds;
+        _length = 0;
+        _counts.AsSpan(0, queries).Clear();
+        Thresholds.AsSpan(0, queries).Fill(float.NegativeInfinity);
+        // Padding queries start overflowed: never offered a row, even a +∞ score.
+        _counts.AsSpan(queries).Fill(_maxCandidates + 1);
+        Thresholds.AsSpan(queries).Fill(float.PositiveInfinity);
+    }
+
+    /// <summary>Sets a query's errors; <paramref name="widestBound"/> is its bound with the rows' maxima, at least every B_qr.</summary>
+    public void SetQuery(int query, in Int8Errors errors, double widestBound)
+    {
+        _queryErrors[query] = errors;
+        _widestBounds[query] = widestBound;
+    }
 
     /// <summary>True when the query's candidates passed the cap: its candidates are dropped.</summary>
-    public bool Overflowed(int query) => _overflowed[query];
+    public bool Overflowed(int query) => _counts[query] > _maxCandidates;
 
     public void Offer(int query, float score, int row)
     {
+        // The tile screened with the thresholds it started with; this query's may have risen since (at the first
+        // panel, from −∞), and checking it costs less than the bound.
         if (score < Thresholds[query])
             return;
-        var candidates = _candidates[query];
-        if (candidates.Count == _maxCandidates)
+        float floor = _floors[query];
+        // a ± B in double: its 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so rounding the
+        // ends outwards to float keeps them ends.
+        double bound = Int8Errors.Bound(_queryErrors[query], _rowErrors[row], _dimension);
+        float upper = Int8Errors.RoundUp(score + bound);
+        if (upper < floor)
+            return;
+        if (++_counts[query] > _maxCandidates)
         {
-            _overflowed[query] = true;
             Thresholds[query] = float.PositiveInfinity;
-            candidates.Clear();
-            candidates.TrimExcess();
             return;
         }
-        candidates.Add((row, score));
-        if (score >= _approximate.Threshold(query))
+        if (_length == _candidates.Length)
+            Array.Resize(ref _candidates, 2 * _length);
+        _candidates[_length++] = new Candidate(row, query, upper);
+        float lower = Int8Errors.RoundDown(score - bound);
+        if (lower >= floor)
         {
-            _approximate.Offer(query, score, row);
-            Thresholds[query] = RoundDown(_approximate.Threshold(query) - 2 * _bounds[query]);
+            _lowerEnds!.Offer(query, lower, row);
+            Thresholds[query] = Int8Errors.RoundDown(_floors[query] - _widestBounds[query]);
         }
     }
 
-    /// <summary>The rows that can change the exact result: approximate score ≥ the final <c>a_k − 2B</c> (every row seen while a_k is −∞).</summary>
-    public IEnumerable<int> Final(int query)
+    /// <summary>
+    /// The (row, query) pairs that can change the exact result, row in the high 32 bits: the candidates of queries
+    /// that did not overflow whose upper end reaches the final L. In the order offered, so by panel: each float
+    /// panel's pairs come together.
+    /// </summary>
+    public ReadOnlySpan<long> FinalPairs()
     {
-        float floor = Thresholds[query];
-        foreach (var (row, score) in _candidates[query])
+        if (_pairs.Length < _length)
+            _pairs = new long[Math.Max(_length, 2 * _pairs.Length)];
+        int count = 0;
+        foreach (var c in _candidates.AsSpan(0, _length))
         {
-            if (score >= floor)
-                yield return row;
+            if (c.Upper >= _floors[c.Query] && !Overflowed(c.Query))
+                _pairs[count++] = ((long)c.Row << 32) | (uint)c.Query;
         }
+        return _pairs.AsSpan(0, count);
     }
 
-    /// <summary>The largest float not above <paramref name="value"/>, so a float compare keeps every row the real compare keeps.</summary>
-    private static float RoundDown(double value)
-    {
-        float f = (float)value;
-        return f > value ? MathF.BitDecrement(f) : f;
-    }
+    private readonly record struct Candidate(int Row, int Query, float Upper);
 }

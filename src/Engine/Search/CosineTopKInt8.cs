@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -20,16 +19,21 @@ namespace Engine.Search;
 /// (1, ∞) and with (2, 2): the second form is about √D/3 tighter for errors spread over the dimensions). The exact path's float32 score (one FMA chain over D
 /// dimensions) differs from the real dot product by at most <c>F = γ_D ‖q‖₂ ‖x‖₂</c>, <c>γ_D = D u / (1 − D u)</c>,
 /// <c>u = 2⁻²⁴</c>; and the approximate score as computed in float (the exact integer dot → float, two products)
-/// differs from ã by at most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B = Q + F + A</c>
-/// for every (query, row), with row maxima taken over the database; B is inflated by a relative 10⁻⁶ for the
-/// double arithmetic of the bound itself (its errors are ~2⁻⁵³ relative, far below the F term), plus
-/// (D + 3) · 2⁻¹⁵⁰ for roundings in the subnormal range, where the relative bounds do not hold.</para>
-/// <para>Why identical. Let a_k be the approximate selection's final threshold: k rows (or k distinct identities,
-/// each by a row) with approximate score ≥ a_k, so exact scores ≥ a_k − B. A row with <c>a &lt; a_k − 2B</c> scores
-/// exactly <c>≤ a + B &lt; a_k − B</c>: strictly below k rows (k identities' best rows), so it is in no exact top k,
-/// and it is no top-k identity's best row, in any tie order. Every other row is a candidate and is re-scored with
-/// the exact scan's arithmetic; the exact selection over the candidates sees every result row with its exact score
-/// and every other identity at or below its true best, so it keeps the same k results, ties included.</para>
+/// differs from ã by at most <c>A = γ_3 · D · max|s_q q̂| · max|s_r x̂|</c>. So <c>|exact − approximate| ≤ B_qr = Q + F + A</c>
+/// for the pair (query, row), each term from that query's and that row's measured quantities
+/// (<see cref="Int8Errors"/>); B_qr is inflated by a relative 10⁻⁶ for the double arithmetic of the bound itself
+/// (its errors are ~2⁻⁵³ relative, far below the F term), plus (D + 3) · 2⁻¹⁵⁰ for roundings in the subnormal range,
+/// where the relative bounds do not hold. With the rows' elementwise maxima in place of one row's quantities the
+/// same formula gives <c>B̄_q ≥ B_qr</c> for every row.</para>
+/// <para>Why identical. The exact score of a pair lies in <c>[a − B_qr, a + B_qr]</c>. Let L be the k-th best lower
+/// end <c>a − B_qr</c> among the rows scanned (of k distinct identities' rows, for identities): k rows (k
+/// identities, each by a row) score exactly ≥ L. A row whose upper end <c>a + B_qr</c> is below L scores exactly
+/// below them, so it is in no exact top k and is no top-k identity's best row, in any tie order. Every other row is
+/// a candidate and is re-scored with the exact scan's arithmetic; the exact selection over the candidates sees every
+/// result row with its exact score and every other identity at or below its true best, so it keeps the same k
+/// results, ties included. The scan offers a row only where <c>a ≥ L − B̄_q</c>, which every candidate meets
+/// (<c>a + B_qr ≥ L</c> and <c>B_qr ≤ B̄_q</c>); the ends are rounded outwards to float and L only rises, so rows
+/// kept early are filtered again by the final L (<see cref="CandidateSelection{TSelection}"/>).</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class CosineTopKInt8
@@ -41,8 +45,6 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>Bytes of packed query quads a block keeps hot while int8 panels stream past.</summary>
     private const int QueryBlockBytes = 256 << 10;
-
-    private const double Unit = 1.0 / (1 << 24);
 
     /// <summary>Whether this CPU runs the int8 scan (AVX-VNNI); elsewhere the exact scan runs instead.</summary>
     public static bool IsSupported => AvxVnni.IsSupported;
@@ -67,12 +69,15 @@ internal static unsafe class CosineTopKInt8
         int dim = store.Dimension;
         int workers = Environment.ProcessorCount;
         int maxBlock = Math.Max(TileQueries, QueryBlockBytes / (store.Quads * sizeof(int)) / TileQueries * TileQueries);
-        int block = Math.Min(maxBlock, RoundUp((queryCount + workers - 1) / workers, TileQueries));
-        int blocks = (queryCount + block - 1) / block;
+        // A multiple of the workers' count of blocks, so they finish together.
+        int blocks = RoundUp((queryCount + maxBlock - 1) / maxBlock, workers);
+        int block = RoundUp((queryCount + blocks - 1) / blocks, TileQueries);
+        blocks = (queryCount + block - 1) / block;
         int maxCandidates = MaxCandidates(store.Count, k);
         var fallback = new List<int>();
         long done = 0, filtered = 0, overflowed = 0;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers }, b =>
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = workers },
+            () => new BlockState<TSelection>(store, block, maxCandidates), (b, _, state) =>
         {
             int first = b * block;
             int count = Math.Min(block, queryCount - first);
@@ -82,48 +87,43 @@ internal static unsafe class CosineTopKInt8
                 // scan would only add to the exact scan, so the rest go straight to it.
                 lock (fallback)
                     fallback.AddRange(Enumerable.Range(first, count));
-                return;
+                return state;
             }
             int padded = RoundUp(count, TileQueries);
-            var candidates = new CandidateSelection<TSelection>(create(padded), padded, maxCandidates);
-            var packed = new int[padded * store.Quads];
-            var queryScales = new float[padded];
+            var candidates = state.Candidates;
+            candidates.Start(create(padded), count);
             for (int i = 0; i < count; i++)
             {
                 var q = queries.AsSpan((first + i) * dim, dim);
-                queryScales[i] = Quantize(q, packed.AsSpan(i * store.Quads, store.Quads), out double bound, store);
-                candidates.SetBound(i, bound);
+                state.QueryScales[i] = Quantize(q, state.Packed.AsSpan(i * store.Quads, store.Quads), out var errors);
+                candidates.SetQuery(i, errors, Int8Errors.Bound(errors, store.MaxErrors, dim));
             }
-            // Padded queries never take a candidate.
-            candidates.Thresholds.AsSpan(count).Fill(float.PositiveInfinity);
-            fixed (int* qp = packed)
-                Scan(store, qp, padded, queryScales, candidates, cancellationToken);
+            // Padded queries never take a candidate (their thresholds are +∞); their quads only need to be valid.
+            state.Packed.AsSpan(count * store.Quads, (padded - count) * store.Quads).Clear();
+            fixed (int* qp = state.Packed)
+                Scan(store, qp, padded, state.QueryScales, candidates, cancellationToken);
             if (cancellationToken.IsCancellationRequested)
-                return;
+                return state;
             var selection = create(count);
             int exactCount = 0;
-            // (row, query) pairs sorted by row: each float panel is read from memory once per block and its
-            // candidates scored from cache, instead of one cache line per dimension per candidate.
-            var pairs = new List<long>();
             for (int i = 0; i < count; i++)
             {
-                if (candidates.Overflowed(i))
+                if (!candidates.Overflowed(i))
+                    exactCount++;
+                else
                 {
                     lock (fallback)
                         fallback.Add(first + i);
-                    continue;
                 }
-                foreach (int row in candidates.Final(i))
-                    pairs.Add(((long)row << 32) | (uint)i);
-                exactCount++;
             }
-            var sorted = CollectionsMarshal.AsSpan(pairs);
-            sorted.Sort();
-            var scores = new float[sorted.Length];
+            // In panel order: each float panel is read from memory once per block and its candidates scored from
+            // cache, instead of one cache line per dimension per candidate.
+            var pairs = candidates.FinalPairs();
+            var scores = state.Scores(pairs.Length);
             fixed (float* q = queries)
-                ExactScores(exact, q + (long)first * dim, sorted, scores);
-            for (int c = 0; c < sorted.Length; c++)
-                selection.Offer((int)sorted[c], scores[c], (int)(sorted[c] >> 32));
+                ExactScores(exact, q + (long)first * dim, pairs, scores);
+            for (int c = 0; c < pairs.Length; c++)
+                selection.Offer((int)pairs[c], scores[c], (int)(pairs[c] >> 32));
             for (int i = 0; i < count; i++)
             {
                 if (!candidates.Overflowed(i))
@@ -132,7 +132,8 @@ internal static unsafe class CosineTopKInt8
             Interlocked.Add(ref filtered, count);
             Interlocked.Add(ref overflowed, count - exactCount);
             progress?.Report(Interlocked.Add(ref done, exactCount));
-        });
+            return state;
+        }, _ => { });
         // The workers stop at the next panel once cancelled; what they left is incomplete.
         cancellationToken.ThrowIfCancellationRequested();
         if (fallback.Count > 0)
@@ -156,29 +157,38 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>
     /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
-    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time so the chains'
-    /// latencies overlap.
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; eight pairs at a time, so the chains'
+    /// latencies overlap and the two loads per FMA keep the load ports busy.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
         int dim = exact.Dimension;
         int c = 0;
-        for (; c + 4 <= pairs.Length; c += 4)
+        for (; c + 8 <= pairs.Length; c += 8)
         {
             float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
             float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
+            float* x4 = RowStart(exact, pairs[c + 4]), x5 = RowStart(exact, pairs[c + 5]);
+            float* x6 = RowStart(exact, pairs[c + 6]), x7 = RowStart(exact, pairs[c + 7]);
             float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
             float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            float* q4 = QueryStart(queries, dim, pairs[c + 4]), q5 = QueryStart(queries, dim, pairs[c + 5]);
+            float* q6 = QueryStart(queries, dim, pairs[c + 6]), q7 = QueryStart(queries, dim, pairs[c + 7]);
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
             {
                 s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
                 s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
                 s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
                 s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
+                s4 = MathF.FusedMultiplyAdd(q4[d], x4[at], s4);
+                s5 = MathF.FusedMultiplyAdd(q5[d], x5[at], s5);
+                s6 = MathF.FusedMultiplyAdd(q6[d], x6[at], s6);
+                s7 = MathF.FusedMultiplyAdd(q7[d], x7[at], s7);
             }
             scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
+            scores[c + 4] = s4; scores[c + 5] = s5; scores[c + 6] = s6; scores[c + 7] = s7;
         }
         for (; c < pairs.Length; c++)
         {
@@ -201,42 +211,26 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>
     /// Quantizes a query to biased bytes <c>q̂ + 128</c> (q̂ in [−127, 127]), four dimensions per int, and returns its
-    /// scale; <paramref name="bound"/> is B, the most the approximate score can differ from the exact one for any
-    /// row (see the class remarks).
+    /// scale; <paramref name="errors"/> are what its bound takes (<see cref="Int8Errors.Bound"/>).
     /// </summary>
-    internal static float Quantize(ReadOnlySpan<float> q, Span<int> quads, out double bound, Int8PanelStore store)
+    internal static float Quantize(ReadOnlySpan<float> q, Span<int> quads, out Int8Errors errors)
     {
         float max = 0;
         foreach (float v in q)
             max = Math.Max(max, Math.Abs(v));
         float scale = max > 0 ? max / 127f : 1f, inverse = 1f / scale;
-        double error = 0, error2 = 0, l1 = 0, l2 = 0, abs = 0;
+        var measured = new Int8Errors.Accumulator();
         // Padding dimensions carry the bias too: the rows hold 0 there, so they add nothing.
         quads.Fill(unchecked((int)0x80808080));
         for (int d = 0; d < q.Length; d++)
         {
-            // Any rounding rule will do: the bound uses the error measured below.
+            // Any rounding rule will do: the bound uses the error measured here.
             int v = (int)Math.Clamp(MathF.Round(q[d] * inverse), -127, 127);
             int shift = 8 * (d & 3);
             quads[d / 4] = (quads[d / 4] & ~(0xFF << shift)) | ((v + Int8PanelStore.QueryBias) << shift);
-            double dequantized = (double)scale * v;
-            error = Math.Max(error, Math.Abs(q[d] - dequantized));
-            error2 += (q[d] - dequantized) * (q[d] - dequantized);
-            l1 += Math.Abs(q[d]);
-            l2 += (double)q[d] * q[d];
-            abs = Math.Max(abs, Math.Abs(dequantized));
+            measured.Add(q[d], (double)scale * v);
         }
-        int dim = q.Length;
-        double gammaD = dim * Unit / (1 - dim * Unit), gamma3 = 3 * Unit / (1 - 3 * Unit);
-        double norm = Math.Sqrt(l2);
-        double quantization = Math.Min(l1 * store.MaxError, norm * store.MaxErrorL2)
-            + Math.Min(error * store.MaxL1, Math.Sqrt(error2) * store.MaxQuantizedL2);
-        double exactRounding = gammaD * norm * store.MaxL2;
-        double approximateRounding = gamma3 * dim * abs * store.MaxAbs;
-        // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
-        // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
-        double underflow = (dim + 3) * Math.ScaleB(1.0, -150);
-        bound = (quantization + exactRounding + approximateRounding) * (1 + 1e-6) + underflow;
+        errors = measured.Result();
         return scale;
     }
 
@@ -245,7 +239,8 @@ internal static unsafe class CosineTopKInt8
         CandidateSelection<TSelection> candidates, CancellationToken cancellationToken) where TSelection : ISelection, IThresholds
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
-        fixed (float* rowScales = store.Scales)
+        ulong* passing = stackalloc ulong[TileQueries];
+        fixed (float* rowScales = store.Scales, scales = queryScales, thresholds = candidates.Thresholds)
         fixed (int* corrections = store.BiasCorrections)
         {
             for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
@@ -253,27 +248,43 @@ internal static unsafe class CosineTopKInt8
                 sbyte* panel = store.Panel(p);
                 long rowBase = p * PanelStore.Width;
                 int valid = (int)Math.Min(PanelStore.Width, store.Count - rowBase);
+                var screen = new TileScreen(corrections + rowBase, rowScales + rowBase);
                 for (int t = 0; t < padded; t += TileQueries)
                 {
                     int* q = queries + (long)t * store.Quads;
                     if (AvxVnni.IsSupported)
-                        TileVnni(q, store.Quads, panel, dots);
+                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, thresholds + t, passing);
                     else
+                    {
                         TileScalar(q, store.Quads, panel, dots);
-                    Offer(dots, corrections + rowBase, rowScales + rowBase, queryScales, t, candidates, (int)rowBase, valid);
+                        ScreenScalar(dots, screen, scales + t, thresholds + t, passing);
+                    }
+                    Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
                 }
             }
         }
     }
 
+    /// <summary>What a panel's scores are screened with: per row its bias correction <c>128 Σx̂</c> and its scale.</summary>
+    internal readonly struct TileScreen(int* corrections, float* rowScales)
+    {
+        public int* Corrections { get; } = corrections;
+
+        public float* RowScales { get; } = rowScales;
+    }
+
     /// <summary>
     /// 6 queries × 64 rows of biased int32 dots (<c>Σ (q̂ + 128) x̂</c>), 16 rows at a time in 12 ymm accumulators:
     /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
-    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots.
+    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores
+    /// are screened while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate
+    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> reaches the query's threshold (as <see cref="ScreenScalar"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots)
+    internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
+        float* thresholds, ulong* passing)
     {
+        new Span<ulong>(passing, TileQueries).Clear();
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
@@ -304,7 +315,29 @@ internal static unsafe class CosineTopKInt8
             a30.Store(d + 3 * PanelStore.Width); a31.Store(d + 3 * PanelStore.Width + 8);
             a40.Store(d + 4 * PanelStore.Width); a41.Store(d + 4 * PanelStore.Width + 8);
             a50.Store(d + 5 * PanelStore.Width); a51.Store(d + 5 * PanelStore.Width + 8);
+            var c0 = Vector256.Load(screen.Corrections + lane);
+            var c1 = Vector256.Load(screen.Corrections + lane + 8);
+            var r0 = Vector256.Load(screen.RowScales + lane);
+            var r1 = Vector256.Load(screen.RowScales + lane + 8);
+            passing[0] |= Passing(a00, a01, c0, c1, r0, r1, queryScales[0], thresholds[0]) << lane;
+            passing[1] |= Passing(a10, a11, c0, c1, r0, r1, queryScales[1], thresholds[1]) << lane;
+            passing[2] |= Passing(a20, a21, c0, c1, r0, r1, queryScales[2], thresholds[2]) << lane;
+            passing[3] |= Passing(a30, a31, c0, c1, r0, r1, queryScales[3], thresholds[3]) << lane;
+            passing[4] |= Passing(a40, a41, c0, c1, r0, r1, queryScales[4], thresholds[4]) << lane;
+            passing[5] |= Passing(a50, a51, c0, c1, r0, r1, queryScales[5], thresholds[5]) << lane;
         }
+    }
+
+    /// <summary>The 16 lanes of two accumulators whose approximate scores reach <paramref name="threshold"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
+        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float threshold)
+    {
+        var scale = Vector256.Create(queryScale);
+        var floor = Vector256.Create(threshold);
+        var low = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0 * scale, floor);
+        var high = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1 * scale, floor);
+        return low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 8);
     }
 
     /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
@@ -327,37 +360,60 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>
-    /// Approximate scores of a tile, <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, offered where they reach the query's
-    /// candidate threshold.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Offer<TSelection>(int* dots, int* corrections, float* rowScales, float[] queryScales, int queryBase,
+    /// <summary>The definition of the screen <see cref="TileVnni"/> runs in registers, one score at a time.</summary>
+    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* thresholds, ulong* passing)
+    {
+        for (int r = 0; r < TileQueries; r++)
+        {
+            passing[r] = 0;
+            for (int lane = 0; lane < PanelStore.Width; lane++)
+            {
+                if (Score(dots + r * PanelStore.Width, screen, queryScales[r], lane) >= thresholds[r])
+                    passing[r] |= 1UL << lane;
+            }
+        }
+    }
+
+    /// <summary>The approximate score of one lane: <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, in the screen's order.</summary>
+    private static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
+        (float)(dots[lane] - screen.Corrections[lane]) * screen.RowScales[lane] * queryScale;
+
+    /// <summary>Offers the tile's passing scores (of valid rows) to their queries' candidates.</summary>
+    private static void Offer<TSelection>(int* dots, TileScreen screen, float* queryScales, ulong* passing, int queryBase,
         CandidateSelection<TSelection> candidates, int rowBase, int valid) where TSelection : ISelection, IThresholds
     {
         ulong validMask = valid >= 64 ? ulong.MaxValue : (1UL << valid) - 1;
         for (int r = 0; r < TileQueries; r++)
         {
-            int query = queryBase + r;
-            var scale = Vector512.Create(queryScales[query]);
-            var threshold = Vector512.Create(candidates.Thresholds[query]);
-            int* dot = dots + r * PanelStore.Width;
-            ulong mask = 0;
-            for (int v = 0; v < 4; v++)
-            {
-                var exactDot = Vector512.Load(dot + 16 * v) - Vector512.Load(corrections + 16 * v);
-                var a = Vector512.ConvertToSingle(exactDot) * Vector512.Load(rowScales + 16 * v) * scale;
-                mask |= Vector512.GreaterThanOrEqual(a, threshold).ExtractMostSignificantBits() << (16 * v);
-            }
-            mask &= validMask;
+            ulong mask = passing[r] & validMask;
             while (mask != 0)
             {
                 int lane = BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
-                // The same float arithmetic as the vector lane, in the same order.
-                float a = (float)(dot[lane] - corrections[lane]) * rowScales[lane] * queryScales[query];
-                candidates.Offer(query, a, rowBase + lane);
+                candidates.Offer(queryBase + r, Score(dots + r * PanelStore.Width, screen, queryScales[r], lane), rowBase + lane);
             }
+        }
+    }
+
+    /// <summary>One worker's buffers, reused from block to block.</summary>
+    private sealed class BlockState<TSelection>(Int8PanelStore store, int block, int maxCandidates)
+        where TSelection : class, ISelection, IThresholds
+    {
+        private float[] _scores = [];
+
+        public CandidateSelection<TSelection> Candidates { get; } = new(store, RoundUp(block, TileQueries), maxCandidates);
+
+        /// <summary>The block's queries, quantized and packed (<see cref="Quantize"/>).</summary>
+        public int[] Packed { get; } = new int[RoundUp(block, TileQueries) * store.Quads];
+
+        public float[] QueryScales { get; } = new float[RoundUp(block, TileQueries)];
+
+        /// <summary>Room for <paramref name="count"/> exact scores.</summary>
+        public Span<float> Scores(int count)
+        {
+            if (_scores.Length < count)
+                _scores = new float[Math.Max(count, 2 * _scores.Length)];
+            return _scores.AsSpan(0, count);
         }
     }
 

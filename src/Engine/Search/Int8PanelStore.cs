@@ -8,9 +8,9 @@ namespace Engine.Search;
 /// <c>vpdpbusd</c>: for each quad of dimensions, 64 lanes × 4 bytes (lane-major), so one 32-byte load holds 8 rows ×
 /// 4 dimensions and each 32-bit lane one row's quad. A quarter of the float panels' bytes.
 /// </summary>
-/// <remarks>The maxima over rows that the error bound needs (<see cref="MaxError"/>, <see cref="MaxErrorL2"/>,
-/// <see cref="MaxL1"/>, <see cref="MaxQuantizedL2"/>, <see cref="MaxL2"/>, <see cref="MaxAbs"/>) are measured in double while quantizing; rows are quantized as they
-/// are appended, each on its own, so appending never touches the rows already stored.</remarks>
+/// <remarks>Each row's <see cref="Int8Errors"/> and their elementwise maxima (<see cref="MaxErrors"/>) are measured
+/// while quantizing; rows are quantized as they are appended, each on its own, so appending never touches the rows
+/// already stored.</remarks>
 internal sealed unsafe class Int8PanelStore : IDisposable
 {
     /// <summary>The query's bias: queries are stored as <c>q̂ + 128</c> in [1, 255], the unsigned side of <c>vpdpbusd</c>.</summary>
@@ -20,6 +20,7 @@ internal sealed unsafe class Int8PanelStore : IDisposable
     private long _capacityPanels;
     private int[] _biasCorrections = [];
     private float[] _scales = [];
+    private Int8Errors[] _rowErrors = [];
 
     public Int8PanelStore(int dimension)
     {
@@ -48,23 +49,11 @@ internal sealed unsafe class Int8PanelStore : IDisposable
     /// <summary><c>128 · Σ x̂</c> of each row: what the query's bias adds to a dot, subtracted before scaling.</summary>
     public int[] BiasCorrections => _biasCorrections;
 
-    /// <summary>max over rows and dimensions of |x − s_r x̂|.</summary>
-    public double MaxError { get; private set; }
+    /// <summary>Each row's quantization errors and norms (padding rows: zeros), for its own bound.</summary>
+    public Int8Errors[] RowErrors => _rowErrors;
 
-    /// <summary>max over rows of ‖x − s_r x̂‖₂.</summary>
-    public double MaxErrorL2 { get; private set; }
-
-    /// <summary>max over rows of ‖s_r x̂‖₁.</summary>
-    public double MaxL1 { get; private set; }
-
-    /// <summary>max over rows of ‖s_r x̂‖₂.</summary>
-    public double MaxQuantizedL2 { get; private set; }
-
-    /// <summary>max over rows of ‖x‖₂.</summary>
-    public double MaxL2 { get; private set; }
-
-    /// <summary>max over rows and dimensions of |s_r x̂|.</summary>
-    public double MaxAbs { get; private set; }
+    /// <summary>The elementwise maxima of <see cref="RowErrors"/>: with them <see cref="Int8Errors.Bound"/> holds for every row.</summary>
+    public Int8Errors MaxErrors { get; private set; }
 
     /// <summary>The first byte of panel <paramref name="panel"/>.</summary>
     public sbyte* Panel(long panel) => _data + panel * PanelLength;
@@ -82,16 +71,9 @@ internal sealed unsafe class Int8PanelStore : IDisposable
         Parallel.For(firstPanel, Panels, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
         {
             int firstLane = p == firstPanel ? (int)(from % PanelStore.Width) : 0;
-            var (error, error2, l1, quantized2, l2, abs) = QuantizePanel(source, p, firstLane);
+            var max = QuantizePanel(source, p, firstLane);
             lock (gate)
-            {
-                MaxError = Math.Max(MaxError, error);
-                MaxErrorL2 = Math.Max(MaxErrorL2, error2);
-                MaxQuantizedL2 = Math.Max(MaxQuantizedL2, quantized2);
-                MaxL1 = Math.Max(MaxL1, l1);
-                MaxL2 = Math.Max(MaxL2, l2);
-                MaxAbs = Math.Max(MaxAbs, abs);
-            }
+                MaxErrors = Int8Errors.Max(MaxErrors, max);
         });
     }
 
@@ -112,16 +94,16 @@ internal sealed unsafe class Int8PanelStore : IDisposable
         _data = data;
         Array.Resize(ref _scales, (int)(capacity * PanelStore.Width));
         Array.Resize(ref _biasCorrections, (int)(capacity * PanelStore.Width));
+        Array.Resize(ref _rowErrors, (int)(capacity * PanelStore.Width));
         _capacityPanels = capacity;
     }
 
     /// <summary>
     /// Quantizes lanes [<paramref name="firstLane"/>, valid) of one panel, reading the float panel in its own layout
-    /// (64 consecutive lanes per dimension); returns their maxima of the bound's row quantities. The rounding rule
-    /// only has to be close: the bound uses the errors measured here (in double: <c>s_r · x̂</c> is exact in double,
-    /// and the subtraction's 2⁻⁵³ relative error is covered by the bound's relative slack).
+    /// (64 consecutive lanes per dimension), and measures their errors; returns their maxima. The rounding rule only
+    /// has to be close: the bound uses the errors measured here.
     /// </summary>
-    private (double Error, double ErrorL2, double L1, double QuantizedL2, double L2, double Abs) QuantizePanel(PanelStore source, long p, int firstLane)
+    private Int8Errors QuantizePanel(PanelStore source, long p, int firstLane)
     {
         const int width = PanelStore.Width;
         float* panel = source.Panel(p);
@@ -129,15 +111,13 @@ internal sealed unsafe class Int8PanelStore : IDisposable
         Span<float> max = stackalloc float[width];
         Span<float> inverse = stackalloc float[width];
         Span<int> sum = stackalloc int[width];
-        Span<double> error = stackalloc double[width], error2 = stackalloc double[width], l1 = stackalloc double[width];
-        Span<double> quantized2 = stackalloc double[width], l2 = stackalloc double[width];
-        max.Clear(); sum.Clear(); error.Clear(); error2.Clear(); l1.Clear(); quantized2.Clear(); l2.Clear();
+        Span<Int8Errors.Accumulator> errors = stackalloc Int8Errors.Accumulator[width];
+        max.Clear(); sum.Clear(); errors.Clear();
         for (int d = 0; d < Dimension; d++)
         {
             for (int lane = firstLane; lane < valid; lane++)
                 max[lane] = Math.Max(max[lane], Math.Abs(panel[(long)d * width + lane]));
         }
-        double absMax = 0;
         for (int lane = firstLane; lane < valid; lane++)
         {
             // An all-zero row quantizes to zeros with any scale; 1 keeps the reciprocal finite.
@@ -156,26 +136,17 @@ internal sealed unsafe class Int8PanelStore : IDisposable
                 int q = (int)Math.Clamp(MathF.Round(x * inverse[lane]), -127, 127);
                 t[lane * 4] = (sbyte)q;
                 sum[lane] += q;
-                double dequantized = (double)_scales[p * width + lane] * q;
-                error[lane] = Math.Max(error[lane], Math.Abs(x - dequantized));
-                error2[lane] += (x - dequantized) * (x - dequantized);
-                l1[lane] += Math.Abs(dequantized);
-                quantized2[lane] += dequantized * dequantized;
-                l2[lane] += (double)x * x;
-                absMax = Math.Max(absMax, Math.Abs(dequantized));
+                errors[lane].Add(x, (double)_scales[p * width + lane] * q);
             }
         }
-        double maxError = 0, maxError2 = 0, maxL1 = 0, maxQuantized2 = 0, maxL2 = 0;
+        Int8Errors panelMax = default;
         for (int lane = firstLane; lane < valid; lane++)
         {
             _biasCorrections[p * width + lane] = QueryBias * sum[lane];
-            maxError = Math.Max(maxError, error[lane]);
-            maxError2 = Math.Max(maxError2, Math.Sqrt(error2[lane]));
-            maxL1 = Math.Max(maxL1, l1[lane]);
-            maxQuantized2 = Math.Max(maxQuantized2, Math.Sqrt(quantized2[lane]));
-            maxL2 = Math.Max(maxL2, Math.Sqrt(l2[lane]));
+            _rowErrors[p * width + lane] = errors[lane].Result();
+            panelMax = Int8Errors.Max(panelMax, _rowErrors[p * width + lane]);
         }
-        return (maxError, maxError2, maxL1, maxQuantized2, maxL2, absMax);
+        return panelMax;
     }
 
     public void Dispose()

@@ -117,22 +117,28 @@ public unsafe class ApproximateSearchTests
         {
             var query = Enumerable.Range(0, dim).Select(_ => (float)(random.NextDouble() * 2 - 1) * (q + 1)).ToArray();
             var approximate = ApproximateScores(int8, query, out double bound);
-            double worst = 0;
+            CosineTopKInt8.Quantize(query, new int[int8.Quads], out var queryErrors);
+            double worst = 0, widestRowBound = 0;
             for (int r = 0; r < rows; r++)
             {
                 index.CopyRow(r, row);
                 float exact = 0;
                 for (int d = 0; d < dim; d++)
                     exact = MathF.FusedMultiplyAdd(query[d], row[d], exact);
-                worst = Math.Max(worst, Math.Abs(exact - (double)approximate[r]));
+                double error = Math.Abs(exact - (double)approximate[r]);
+                double rowBound = Int8Errors.Bound(queryErrors, int8.RowErrors[r], dim);
+                Assert.True(error <= rowBound, $"query {q}, row {r}: error {error} above the pair's bound {rowBound}");
+                worst = Math.Max(worst, error);
+                widestRowBound = Math.Max(widestRowBound, rowBound);
             }
             Assert.True(worst <= bound, $"query {q}: error {worst} above the bound {bound}");
+            Assert.True(widestRowBound <= bound, $"query {q}: a pair's bound {widestRowBound} above the bound with the rows' maxima {bound}");
             Assert.True(worst > 0, "int8 should not be exact here");
         }
     }
 
     [Fact]
-    public void The_vnni_tile_equals_the_scalar_tile()
+    public void The_vnni_tile_and_its_screen_equal_the_scalar_ones()
     {
         if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
             return;
@@ -141,18 +147,37 @@ public unsafe class ApproximateSearchTests
         var queries = Enumerable.Range(0, CosineTopK.TileQueries * quads).Select(_ => random.Next(int.MinValue, int.MaxValue)).ToArray();
         var panel = new sbyte[quads * PanelStore.Width * 4 + 64];
         random.NextBytes((byte[])(Array)panel);
+        var corrections = Enumerable.Range(0, PanelStore.Width).Select(_ => random.Next(-300_000, 300_000)).ToArray();
+        var rowScales = Enumerable.Range(0, PanelStore.Width).Select(_ => (float)random.NextDouble() * 1e-3f).ToArray();
+        var queryScales = Enumerable.Range(0, CosineTopK.TileQueries).Select(_ => (float)random.NextDouble() * 1e-2f).ToArray();
+        // Thresholds from none passing to all passing, one of them exactly a score (a tie passes).
+        float[] thresholds = [float.NegativeInfinity, 0f, 0.5f, -0.2f, float.PositiveInfinity, 0f];
         var vector = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scalar = new int[vector.Length];
-        fixed (int* q = queries, v = vector, s = scalar)
+        var vectorPassing = new ulong[CosineTopK.TileQueries];
+        var scalarPassing = new ulong[CosineTopK.TileQueries];
+        fixed (int* q = queries, v = vector, s = scalar, c = corrections)
+        fixed (float* rs = rowScales, qs = queryScales, t = thresholds)
+        fixed (ulong* vp = vectorPassing, sp = scalarPassing)
         fixed (sbyte* p = panel)
         {
             // TileVnni loads aligned: start the panel at a 64-byte boundary inside the array.
             sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
-            CosineTopKInt8.TileVnni(q, quads, aligned, v);
+            var screen = new CosineTopKInt8.TileScreen(c, rs);
             CosineTopKInt8.TileScalar(q, quads, aligned, s);
+            int tie = 5 * PanelStore.Width + 17;
+            t[5] = (float)(s[tie] - c[17]) * rs[17] * qs[5];
+            CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, t, vp);
+            CosineTopKInt8.ScreenScalar(s, screen, qs, t, sp);
         }
         Assert.Equal(scalar, vector);
         Assert.Contains(scalar, x => Math.Abs(x) > 100_000);
+        Assert.Equal(scalarPassing, vectorPassing);
+        Assert.Equal(ulong.MaxValue, scalarPassing[0]);
+        Assert.Equal(0UL, scalarPassing[4]);
+        Assert.NotEqual(0UL, scalarPassing[1]);
+        Assert.NotEqual(ulong.MaxValue, scalarPassing[1]);
+        Assert.NotEqual(0UL, scalarPassing[5] & (1UL << 17));
     }
 
     [Fact]
@@ -170,7 +195,8 @@ public unsafe class ApproximateSearchTests
     internal static float[] ApproximateScores(Int8PanelStore int8, ReadOnlySpan<float> query, out double bound)
     {
         var packed = new int[CosineTopK.TileQueries * int8.Quads];
-        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Quads), out bound, int8);
+        float scale = CosineTopKInt8.Quantize(query, packed.AsSpan(0, int8.Quads), out var errors);
+        bound = Int8Errors.Bound(errors, int8.MaxErrors, query.Length);
         var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scores = new float[int8.Count];
         fixed (int* q = packed, t = dots)
