@@ -117,8 +117,9 @@ internal static class WbfCommand
     }
 
     /// <summary>
-    /// JSON has no infinity or NaN: a fused score or box that overflowed (scores near 1e308 times the weights) is
-    /// named here, with its image, rather than by the JSON writer halfway through the file.
+    /// JSON has no infinity or NaN: a fused score or box that overflowed (scores near 1e308 times the weights), or
+    /// the 0/0 box of a cluster whose boxes all score 0, is named here, with its image, rather than by the JSON
+    /// writer halfway through the file.
     /// </summary>
     private static void RequireFinite(DetectionResult result, string inputPath, double width, double height)
     {
@@ -131,6 +132,8 @@ internal static class WbfCommand
                 bool finite = double.IsFinite(scores[b]);
                 for (int c = 0; c < 4 && finite; c++)
                     finite = double.IsFinite(boxes[4 * b + c] * (c % 2 == 0 ? width : height));
+                if (!finite && scores[b] == 0)
+                    throw new InvalidDataException($"{inputPath}: image {image}'s fused box {b} is made of boxes that all score 0, so its score-weighted box is 0/0 (ensemble-boxes gives NaN there); a --skip-box-thr above 0 (e.g. 1e-9) leaves such boxes out.");
                 if (!finite)
                     throw new InvalidDataException($"{inputPath}: image {image}'s fused box {b} has score {scores[b].ToString(CultureInfo.InvariantCulture)} and box [{string.Join(", ", boxes.Slice(4 * b, 4).ToArray().Select(v => v.ToString(CultureInfo.InvariantCulture)))}], which JSON cannot hold: the input's scores, boxes or weights are too large.");
             }

@@ -137,6 +137,9 @@ public sealed class WbfCommandTests : IDisposable
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4]],"scores":[0.9],"labels":[0]}]}""", new string[0], "box 0: expected [x1, y1, x2, y2]")]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9]}]}""", new string[0], "image 0, model 0 has no \"labels\" array")]
     [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4]],"scores":[0.9],"labels":[0]}""", new string[0], "malformed JSON")]
+    // Every box of a cluster scores 0: the weighted box is 0/0 (NaN in ensemble-boxes), which JSON cannot hold.
+    [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4],[0.1,0.1,0.4,0.41]],"scores":[0,0],"labels":[0,0]}]}""", new[] { "--method", "nmw" }, "image 0's fused box 0 is made of boxes that all score 0")]
+    [InlineData("""{"models":[{"boxes":[[0.1,0.1,0.4,0.4],[0.1,0.1,0.4,0.41]],"scores":[0,0],"labels":[0,0]}]}""", new string[0], "image 0's fused box 0 is made of boxes that all score 0")]
     public void Bad_input_is_one_error_line(string content, string[] extra, string message)
     {
         string input = Write("bad.jsonl", content);
