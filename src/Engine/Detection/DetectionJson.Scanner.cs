@@ -229,9 +229,17 @@ public static partial class DetectionJson
             return true;
         }
 
+        /// <summary>Reads an array of numbers into <paramref name="values"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool TryNumbers(Values values) => TryArray(values, boxes: false);
+
         /// <summary>Reads an array of [x1, y1, x2, y2] into <paramref name="values"/>, four a box.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool TryBoxes(Values values) => TryArray(values, boxes: true);
+
+        /// <summary>The one array walk: elements are numbers, or boxes of four numbers.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private bool TryBoxes(Values values)
+        private bool TryArray(Values values, bool boxes)
         {
             values.Clear();
             if (!TryTake((byte)'['))
@@ -240,38 +248,36 @@ public static partial class DetectionJson
                 return true;
             do
             {
-                if (!TryTake((byte)'[')
-                    || !TryNumber(out double x1) || !TryTake((byte)',')
-                    || !TryNumber(out double y1) || !TryTake((byte)',')
-                    || !TryNumber(out double x2) || !TryTake((byte)',')
-                    || !TryNumber(out double y2) || !TryTake((byte)']'))
+                if (!(boxes ? TryBox(values) : TryNumberInto(values)))
                     return false;
-                values.Add(x1);
-                values.Add(y1);
-                values.Add(x2);
-                values.Add(y2);
             }
             while (TryTake((byte)','));
             return TryTake((byte)']');
         }
 
-        /// <summary>Reads an array of numbers into <paramref name="values"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private bool TryNumbers(Values values)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool TryNumberInto(Values values)
         {
-            values.Clear();
-            if (!TryTake((byte)'['))
+            if (!TryNumber(out double value))
                 return false;
-            if (TryTake((byte)']'))
-                return true;
-            do
-            {
-                if (!TryNumber(out double value))
-                    return false;
-                values.Add(value);
-            }
-            while (TryTake((byte)','));
-            return TryTake((byte)']');
+            values.Add(value);
+            return true;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool TryBox(Values values)
+        {
+            if (!TryTake((byte)'[')
+                || !TryNumber(out double x1) || !TryTake((byte)',')
+                || !TryNumber(out double y1) || !TryTake((byte)',')
+                || !TryNumber(out double x2) || !TryTake((byte)',')
+                || !TryNumber(out double y2) || !TryTake((byte)']'))
+                return false;
+            values.Add(x1);
+            values.Add(y1);
+            values.Add(x2);
+            values.Add(y2);
+            return true;
         }
 
         /// <summary>
