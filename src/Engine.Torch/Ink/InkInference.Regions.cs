@@ -134,7 +134,7 @@ public static partial class InkInference
         }
         using var outputs = new AtomicFileSet();
         outputs.CreateFolder(outputDirectory);
-        string stagedNpy = outputs.Stage(Path.Combine(outputDirectory, "prob.npy"));
+        string stagedNpy = outputs.Stage(Path.Combine(outputDirectory, InkInferenceResult.ProbabilityNpyName));
         var times = new StageTimer { Setup = plan.Seconds };
         // The bytes the banded stitcher writes: the .npy header, then the rows top to bottom.
         times.Time(ref times.Stitch, () =>

@@ -108,8 +108,7 @@ public static partial class InkInference
         // NaN from a model, a corrupt slice, a cancellation) leaves none of them, and a previous run's files stay.
         using var outputs = new AtomicFileSet();
         outputs.CreateFolder(outputDirectory);
-        string npyPath = Path.Combine(outputDirectory, "prob.npy");
-        string stagedNpy = outputs.Stage(npyPath);
+        string stagedNpy = outputs.Stage(Path.Combine(outputDirectory, InkInferenceResult.ProbabilityNpyName));
         var times = new StageTimer { Setup = plan.Seconds + loadSeconds };
         var tiling = StitchFragment(plan, predictor, stagedNpy, times, progress, cancellationToken);
         var source = new MapSource((predictor as TorchInkEnsemble)?.ModelWindows ?? plan.Grid.Count, (predictor as TorchInkEnsemble)?.Models ?? 1,
@@ -124,11 +123,9 @@ public static partial class InkInference
     private static InkInferenceResult WriteOutputs(InkInferencePlan plan, MapSource source, AtomicFileSet outputs, string outputDirectory,
         string stagedNpy, StageTimer times, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var options = plan.Options;
-        var compute = options.Compute;
+        var compute = plan.Options.Compute;
         int width = plan.Width, height = plan.Height;
         byte[] fragment = plan.Mask.Pixels;
-        string npyPath = Path.Combine(outputDirectory, "prob.npy");
         // The tiler keeps its band (up to most of the budget) for another enumeration, and finished bands of the
         // stitcher are garbage now: collect them before the outputs' arrays are allocated, so the two stages'
         // buffers never add up.
@@ -151,9 +148,9 @@ public static partial class InkInference
         times.Threshold += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
         start = Stopwatch.GetTimestamp();
-        string tiffPath = Path.Combine(outputDirectory, "prob.tif"), pngPath = Path.Combine(outputDirectory, "prob.png");
-        string inkPath = Path.Combine(outputDirectory, "ink.png"), overlayPath = Path.Combine(outputDirectory, "overlay.png");
-        string stagedTiff = outputs.Stage(tiffPath), stagedPng = outputs.Stage(pngPath), stagedInk = outputs.Stage(inkPath), stagedOverlay = outputs.Stage(overlayPath);
+        string Staged(string name) => outputs.Stage(Path.Combine(outputDirectory, name));
+        string stagedTiff = Staged(InkInferenceResult.ProbabilityTiffName), stagedPng = Staged(InkInferenceResult.ProbabilityPngName);
+        string stagedInk = Staged(InkInferenceResult.InkPngName), stagedOverlay = Staged(InkInferenceResult.OverlayPngName);
         Action[] writes =
         [
             () => TiffImage.Write(stagedTiff, map, width, height),
@@ -182,31 +179,16 @@ public static partial class InkInference
 
         return new InkInferenceResult
         {
+            Plan = plan,
             Directory = outputDirectory,
-            ProbabilityNpy = npyPath,
-            ProbabilityTiff = tiffPath,
-            ProbabilityPng = pngPath,
-            InkPng = inkPath,
-            OverlayPng = overlayPath,
-            Width = width,
-            Height = height,
-            Tiles = plan.Grid.Count,
             ModelWindows = source.ModelWindows,
-            Stride = plan.Stride,
             Models = source.Models,
             Device = source.Device,
-            Backend = compute?.Backend ?? Engine.Compute.ComputeBackend.Cpu,
-            Quantile = plan.Quantile,
-            QuantileSource = plan.QuantileSource,
             Threshold = threshold,
             InkPixels = positives,
             Score = score,
-            MemoryBudget = options.MemoryBudget,
-            FixedBytes = plan.FixedBytes,
             TilerPeakBytes = source.TilerPeak,
-            StitcherBudget = plan.StitcherBudget,
             StitcherBandRows = source.StitcherBandRows,
-            OutputBytes = plan.OutputBytes,
             Seconds = new InkStageSeconds(times.Setup, source.Read, source.Cut, times.Wait, times.AroundModel, times.Model,
                 times.Stitch, times.Threshold, times.Write, times.Setup + clock.Elapsed.TotalSeconds),
         };

@@ -3,38 +3,45 @@ namespace Engine.Torch.Ink;
 /// <summary>What <see cref="InkInference"/> did and where it wrote it.</summary>
 public sealed record InkInferenceResult
 {
+    /// <summary>The output files' names in <see cref="Directory"/>.</summary>
+    internal const string ProbabilityNpyName = "prob.npy", ProbabilityTiffName = "prob.tif", ProbabilityPngName = "prob.png",
+        InkPngName = "ink.png", OverlayPngName = "overlay.png";
+
+    /// <summary>The plan that ran: the fragment, the input, the options and the budget's split.</summary>
+    public required InkInferencePlan Plan { get; init; }
+
     /// <summary>The output folder.</summary>
     public required string Directory { get; init; }
 
     /// <summary>The full-resolution probability map as float32 .npy (written band by band).</summary>
-    public required string ProbabilityNpy { get; init; }
+    public string ProbabilityNpy => Path.Combine(Directory, ProbabilityNpyName);
 
     /// <summary>The same map as a float32 TIFF.</summary>
-    public required string ProbabilityTiff { get; init; }
+    public string ProbabilityTiff => Path.Combine(Directory, ProbabilityTiffName);
 
     /// <summary>The map as an 8-bit gray PNG.</summary>
-    public required string ProbabilityPng { get; init; }
+    public string ProbabilityPng => Path.Combine(Directory, ProbabilityPngName);
 
     /// <summary>The thresholded ink mask as a 0/255 PNG.</summary>
-    public required string InkPng { get; init; }
+    public string InkPng => Path.Combine(Directory, InkPngName);
 
     /// <summary>The ink in colour over the map in gray (<see cref="Engine.IO.InkOverlay"/>; with the fragment's inklabels.png, misses and false positives coloured too).</summary>
-    public required string OverlayPng { get; init; }
+    public string OverlayPng => Path.Combine(Directory, OverlayPngName);
 
     /// <summary>Map width in pixels.</summary>
-    public required int Width { get; init; }
+    public int Width => Plan.Width;
 
     /// <summary>Map height in pixels.</summary>
-    public required int Height { get; init; }
+    public int Height => Plan.Height;
 
     /// <summary>Windows cut from the fragment.</summary>
-    public required int Tiles { get; init; }
+    public int Tiles => Plan.Grid.Count;
 
     /// <summary>The input windows the models ran on: tiles × TTA copies × models (the tiles, for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required long ModelWindows { get; init; }
 
     /// <summary>The stride used.</summary>
-    public required int Stride { get; init; }
+    public int Stride => Plan.Stride;
 
     /// <summary>Models averaged (1 for a predictor other than <see cref="TorchInkEnsemble"/>).</summary>
     public required int Models { get; init; }
@@ -43,13 +50,13 @@ public sealed record InkInferenceResult
     public required string Device { get; init; }
 
     /// <summary>Where the engine's stages ran: <see cref="Engine.Compute.ComputeBackend.Cpu"/> for the SIMD paths, or the kernels' backend.</summary>
-    public required Engine.Compute.ComputeBackend Backend { get; init; }
+    public Engine.Compute.ComputeBackend Backend => Plan.Options.Compute?.Backend ?? Engine.Compute.ComputeBackend.Cpu;
 
     /// <summary>The quantile the map was thresholded at.</summary>
-    public required double Quantile { get; init; }
+    public double Quantile => Plan.Quantile;
 
     /// <summary>Where <see cref="Quantile"/> came from: the options, the checkpoints' training, or the default.</summary>
-    public required InkQuantileSource QuantileSource { get; init; }
+    public InkQuantileSource QuantileSource => Plan.QuantileSource;
 
     /// <summary>The threshold: the <see cref="Quantile"/>-quantile of the map within the mask.</summary>
     public required double Threshold { get; init; }
@@ -61,22 +68,22 @@ public sealed record InkInferenceResult
     public Engine.Segmentation.BinaryScores? Score { get; init; }
 
     /// <summary>The budget the run was held to.</summary>
-    public required long MemoryBudget { get; init; }
+    public long MemoryBudget => Plan.Options.MemoryBudget;
 
     /// <summary>Bytes of the mask and tile grid, held for the whole run.</summary>
-    public required long FixedBytes { get; init; }
+    public long FixedBytes => Plan.FixedBytes;
 
     /// <summary>The most bytes the tiler held at once (band + batches).</summary>
     public required long TilerPeakBytes { get; init; }
 
     /// <summary>The stitcher's budget; it holds at most this.</summary>
-    public required long StitcherBudget { get; init; }
+    public long StitcherBudget => Plan.StitcherBudget;
 
     /// <summary>Rows per band of the stitcher.</summary>
     public required int StitcherBandRows { get; init; }
 
     /// <summary>Bytes of the output stage's arrays (map, ink mask, PNG buffers) after the stitching.</summary>
-    public required long OutputBytes { get; init; }
+    public long OutputBytes => Plan.OutputBytes;
 
     /// <summary>Seconds per stage.</summary>
     public required InkStageSeconds Seconds { get; init; }

@@ -15,7 +15,6 @@ internal sealed class UpsampleAxis
 
     private UpsampleAxis(int inSize, int outSize, int factor, StitchUpsampling upsampling, bool alignCorners)
     {
-        InSize = inSize;
         Factor = factor;
         Bilinear = upsampling == StitchUpsampling.Bilinear;
         I0 = new int[outSize];
@@ -56,8 +55,6 @@ internal sealed class UpsampleAxis
     /// </summary>
     public static UpsampleAxis AlignedBilinear(int inSize, int outSize) =>
         new(inSize, outSize, 0, StitchUpsampling.Bilinear, alignCorners: true);
-
-    public int InSize { get; }
 
     public int Factor { get; }
 
