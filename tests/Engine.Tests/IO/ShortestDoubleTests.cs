@@ -180,12 +180,20 @@ public class ShortestDoubleTests
     }
 
     [Fact]
-    public void The_inverses_of_powers_of_5_are_inverses_modulo_2_to_the_64()
+    public void Eight_digits_in_one_word_are_the_decimal_text_of_every_value_below_10_to_the_8()
     {
-        Assert.Equal(1UL, unchecked(5UL * ShortestDouble.InverseOf5));
-        Assert.Equal(1UL, unchecked(25UL * ShortestDouble.InverseOf5Pow2));
-        Assert.Equal(1UL, unchecked(625UL * ShortestDouble.InverseOf5Pow4));
-        Assert.Equal(1UL, unchecked(390_625UL * ShortestDouble.InverseOf5Pow8));
+        // Every value whose lanes stress the divisions (all four-digit halves, all pairs), then a stride over the rest.
+        var values = new List<uint>();
+        for (uint half = 0; half < 10_000; half++)
+            values.AddRange([half, half * 10_000, half * 10_000 + 9_999 - half, 99_999_999 - half]);
+        for (uint v = 0; v < 100_000_000; v += 9_973)
+            values.Add(v);
+        Span<byte> text = stackalloc byte[8];
+        foreach (uint value in values)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(text, ShortestDouble.EightDigits(value));
+            Assert.Equal(value.ToString("D8"), Encoding.ASCII.GetString(text));
+        }
     }
 
     /// <summary>The sign of a·10^tenExponent - b·2^twoExponent, in integers.</summary>
