@@ -5,10 +5,10 @@ public static partial class ShortestDouble
     /// <summary>
     /// g(e) = ⌊10^e · 2^-r⌋ + 1 with r = ⌊e·log2(10)⌋ - 125 (so 2^125 ≤ g &lt; 2^126), the paper's over-approximation
     /// of 10^e, for e in [<see cref="MinPower"/>, <see cref="MaxPower"/>]: high and low 64 bits side by side, as
-    /// constant data in the assembly (no static constructor to check at every call). Written by
-    /// benchmarks/peers/shortest_double_powers.py; ShortestDoubleTests recomputes every entry in exact arithmetic.
+    /// constant data in the assembly (no static field whose initialization each call must check).
+    /// ShortestDoubleTests recomputes every entry in exact arithmetic.
     /// </summary>
-    private static ReadOnlySpan<ulong> Powers =>
+    internal static ReadOnlySpan<ulong> Powers =>
     [
         0x3FDDEC7F2FAF3713, 0xC97A3A2704EEC3DF, // 10^-292
         0x27EAB3CF7DCD826C, 0x5DEC645863153A6C, // 10^-291

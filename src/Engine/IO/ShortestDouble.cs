@@ -33,8 +33,8 @@ public static partial class ShortestDouble
     private const int MinExponent = -1074;
 
     /// <summary>Powers of ten 10^e for e in [<see cref="MinPower"/>, 324], the range the exponents of doubles need.</summary>
-    private const int MinPower = -292;
-    private const int MaxPower = 324;
+    internal const int MinPower = -292;
+    internal const int MaxPower = 324;
 
     /// <summary>Writes <paramref name="value"/>'s shortest round-trip text.</summary>
     /// <param name="value">A finite double.</param>
@@ -70,12 +70,36 @@ public static partial class ShortestDouble
             Unsafe.Add(ref destination, at) = (byte)'0';
             return at + 1;
         }
+        // A number of at most ShortDecimals decimals (how box files and the boxes NMS keeps are mostly written)
+        // is the decimal n·10^-ShortDecimals that parses back to it: one division checks that (n and the power of
+        // ten are exact doubles, so the quotient is the parser's), and n's digits are the shortest (see
+        // ShortDecimalLimit). Every other number pays that division and goes on to Schubfach.
+        double magnitude = Math.Abs(value);
+        if (magnitude < ShortDecimalLimit)
+        {
+            double scaled = Math.Round(magnitude * ShortDecimalScale);
+            if (scaled / ShortDecimalScale == magnitude)
+                return at + Write((ulong)scaled, -ShortDecimals, ref Unsafe.Add(ref destination, at));
+        }
         // c·2^q: a subnormal's significand has no hidden bit. One call site, as Decimal is inlined.
         ulong c = biased == 0 ? fraction : HiddenBit | fraction;
         int q = biased == 0 ? MinExponent : biased - 1075;
         var (digits, exponent) = Decimal(c, q);
         return at + Write(digits, exponent, ref Unsafe.Add(ref destination, at));
     }
+
+    /// <summary>The decimals of the numbers <see cref="FormatFinite"/> takes by one division instead of Schubfach.</summary>
+    private const int ShortDecimals = 6;
+
+    /// <summary>10^<see cref="ShortDecimals"/>.</summary>
+    private const double ShortDecimalScale = 1e6;
+
+    /// <summary>
+    /// Below it, a number's rounding interval (at most one ulp, 2^-24 at 2^28) is narrower than 10^-(ShortDecimals+1),
+    /// so it holds one decimal of at most ShortDecimals decimals and none as short with more decimals: if
+    /// n·10^-ShortDecimals parses to the number, n's digits (trailing zeros dropped) are its shortest.
+    /// </summary>
+    private const double ShortDecimalLimit = 1 << 28;
 
     /// <summary>Formats into a scratch buffer and copies, for a destination shorter than the longest text.</summary>
     private static int FormatThroughScratch(double value, Span<byte> destination)

@@ -105,6 +105,26 @@ public class ShortestDoubleTests
     }
 
     [Fact]
+    public void Numbers_of_few_decimals_and_their_neighbours_match()
+    {
+        // The one-division path for numbers of at most six decimals below 2^28, its edges, and the doubles a few
+        // ulps away that must go on to Schubfach.
+        var rng = new Random(11);
+        var values = new List<double>();
+        for (int i = 0; i < 60_000; i++)
+        {
+            double v = Math.Round(rng.NextDouble() * Math.Pow(10, rng.Next(-7, 10)), rng.Next(0, 9));
+            values.AddRange(Around(v, 2));
+        }
+        values.AddRange(Around(1 << 28, 1_000));
+        values.AddRange(Around(0.000001, 50));
+        values.AddRange(Around(0.999999, 50));
+        values.AddRange(Enumerable.Range(0, 20_000).Select(i => (double)decimal.Round((decimal)(rng.NextDouble() * 3e8), 6)));
+        int compared = AssertSameBytes(BothSigns(values));
+        Assert.True(compared > 500_000, $"{compared} compared");
+    }
+
+    [Fact]
     public void Doubles_around_every_power_of_ten_match()
     {
         // Covers the notation switches (1e-5, 1e17) and every decimal exponent a double has.
@@ -176,6 +196,39 @@ public class ShortestDoubleTests
             // ⌊e·log2 10⌋ = b: 2^b ≤ 10^e < 2^(b+1).
             int b = ShortestDouble.FloorLog2Pow10(e);
             Assert.True(Sign(1, e, 1, b) >= 0 && Sign(1, e, 1, b + 1) < 0, $"FloorLog2Pow10({e}) = {b}");
+        }
+    }
+
+    [Fact]
+    public void The_powers_of_ten_are_the_papers_over_approximations()
+    {
+        var powers = ShortestDouble.Powers;
+        Assert.Equal(2 * (ShortestDouble.MaxPower - ShortestDouble.MinPower + 1), powers.Length);
+        for (int e = ShortestDouble.MinPower; e <= ShortestDouble.MaxPower; e++)
+        {
+            // g = ⌊10^e · 2^-r⌋ + 1 with r = ⌊e·log2(10)⌋ - 125.
+            int r = ShortestDouble.FloorLog2Pow10(e) - 125;
+            BigInteger g = e >= 0
+                ? (r >= 0 ? BigInteger.Pow(10, e) >> r : BigInteger.Pow(10, e) << -r)
+                : (BigInteger.One << -r) / BigInteger.Pow(10, -e);
+            g += 1;
+            int at = 2 * (e - ShortestDouble.MinPower);
+            Assert.True((ulong)(g >> 64) == powers[at] && (ulong)(g & ulong.MaxValue) == powers[at + 1], $"10^{e}: expected 0x{g:X}");
+        }
+    }
+
+    [Fact]
+    public void Sixteen_digits_in_one_vector_are_the_decimal_text_of_two_eight_digit_halves()
+    {
+        var rng = new Random(5);
+        Span<byte> text = stackalloc byte[16];
+        for (int i = 0; i < 100_000; i++)
+        {
+            uint high = (uint)rng.Next(100_000_000), low = (uint)rng.Next(100_000_000);
+            if (i < 4)
+                (high, low) = i switch { 0 => (0u, 0u), 1 => (99_999_999u, 99_999_999u), 2 => (10_000u, 9_999u), _ => (1u, 100_000_000u - 1) };
+            System.Runtime.Intrinsics.Vector128.CopyTo(ShortestDouble.SixteenDigits(high, low), text);
+            Assert.Equal(high.ToString("D8") + low.ToString("D8"), Encoding.ASCII.GetString(text));
         }
     }
 
