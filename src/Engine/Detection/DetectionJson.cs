@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Engine.IO;
@@ -425,8 +428,7 @@ public static partial class DetectionJson
     /// <exception cref="InvalidOperationException">A fused score or coordinate is not finite (a bug: finite inputs fuse to finite values).</exception>
     public static void Write(Stream output, DetectionResult result, bool asArray, double scaleX = 1, double scaleY = 1)
     {
-        for (int i = 0; i < result.ImageCount; i++)
-            RequireFinite(result, i, scaleX, scaleY);
+        RequireFinite(result, scaleX, scaleY);
         // Runs of whole images are formatted on every core, a few runs a core at a time, each into a buffer of its
         // own, and written in order: the same bytes as one writer going image by image, with memory bounded by a
         // wave of runs rather than the whole output.
@@ -499,35 +501,43 @@ public static partial class DetectionJson
             if (asArray)
                 at = Append(i > 0 ? ",\n"u8 : "\n"u8, text, at);
             at = Append("{\"boxes\":["u8, text, at);
+            // Each number has MaxLength bytes reserved (BoxTextBytes), which FormatFinite may write into.
+            ref byte start = ref MemoryMarshal.GetReference(text);
             var boxes = result.ImageBoxes(i);
             for (int b = 0; b < boxes.Length; b += 4)
             {
                 if (b > 0)
-                    text[at++] = (byte)',';
-                text[at++] = (byte)'[';
-                at += ShortestDouble.Format(boxes[b] * scaleX, text[at..]);
-                text[at++] = (byte)',';
-                at += ShortestDouble.Format(boxes[b + 1] * scaleY, text[at..]);
-                text[at++] = (byte)',';
-                at += ShortestDouble.Format(boxes[b + 2] * scaleX, text[at..]);
-                text[at++] = (byte)',';
-                at += ShortestDouble.Format(boxes[b + 3] * scaleY, text[at..]);
-                text[at++] = (byte)']';
+                    Unsafe.Add(ref start, at++) = (byte)',';
+                Unsafe.Add(ref start, at++) = (byte)'[';
+                at += ShortestDouble.FormatFinite(boxes[b] * scaleX, ref Unsafe.Add(ref start, at));
+                Unsafe.Add(ref start, at++) = (byte)',';
+                at += ShortestDouble.FormatFinite(boxes[b + 1] * scaleY, ref Unsafe.Add(ref start, at));
+                Unsafe.Add(ref start, at++) = (byte)',';
+                at += ShortestDouble.FormatFinite(boxes[b + 2] * scaleX, ref Unsafe.Add(ref start, at));
+                Unsafe.Add(ref start, at++) = (byte)',';
+                at += ShortestDouble.FormatFinite(boxes[b + 3] * scaleY, ref Unsafe.Add(ref start, at));
+                Unsafe.Add(ref start, at++) = (byte)']';
             }
             at = Append("],\"scores\":["u8, text, at);
             var scores = result.ImageScores(i);
             for (int s = 0; s < scores.Length; s++)
             {
                 if (s > 0)
-                    text[at++] = (byte)',';
-                at += ShortestDouble.Format(scores[s], text[at..]);
+                    Unsafe.Add(ref start, at++) = (byte)',';
+                at += ShortestDouble.FormatFinite(scores[s], ref Unsafe.Add(ref start, at));
             }
             at = Append("],\"labels\":["u8, text, at);
             var labels = result.ImageLabels(i);
             for (int l = 0; l < labels.Length; l++)
             {
                 if (l > 0)
-                    text[at++] = (byte)',';
+                    Unsafe.Add(ref start, at++) = (byte)',';
+                // Class ids are mostly one digit.
+                if ((uint)labels[l] < 10)
+                {
+                    Unsafe.Add(ref start, at++) = (byte)('0' + labels[l]);
+                    continue;
+                }
                 Utf8Formatter.TryFormat(labels[l], text[at..], out int written);
                 at += written;
             }
@@ -552,6 +562,20 @@ public static partial class DetectionJson
     /// Finite inputs within MaxMagnitude cannot fuse to a non-finite value; a non-finite one here is a bug,
     /// reported with the image rather than as the JSON writer's complaint about infinity.
     /// </summary>
+    private static void RequireFinite(DetectionResult result, double scaleX, double scaleY)
+    {
+        // One vectorized pass in the usual case; the image and value are looked for only when it fails. Every
+        // c·scale is finite when the largest |c| times the largest |scale| is (and no c or scale is NaN).
+        int boxes = result.ImageStarts[result.ImageCount];
+        var scores = result.Scores.AsSpan(0, boxes);
+        var coordinates = result.Boxes.AsSpan(0, 4 * boxes);
+        if (boxes == 0 || (TensorPrimitives.IsFiniteAll(scores) && TensorPrimitives.IsFiniteAll(coordinates)
+            && double.IsFinite(TensorPrimitives.MaxMagnitude(coordinates) * Math.Max(Math.Abs(scaleX), Math.Abs(scaleY)))))
+            return;
+        for (int i = 0; i < result.ImageCount; i++)
+            RequireFinite(result, i, scaleX, scaleY);
+    }
+
     private static void RequireFinite(DetectionResult result, int image, double scaleX, double scaleY)
     {
         foreach (double s in result.ImageScores(image))

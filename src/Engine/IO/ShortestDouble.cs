@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.IO;
 
@@ -15,12 +18,14 @@ namespace Engine.IO;
 /// The digits come from Schubfach (Raffaello Giulietti, "The Schubfach way to render doubles", 2020): one
 /// multiplication of the significand and of its two rounding-interval bounds by a 126-bit approximation of a power
 /// of ten, rounded to odd so that comparisons with multiples of 4 stay exact, then a choice among at most four
-/// candidates — no loop over digits and no big integers, about twice as fast as .NET's formatting, whose digits
-/// it reproduces (the tests compare them on about 1.4 million doubles). Java's Schubfach also widens tiny
-/// subnormals to print two digits; .NET prints <c>5E-324</c>, so that step is left out. The methods are compiled
-/// optimized at their first call: a process writes its file once, and tier-0 code formatted it 5× slower.
+/// candidates — no loop over digits and no big integers. .NET's formatting gives the same digits (the tests compare
+/// them on about 2 million doubles). Java's Schubfach also widens tiny subnormals to print two digits; .NET prints
+/// <c>5E-324</c>, so that step is left out. Numbers of at most six decimals (box files' usual form) skip Schubfach
+/// for one division that proves their digits shortest. Digits are written 16 at a time on SSE2's lanes (8 in a
+/// 64-bit word otherwise) and their trailing zeros counted on the text. The methods are compiled optimized at their
+/// first call: a process writes its file once, and tier-0 code formatted it 5× slower.
 /// </remarks>
-public static class ShortestDouble
+public static partial class ShortestDouble
 {
     /// <summary>The longest text: <c>-1.2345678901234567E-308</c>.</summary>
     public const int MaxLength = 24;
@@ -30,33 +35,8 @@ public static class ShortestDouble
     private const int MinExponent = -1074;
 
     /// <summary>Powers of ten 10^e for e in [<see cref="MinPower"/>, 324], the range the exponents of doubles need.</summary>
-    private const int MinPower = -292;
-    private const int MaxPower = 324;
-
-    // g(e) = ⌊10^e · 2^-r⌋ + 1 with r = ⌊e·log2(10)⌋ - 125, so 2^125 ≤ g < 2^126: the paper's over-approximation,
-    // split into its high and low 64 bits, side by side. Built once from exact integers (no explicit static
-    // constructor, so that the JIT inlines the helpers that read the table).
-    private static readonly ulong[] Powers = PowerTable();
-
-    private static ulong[] PowerTable()
-    {
-        var table = new ulong[2 * (MaxPower - MinPower + 1)];
-        for (int e = MinPower; e <= MaxPower; e++)
-        {
-            int r = FloorLog2Pow10(e) - 125;
-            BigInteger g = e >= 0
-                ? (r >= 0 ? BigInteger.Pow(10, e) >> r : BigInteger.Pow(10, e) << -r)
-                : (BigInteger.One << -r) / BigInteger.Pow(10, -e);
-            g += 1;
-            table[2 * (e - MinPower)] = (ulong)(g >> 64);
-            table[2 * (e - MinPower) + 1] = (ulong)(g & ulong.MaxValue);
-        }
-        return table;
-    }
-
-    /// <summary>"00" to "99", two bytes a pair: digits are written two at a time.</summary>
-    private static ReadOnlySpan<byte> DigitPairs =>
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+    internal const int MinPower = -292;
+    internal const int MaxPower = 324;
 
     /// <summary>Writes <paramref name="value"/>'s shortest round-trip text.</summary>
     /// <param name="value">A finite double.</param>
@@ -64,29 +44,64 @@ public static class ShortestDouble
     /// <returns>The bytes written.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is NaN or infinite (JSON has no text for them).</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short for the text.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Format(double value, Span<byte> destination)
     {
         if (!double.IsFinite(value))
             throw new ArgumentOutOfRangeException(nameof(value), value, "Only finite doubles have a JSON number text.");
         if (destination.Length < MaxLength)
             return FormatThroughScratch(value, destination);
+        return FormatFinite(value, ref MemoryMarshal.GetReference(destination));
+    }
+
+    /// <summary>
+    /// <see cref="Format(double, Span{byte})"/> without its checks, for a caller that has checked every value is
+    /// finite and leaves <see cref="MaxLength"/> bytes at <paramref name="destination"/>: digits are stored eight at
+    /// a time, so bytes after the text (within those <see cref="MaxLength"/>) may be overwritten.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int FormatFinite(double value, ref byte destination)
+    {
         ulong bits = BitConverter.DoubleToUInt64Bits(value);
-        int at = 0;
-        if ((long)bits < 0)
-            destination[at++] = (byte)'-';
+        // The sign is stored whatever it is; a positive value's text starts on it and overwrites it.
+        destination = (byte)'-';
+        int at = (int)(bits >> 63);
         ulong fraction = bits & (HiddenBit - 1);
         int biased = (int)(bits >> SignificandBits) & 0x7FF;
         if (biased == 0 && fraction == 0)
         {
-            destination[at] = (byte)'0';
+            Unsafe.Add(ref destination, at) = (byte)'0';
             return at + 1;
         }
-        var (digits, exponent) = biased == 0
-            ? Decimal(fraction, MinExponent)
-            : Decimal(HiddenBit | fraction, biased - 1075);
-        return at + Write(digits, exponent, destination[at..]);
+        // A number of at most ShortDecimals decimals (how box files and the boxes NMS keeps are mostly written)
+        // is the decimal n·10^-ShortDecimals that parses back to it: one division checks that (n and the power of
+        // ten are exact doubles, so the quotient is the parser's), and n's digits are the shortest (see
+        // ShortDecimalLimit). Every other number pays that division and goes on to Schubfach.
+        double magnitude = Math.Abs(value);
+        if (magnitude < ShortDecimalLimit)
+        {
+            double scaled = Math.Round(magnitude * ShortDecimalScale);
+            if (scaled / ShortDecimalScale == magnitude)
+                return at + Write((ulong)scaled, -ShortDecimals, ref Unsafe.Add(ref destination, at));
+        }
+        // c·2^q: a subnormal's significand has no hidden bit. One call site, as Decimal is inlined.
+        ulong c = biased == 0 ? fraction : HiddenBit | fraction;
+        int q = biased == 0 ? MinExponent : biased - 1075;
+        var (digits, exponent) = Decimal(c, q);
+        return at + Write(digits, exponent, ref Unsafe.Add(ref destination, at));
     }
+
+    /// <summary>The decimals of the numbers <see cref="FormatFinite"/> takes by one division instead of Schubfach.</summary>
+    private const int ShortDecimals = 6;
+
+    /// <summary>10^<see cref="ShortDecimals"/>.</summary>
+    private const double ShortDecimalScale = 1e6;
+
+    /// <summary>
+    /// Below it, a number's rounding interval (at most one ulp, 2^-24 at 2^28) is narrower than 10^-(ShortDecimals+1),
+    /// so it holds one decimal of at most ShortDecimals decimals and none as short with more decimals: if
+    /// n·10^-ShortDecimals parses to the number, n's digits (trailing zeros dropped) are its shortest.
+    /// </summary>
+    private const double ShortDecimalLimit = 1 << 28;
 
     /// <summary>Formats into a scratch buffer and copies, for a destination shorter than the longest text.</summary>
     private static int FormatThroughScratch(double value, Span<byte> destination)
@@ -100,7 +115,7 @@ public static class ShortestDouble
     }
 
     /// <summary>The shortest decimal digits × 10^exponent in the rounding interval of c·2^q (Schubfach).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static (ulong Digits, int Exponent) Decimal(ulong c, int q)
     {
         // Integers below 2^53 are their own shortest digits (neighbours are at most 1 apart): skip the search.
@@ -130,8 +145,9 @@ public static class ShortestDouble
             k = FloorLog10ThreeQuartersPow2(q);
         }
         int h = q + FloorLog2Pow10(-k) + 2;
-        ulong gHigh = Powers[2 * (-k - MinPower)];
-        ulong gLow = Powers[2 * (-k - MinPower) + 1];
+        ref ulong g = ref Unsafe.Add(ref MemoryMarshal.GetReference(Powers), 2 * (-k - MinPower));
+        ulong gHigh = g;
+        ulong gLow = Unsafe.Add(ref g, 1);
         ulong vb = RoundToOdd(gHigh, gLow, cb << h);
         ulong vbLeft = RoundToOdd(gHigh, gLow, cbLeft << h) + outside;
         ulong vbRight = RoundToOdd(gHigh, gLow, cbRight << h) - outside;
@@ -162,13 +178,18 @@ public static class ShortestDouble
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong RoundToOdd(ulong gHigh, ulong gLow, ulong cp)
     {
-        ulong lowHigh = Math.BigMul(gLow, cp, out _);
-        ulong highHigh = Math.BigMul(gHigh, cp, out ulong highLow);
+        ulong lowHigh = MultiplyHigh(gLow, cp);
+        ulong highHigh = MultiplyHigh(gHigh, cp);
+        ulong highLow = gHigh * cp;
         ulong middle = highLow + lowHigh;
         ulong top = highHigh + (middle < highLow ? 1UL : 0UL);
         ulong quotient = (top << 1) | (middle >> 63);
         return quotient | (middle << 1 != 0 ? 1UL : 0UL);
     }
+
+    /// <summary>The high 64 bits of a·b, kept in registers (Math.BigMul's low half goes through memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MultiplyHigh(ulong a, ulong b) => Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
 
     // ⌊q·log10(2)⌋, ⌊log10(3/4·2^q)⌋ and ⌊e·log2(10)⌋ by a multiply and a shift, exact over the exponents of doubles
     // (the constants are the paper's; the tests check them against exact arithmetic).
@@ -182,92 +203,64 @@ public static class ShortestDouble
     internal static int FloorLog2Pow10(int e) => (int)((e * 913_124_641_741L) >> 38);
 
     /// <summary>Writes digits·10^exponent as .NET's general format does: plain for a point position (scale) in [-3, 17].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Write(ulong digits, int exponent, Span<byte> destination)
+    /// <remarks>
+    /// The digits are written whole, trailing zeros included (0.123456 comes as 12345600000000000 × 10^-17), and
+    /// the text ends before those zeros, which are counted on the digits' text: no loop, no division to find them.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    private static int Write(ulong digits, int exponent, ref byte destination)
     {
-        // Shorter digits come with up to 16 trailing zeros (0.123456 as 12345600000000000 × 10^-17): dropped 8, 4,
-        // 2 and 1 at a time.
-        while (TryDivideByPowerOf10(ref digits, 8, InverseOf5Pow8, ulong.MaxValue / 100_000_000))
-            exponent += 8;
-        if (TryDivideByPowerOf10(ref digits, 4, InverseOf5Pow4, ulong.MaxValue / 10_000))
-            exponent += 4;
-        if (TryDivideByPowerOf10(ref digits, 2, InverseOf5Pow2, ulong.MaxValue / 100))
-            exponent += 2;
-        if (TryDivideByPowerOf10(ref digits, 1, InverseOf5, ulong.MaxValue / 10))
-            exponent++;
-        int count = CountDigits(digits);
-        // The value is 0.d1d2…dn × 10^scale.
-        int scale = count + exponent;
+        int length = CountDigits(digits);
+        // The value is 0.d1d2…dn × 10^scale; count is n without the trailing zeros.
+        int scale = length + exponent;
         if (scale > 17 || scale < -3)
         {
             // d1 lands where the point goes and moves in front of it.
-            WriteDigits(digits, destination[1..], count);
-            destination[0] = destination[1];
+            int count = WriteDigits(digits, ref Unsafe.Add(ref destination, 1), length);
+            destination = Unsafe.Add(ref destination, 1);
             int at = 1;
             if (count > 1)
             {
-                destination[1] = (byte)'.';
+                Unsafe.Add(ref destination, 1) = (byte)'.';
                 at = count + 1;
             }
             int power = scale - 1;
-            destination[at++] = (byte)'E';
-            destination[at++] = power < 0 ? (byte)'-' : (byte)'+';
+            Unsafe.Add(ref destination, at++) = (byte)'E';
+            Unsafe.Add(ref destination, at++) = power < 0 ? (byte)'-' : (byte)'+';
             power = Math.Abs(power);
             if (power >= 100)
             {
-                destination[at++] = (byte)('0' + power / 100);
+                Unsafe.Add(ref destination, at++) = (byte)('0' + power / 100);
                 power %= 100;
             }
-            WritePair((uint)power, destination[at..]);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, at), (ushort)(EightDigits((uint)power) >> 48));
             return at + 2;
         }
         if (scale <= 0)
         {
-            destination[0] = (byte)'0';
-            destination[1] = (byte)'.';
-            if (scale < 0)
-                destination.Slice(2, -scale).Fill((byte)'0');
-            WriteDigits(digits, destination[(2 - scale)..], count);
-            return 2 - scale + count;
+            // "0.", then up to three zeros: four bytes of "0000" cover them (and are overwritten by the digits).
+            Unsafe.WriteUnaligned(ref destination, (ushort)('0' | '.' << 8));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, 2), 0x3030_3030u);
+            return 2 - scale + WriteDigits(digits, ref Unsafe.Add(ref destination, 2 - scale), length);
         }
-        if (scale < count)
+        if (scale < length)
         {
-            // The digits before the point move one to the left (cheaper than a 64-bit division to split them).
-            WriteDigits(digits, destination[1..], count);
-            destination.Slice(1, scale).CopyTo(destination);
-            destination[scale] = (byte)'.';
-            return count + 1;
+            int count = WriteDigits(digits, ref Unsafe.Add(ref destination, 1), length);
+            if (scale < count)
+            {
+                // The digits before the point move one to the left (cheaper than a 64-bit division to split them).
+                for (int i = 0; i < scale; i++)
+                    Unsafe.Add(ref destination, i) = Unsafe.Add(ref destination, i + 1);
+                Unsafe.Add(ref destination, scale) = (byte)'.';
+                return count + 1;
+            }
         }
-        WriteDigits(digits, destination, count);
-        destination.Slice(count, scale - count).Fill((byte)'0');
+        // An integer: its digits and as many zeros as its scale asks.
+        WriteDigits(digits, ref destination, length);
+        for (int i = length; i < scale; i++)
+            Unsafe.Add(ref destination, i) = (byte)'0';
         return scale;
     }
-
-    /// <summary>Divides <paramref name="value"/> by 10^<paramref name="tens"/> if it is a multiple of it (Granlund and Montgomery's test, no division).</summary>
-    /// <param name="value">The value.</param>
-    /// <param name="tens">The power of ten.</param>
-    /// <param name="inverse">5^-tens mod 2^64.</param>
-    /// <param name="largestQuotient">(2^64 - 1) / 10^tens.</param>
-    /// <remarks>
-    /// x = value · 5^-tens mod 2^64 is value / 5^tens exactly when 5^tens divides value, and then x ≤ (2^64-1) / 5^tens;
-    /// it ends in tens zero bits exactly when 2^tens divides value. Rotated right by tens, the nonzero low bits of a value
-    /// that 2^tens does not divide land on top: one comparison with (2^64-1) / 10^tens tests both.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryDivideByPowerOf10(ref ulong value, int tens, ulong inverse, ulong largestQuotient)
-    {
-        ulong quotient = BitOperations.RotateRight(value * inverse, tens);
-        if (quotient > largestQuotient)
-            return false;
-        value = quotient;
-        return true;
-    }
-
-    // 5^-k mod 2^64 (the tests multiply them back).
-    internal const ulong InverseOf5 = 0xCCCC_CCCC_CCCC_CCCD;
-    internal const ulong InverseOf5Pow2 = 0x8F5C_28F5_C28F_5C29;
-    internal const ulong InverseOf5Pow4 = 0xD288_CE70_3AFB_7E91;
-    internal const ulong InverseOf5Pow8 = 0xC767_074B_22E9_0E21;
 
     private static ReadOnlySpan<ulong> Powers10 =>
     [
@@ -282,45 +275,98 @@ public static class ShortestDouble
     {
         // log10 from log2 (1233/4096 ≈ log10(2)), then one comparison corrects it.
         int estimate = (BitOperations.Log2(value) + 1) * 1233 >> 12;
-        return estimate + (value >= Powers10[estimate] ? 1 : 0);
+        return estimate + (value >= Unsafe.Add(ref MemoryMarshal.GetReference(Powers10), estimate) ? 1 : 0);
     }
 
-    /// <summary>Writes the last <paramref name="count"/> decimal digits of <paramref name="value"/>, leading zeros included.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteDigits(ulong value, Span<byte> destination, int count)
-    {
-        // Eight digits at a time in 32-bit arithmetic, which divides faster than 64-bit.
-        while (count > 8)
-        {
-            count -= 8;
-            WriteEight((uint)(value % 100_000_000), destination[count..]);
-            value /= 100_000_000;
-        }
-        uint rest = (uint)value;
-        for (; count >= 2; count -= 2)
-        {
-            WritePair(rest % 100, destination[(count - 2)..]);
-            rest /= 100;
-        }
-        if (count == 1)
-            destination[0] = (byte)('0' + rest);
-    }
-
+    /// <summary>
+    /// Writes the <paramref name="length"/> (1 to 17) decimal digits of <paramref name="value"/>, eight at a time,
+    /// and returns how many come before its trailing zeros.
+    /// </summary>
+    /// <remarks>An eight-digit store may write past the digits; the text that follows overwrites those bytes.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteEight(uint value, Span<byte> destination)
+    private static int WriteDigits(ulong value, ref byte destination, int length)
     {
-        uint high = value / 10_000;
-        uint low = value % 10_000;
-        WritePair(high / 100, destination);
-        WritePair(high % 100, destination[2..]);
-        WritePair(low / 100, destination[4..]);
-        WritePair(low % 100, destination[6..]);
+        if (length >= 16)
+        {
+            // Schubfach's digits, mostly: 16 or 17 of them, the last 16 in one vector.
+            // A 17th digit is written first and the sixteen after it; a 16th's place is overwritten by the sixteen.
+            ulong first = value / 10_000_000_000_000_000;
+            destination = (byte)('0' + first);
+            value -= first * 10_000_000_000_000_000;
+            destination = ref Unsafe.Add(ref destination, length - 16);
+            ulong upper = value / 100_000_000;
+            var text = SixteenDigits((uint)upper, (uint)(value - upper * 100_000_000));
+            text.StoreUnsafe(ref destination);
+            // Bit i is set where digit i is '0'; the trailing zeros are the run of set bits down from bit 15.
+            uint zeroDigits = Vector128.Equals(text, Vector128.Create((byte)'0')).ExtractMostSignificantBits();
+            return length - BitOperations.LeadingZeroCount(~zeroDigits << 16 | 0x8000);
+        }
+        ulong high = value / 100_000_000;
+        uint low = (uint)(value - high * 100_000_000);
+        ulong lowText = EightDigits(low);
+        // The last digits are the high bytes of their text: a trailing '0' is a zero byte once '0' is taken away.
+        int lowZeros = BitOperations.LeadingZeroCount(lowText ^ AsciiZeros) >> 3;
+        if (length <= 8)
+        {
+            // The leading zeros of the eight digits are their low bytes: shifted out.
+            Unsafe.WriteUnaligned(ref destination, lowText >> (8 * (8 - length)));
+            return length - lowZeros;
+        }
+        int highLength = length - 8;
+        if (highLength > 8)
+        {
+            uint first = (uint)(high / 100_000_000);
+            destination = (byte)('0' + first);
+            high -= first * 100_000_000UL;
+            destination = ref Unsafe.Add(ref destination, 1);
+            highLength = 8;
+        }
+        ulong highText = EightDigits((uint)high);
+        Unsafe.WriteUnaligned(ref destination, highText >> (8 * (8 - highLength)));
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, highLength), lowText);
+        int zeros = low != 0 ? lowZeros : 8 + (BitOperations.LeadingZeroCount(highText ^ AsciiZeros) >> 3);
+        return length - zeros;
     }
 
+    /// <summary>The sixteen ASCII digits of high·10^8 + low (each below 10^8), the first in element 0.</summary>
+    /// <remarks>
+    /// <see cref="EightDigits"/>'s divisions, on SSE2's lanes: ÷10^4 by pmuludq (×0xD1B71759 ≫ 45) into four
+    /// groups, then ÷100 and ÷10 by pmulhuw (×5243 ≫ 19, exact below 10^4; ×6554 ≫ 16, exact below 100). The vector
+    /// unit's multipliers leave the scalar one to Schubfach's.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WritePair(uint value, Span<byte> destination)
+    internal static Vector128<byte> SixteenDigits(uint high, uint low)
     {
-        destination[0] = DigitPairs[(int)(2 * value)];
-        destination[1] = DigitPairs[(int)(2 * value + 1)];
+        if (!Sse2.IsSupported)
+            return Vector128.Create(EightDigits(high), EightDigits(low)).AsByte();
+        var halves = Vector128.Create((ulong)high, low).AsUInt32();
+        var quotients = Sse2.Multiply(halves, Vector128.Create(0xD1B7_1759u)) >>> 45;
+        var remainders = halves.AsUInt64() - Sse2.Multiply(quotients.AsUInt32(), Vector128.Create(10_000u));
+        // Four-digit groups in 32-bit lanes, in order; each the low half of its lane seen as 16-bit lanes.
+        var groups = (quotients | remainders << 32).AsUInt16();
+        var hundreds = Sse2.MultiplyHigh(groups, Vector128.Create((ushort)5243)) >>> 3;
+        var pairs = hundreds | ((groups - hundreds * 100).AsUInt32() << 16).AsUInt16();
+        var tens = Sse2.MultiplyHigh(pairs, Vector128.Create((ushort)6554));
+        var digits = tens | (pairs - tens * 10) << 8;
+        return digits.AsByte() | Vector128.Create((byte)'0');
+    }
+
+    /// <summary>Eight ASCII '0's.</summary>
+    private const ulong AsciiZeros = 0x3030_3030_3030_3030;
+
+    /// <summary>The eight ASCII digits of a value below 10^8 (leading zeros included), the first in the lowest byte.</summary>
+    /// <remarks>
+    /// Divided in the lanes of one 64-bit word (SWAR): into two four-digit halves (32-bit lanes), four pairs (16-bit
+    /// lanes, ÷100 as ×10486 ≫ 20, exact below 10^4) and eight digits (bytes, ÷10 as ×103 ≫ 10, exact below 100);
+    /// no lane's product reaches the next lane's bits that the masks keep.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong EightDigits(uint value)
+    {
+        ulong halves = value / 10_000 | (ulong)(value % 10_000) << 32;
+        ulong hundreds = (halves * 10_486 >> 20) & 0x0000_007F_0000_007F;
+        ulong pairs = hundreds | (halves - hundreds * 100) << 16;
+        ulong tens = (pairs * 103 >> 10) & 0x000F_000F_000F_000F;
+        return (tens | (pairs - tens * 10) << 8) | AsciiZeros;
     }
 }

@@ -105,6 +105,26 @@ public class ShortestDoubleTests
     }
 
     [Fact]
+    public void Numbers_of_few_decimals_and_their_neighbours_match()
+    {
+        // The one-division path for numbers of at most six decimals below 2^28, its edges, and the doubles a few
+        // ulps away that must go on to Schubfach.
+        var rng = new Random(11);
+        var values = new List<double>();
+        for (int i = 0; i < 60_000; i++)
+        {
+            double v = Math.Round(rng.NextDouble() * Math.Pow(10, rng.Next(-7, 10)), rng.Next(0, 9));
+            values.AddRange(Around(v, 2));
+        }
+        values.AddRange(Around(1 << 28, 1_000));
+        values.AddRange(Around(0.000001, 50));
+        values.AddRange(Around(0.999999, 50));
+        values.AddRange(Enumerable.Range(0, 20_000).Select(i => (double)decimal.Round((decimal)(rng.NextDouble() * 3e8), 6)));
+        int compared = AssertSameBytes(BothSigns(values));
+        Assert.True(compared > 500_000, $"{compared} compared");
+    }
+
+    [Fact]
     public void Doubles_around_every_power_of_ten_match()
     {
         // Covers the notation switches (1e-5, 1e17) and every decimal exponent a double has.
@@ -180,12 +200,53 @@ public class ShortestDoubleTests
     }
 
     [Fact]
-    public void The_inverses_of_powers_of_5_are_inverses_modulo_2_to_the_64()
+    public void The_powers_of_ten_are_the_papers_over_approximations()
     {
-        Assert.Equal(1UL, unchecked(5UL * ShortestDouble.InverseOf5));
-        Assert.Equal(1UL, unchecked(25UL * ShortestDouble.InverseOf5Pow2));
-        Assert.Equal(1UL, unchecked(625UL * ShortestDouble.InverseOf5Pow4));
-        Assert.Equal(1UL, unchecked(390_625UL * ShortestDouble.InverseOf5Pow8));
+        var powers = ShortestDouble.Powers;
+        Assert.Equal(2 * (ShortestDouble.MaxPower - ShortestDouble.MinPower + 1), powers.Length);
+        for (int e = ShortestDouble.MinPower; e <= ShortestDouble.MaxPower; e++)
+        {
+            // g = ⌊10^e · 2^-r⌋ + 1 with r = ⌊e·log2(10)⌋ - 125.
+            int r = ShortestDouble.FloorLog2Pow10(e) - 125;
+            BigInteger g = e >= 0
+                ? (r >= 0 ? BigInteger.Pow(10, e) >> r : BigInteger.Pow(10, e) << -r)
+                : (BigInteger.One << -r) / BigInteger.Pow(10, -e);
+            g += 1;
+            int at = 2 * (e - ShortestDouble.MinPower);
+            Assert.True((ulong)(g >> 64) == powers[at] && (ulong)(g & ulong.MaxValue) == powers[at + 1], $"10^{e}: expected 0x{g:X}");
+        }
+    }
+
+    [Fact]
+    public void Sixteen_digits_in_one_vector_are_the_decimal_text_of_two_eight_digit_halves()
+    {
+        var rng = new Random(5);
+        Span<byte> text = stackalloc byte[16];
+        for (int i = 0; i < 100_000; i++)
+        {
+            uint high = (uint)rng.Next(100_000_000), low = (uint)rng.Next(100_000_000);
+            if (i < 4)
+                (high, low) = i switch { 0 => (0u, 0u), 1 => (99_999_999u, 99_999_999u), 2 => (10_000u, 9_999u), _ => (1u, 100_000_000u - 1) };
+            System.Runtime.Intrinsics.Vector128.CopyTo(ShortestDouble.SixteenDigits(high, low), text);
+            Assert.Equal(high.ToString("D8") + low.ToString("D8"), Encoding.ASCII.GetString(text));
+        }
+    }
+
+    [Fact]
+    public void Eight_digits_in_one_word_are_the_decimal_text_of_every_value_below_10_to_the_8()
+    {
+        // Every value whose lanes stress the divisions (all four-digit halves, all pairs), then a stride over the rest.
+        var values = new List<uint>();
+        for (uint half = 0; half < 10_000; half++)
+            values.AddRange([half, half * 10_000, half * 10_000 + 9_999 - half, 99_999_999 - half]);
+        for (uint v = 0; v < 100_000_000; v += 9_973)
+            values.Add(v);
+        Span<byte> text = stackalloc byte[8];
+        foreach (uint value in values)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(text, ShortestDouble.EightDigits(value));
+            Assert.Equal(value.ToString("D8"), Encoding.ASCII.GetString(text));
+        }
     }
 
     /// <summary>The sign of a·10^tenExponent - b·2^twoExponent, in integers.</summary>
