@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Engine.Search;
 
 /// <summary>
@@ -10,12 +12,12 @@ namespace Engine.Search;
 /// end reaches the final L, and <see cref="FinalPairs"/> filters them. A query whose candidates exceed the cap stops
 /// collecting: it is <see cref="Overflowed"/>, to be searched exactly.
 /// </summary>
-internal sealed class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
+internal sealed unsafe class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
 {
     private readonly Int8Errors[] _rowErrors;
     private readonly int _dimension;
     private readonly int _maxCandidates;
-    private readonly Int8Errors[] _queryErrors;
+    private readonly Int8Errors.QueryBound[] _queryBounds;
     private readonly double[] _widestBounds;
     private readonly int[] _counts;
     private Candidate[] _candidates = new Candidate[1024];
@@ -32,7 +34,7 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
         _rowErrors = store.RowErrors;
         _dimension = store.Dimension;
         _maxCandidates = maxCandidates;
-        _queryErrors = new Int8Errors[queries];
+        _queryBounds = new Int8Errors.QueryBound[queries];
         _widestBounds = new double[queries];
         _counts = new int[queries];
         Thresholds = new float[queries];
@@ -60,39 +62,54 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
     /// <summary>Sets a query's errors; <paramref name="widestBound"/> is its bound with the rows' maxima, at least every B_qr.</summary>
     public void SetQuery(int query, in Int8Errors errors, double widestBound)
     {
-        _queryErrors[query] = errors;
+        _queryBounds[query] = new Int8Errors.QueryBound(errors, _dimension);
         _widestBounds[query] = widestBound;
     }
 
     /// <summary>True when the query's candidates passed the cap: its candidates are dropped.</summary>
     public bool Overflowed(int query) => _counts[query] > _maxCandidates;
 
-    public void Offer(int query, float score, int row)
+    /// <summary>
+    /// Offers the rows of <paramref name="lanes"/> (bits of a panel's 64 lanes, from <paramref name="rowBase"/>) with
+    /// their approximate scores (<see cref="CosineTopKInt8.Score"/> of <paramref name="dots"/>) to one query.
+    /// </summary>
+    public void Offer(int query, ulong lanes, int rowBase, int* dots, CosineTopKInt8.TileScreen screen, float queryScale)
     {
-        // The tile screened with the thresholds it started with; this query's may have risen since (at the first
-        // panel, from −∞), and checking it costs less than the bound.
-        if (score < Thresholds[query])
-            return;
+        ref float threshold = ref Thresholds[query];
+        ref int count = ref _counts[query];
+        ref readonly var queryBound = ref _queryBounds[query];
         float floor = _floors[query];
-        // a ± B in double: its 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so rounding the
-        // ends outwards to float keeps them ends.
-        double bound = Int8Errors.Bound(_queryErrors[query], _rowErrors[row], _dimension);
-        float upper = Int8Errors.RoundUp(score + bound);
-        if (upper < floor)
-            return;
-        if (++_counts[query] > _maxCandidates)
+        while (lanes != 0)
         {
-            Thresholds[query] = float.PositiveInfinity;
-            return;
-        }
-        if (_length == _candidates.Length)
-            Array.Resize(ref _candidates, 2 * _length);
-        _candidates[_length++] = new Candidate(row, query, upper);
-        float lower = Int8Errors.RoundDown(score - bound);
-        if (lower >= floor)
-        {
-            _lowerEnds!.Offer(query, lower, row);
-            Thresholds[query] = Int8Errors.RoundDown(_floors[query] - _widestBounds[query]);
+            int lane = BitOperations.TrailingZeroCount(lanes);
+            lanes &= lanes - 1;
+            float score = CosineTopKInt8.Score(dots, screen, queryScale, lane);
+            // The tile screened with the threshold it started with; it may have risen since (at the first panel,
+            // from −∞), and checking it costs less than the bound.
+            if (score < threshold)
+                continue;
+            int row = rowBase + lane;
+            // The ends in double: their 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so
+            // they compare with floats as the real ends would; only the lower end offered is rounded, downwards.
+            double bound = queryBound.Of(_rowErrors[row]);
+            double upper = score + bound;
+            if (upper < floor)
+                continue;
+            if (++count > _maxCandidates)
+            {
+                threshold = float.PositiveInfinity;
+                return;
+            }
+            if (_length == _candidates.Length)
+                Array.Resize(ref _candidates, 2 * _length);
+            _candidates[_length++] = new Candidate(row, query, upper);
+            double lower = score - bound;
+            if (lower >= floor)
+            {
+                _lowerEnds!.Offer(query, Int8Errors.RoundDown(lower), row);
+                floor = _floors[query];
+                threshold = Int8Errors.RoundDown(floor - _widestBounds[query]);
+            }
         }
     }
 
@@ -114,5 +131,5 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
         return _pairs.AsSpan(0, count);
     }
 
-    private readonly record struct Candidate(int Row, int Query, float Upper);
+    private readonly record struct Candidate(int Row, int Query, double Upper);
 }

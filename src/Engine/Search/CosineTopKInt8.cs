@@ -240,6 +240,7 @@ internal static unsafe class CosineTopKInt8
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
         ulong* passing = stackalloc ulong[TileQueries];
+        float* negatedBelows = stackalloc float[TileQueries];
         fixed (float* rowScales = store.Scales, scales = queryScales, thresholds = candidates.Thresholds)
         fixed (int* corrections = store.BiasCorrections)
         {
@@ -252,12 +253,19 @@ internal static unsafe class CosineTopKInt8
                 for (int t = 0; t < padded; t += TileQueries)
                 {
                     int* q = queries + (long)t * store.Quads;
+                    ScreenFloors(thresholds + t, negatedBelows);
                     if (AvxVnni.IsSupported)
-                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, thresholds + t, passing);
+                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, negatedBelows, passing);
                     else
                     {
                         TileScalar(q, store.Quads, panel, dots);
-                        ScreenScalar(dots, screen, scales + t, thresholds + t, passing);
+                        ScreenScalar(dots, screen, scales + t, negatedBelows, passing);
+                    }
+                    // The screen's FMA gives NaN for a −∞ score at a −∞ threshold; such a query takes every row.
+                    for (int r = 0; r < TileQueries; r++)
+                    {
+                        if (float.IsNegativeInfinity(thresholds[t + r]))
+                            passing[r] = ulong.MaxValue;
                     }
                     Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
                 }
@@ -278,13 +286,13 @@ internal static unsafe class CosineTopKInt8
     /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
     /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores
     /// are screened while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate
-    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> reaches the query's threshold (as <see cref="ScreenScalar"/>).
+    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> may reach the query's threshold (<see cref="Passing"/>; as
+    /// <see cref="ScreenScalar"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
-        float* thresholds, ulong* passing)
+        float* negatedBelows, ulong* passing)
     {
-        new Span<ulong>(passing, TileQueries).Clear();
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
@@ -319,25 +327,34 @@ internal static unsafe class CosineTopKInt8
             var c1 = Vector256.Load(screen.Corrections + lane + 8);
             var r0 = Vector256.Load(screen.RowScales + lane);
             var r1 = Vector256.Load(screen.RowScales + lane + 8);
-            passing[0] |= Passing(a00, a01, c0, c1, r0, r1, queryScales[0], thresholds[0]) << lane;
-            passing[1] |= Passing(a10, a11, c0, c1, r0, r1, queryScales[1], thresholds[1]) << lane;
-            passing[2] |= Passing(a20, a21, c0, c1, r0, r1, queryScales[2], thresholds[2]) << lane;
-            passing[3] |= Passing(a30, a31, c0, c1, r0, r1, queryScales[3], thresholds[3]) << lane;
-            passing[4] |= Passing(a40, a41, c0, c1, r0, r1, queryScales[4], thresholds[4]) << lane;
-            passing[5] |= Passing(a50, a51, c0, c1, r0, r1, queryScales[5], thresholds[5]) << lane;
+            // Each group's 16 lanes are a quarter of a query's 64-bit mask (little-endian, as every AVX-VNNI CPU):
+            // one store each, not a read, shift and write of the whole mask.
+            ushort* masks = (ushort*)passing + lane / TileRows;
+            masks[0] = Passing(a00, a01, c0, c1, r0, r1, queryScales[0], negatedBelows[0]);
+            masks[4] = Passing(a10, a11, c0, c1, r0, r1, queryScales[1], negatedBelows[1]);
+            masks[8] = Passing(a20, a21, c0, c1, r0, r1, queryScales[2], negatedBelows[2]);
+            masks[12] = Passing(a30, a31, c0, c1, r0, r1, queryScales[3], negatedBelows[3]);
+            masks[16] = Passing(a40, a41, c0, c1, r0, r1, queryScales[4], negatedBelows[4]);
+            masks[20] = Passing(a50, a51, c0, c1, r0, r1, queryScales[5], negatedBelows[5]);
         }
     }
 
-    /// <summary>The 16 lanes of two accumulators whose approximate scores reach <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// The 16 lanes of two accumulators whose approximate scores may reach a threshold t: those with
+    /// <c>y · s_q − t⁻ ≥ 0</c> (<paramref name="negatedBelow"/> is −t⁻), where <c>y = (float)(dot − 128 Σx̂) · s_r</c> and t⁻ is the float below t, read from
+    /// the sign of one FMA (no compare). Every lane whose score <c>fl(y · s_q)</c> reaches t is among them: were
+    /// <c>y · s_q &lt; t⁻</c>, rounding (monotone, t⁻ a float) would give at most t⁻ &lt; t. At a threshold of −∞ a
+    /// −∞ score gives NaN (negative here), so the scan sets those queries' masks whole.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
-        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float threshold)
+    private static ushort Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
+        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float negatedBelow)
     {
         var scale = Vector256.Create(queryScale);
-        var floor = Vector256.Create(threshold);
-        var low = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0 * scale, floor);
-        var high = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1 * scale, floor);
-        return low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 8);
+        var below = Vector256.Create(negatedBelow);
+        var low = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0, scale, below);
+        var high = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1, scale, below);
+        return (ushort)~(low.ExtractMostSignificantBits() | (high.ExtractMostSignificantBits() << 8));
     }
 
     /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
@@ -360,22 +377,37 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>The definition of the screen <see cref="TileVnni"/> runs in registers, one score at a time.</summary>
-    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* thresholds, ulong* passing)
+    /// <summary>
+    /// What the screen compares with, per query of a tile: −t⁻, minus the float below its threshold t (see
+    /// <see cref="Passing"/>); out of the tile, whose loop a call would make spill its accumulators.
+    /// </summary>
+    internal static void ScreenFloors(float* thresholds, float* negatedBelows)
+    {
+        for (int r = 0; r < TileQueries; r++)
+            negatedBelows[r] = -MathF.BitDecrement(thresholds[r]);
+    }
+
+    /// <summary>
+    /// The definition of the screen <see cref="TileVnni"/> runs in registers, one lane at a time (see
+    /// <see cref="Passing"/>): a superset of the lanes whose <see cref="Score"/> reaches the threshold.
+    /// </summary>
+    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* negatedBelows, ulong* passing)
     {
         for (int r = 0; r < TileQueries; r++)
         {
             passing[r] = 0;
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
-                if (Score(dots + r * PanelStore.Width, screen, queryScales[r], lane) >= thresholds[r])
+                float y = (float)(dots[r * PanelStore.Width + lane] - screen.Corrections[lane]) * screen.RowScales[lane];
+                if (!float.IsNegative(MathF.FusedMultiplyAdd(y, queryScales[r], negatedBelows[r])))
                     passing[r] |= 1UL << lane;
             }
         }
     }
 
     /// <summary>The approximate score of one lane: <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, in the screen's order.</summary>
-    private static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
         (float)(dots[lane] - screen.Corrections[lane]) * screen.RowScales[lane] * queryScale;
 
     /// <summary>Offers the tile's passing scores (of valid rows) to their queries' candidates.</summary>
@@ -385,13 +417,9 @@ internal static unsafe class CosineTopKInt8
         ulong validMask = valid >= 64 ? ulong.MaxValue : (1UL << valid) - 1;
         for (int r = 0; r < TileQueries; r++)
         {
-            ulong mask = passing[r] & validMask;
-            while (mask != 0)
-            {
-                int lane = BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
-                candidates.Offer(queryBase + r, Score(dots + r * PanelStore.Width, screen, queryScales[r], lane), rowBase + lane);
-            }
+            ulong lanes = passing[r] & validMask;
+            if (lanes != 0)
+                candidates.Offer(queryBase + r, lanes, rowBase, dots + r * PanelStore.Width, screen, queryScales[r]);
         }
     }
 

@@ -53,8 +53,11 @@ internal sealed class IdentitySelection : ISelection, IThresholds
         var ids = _ids.AsSpan(baseIndex, _k);
         var identities = _identities.AsSpan(baseIndex, _k);
         int count = _counts[query];
-        int at = identities[..count].IndexOf(identity);
-        if (at >= 0)
+        // A loop over at most k: IndexOf's vectorized search costs a call and more than it saves at this length.
+        int at = 0;
+        while (at < count && identities[at] != identity)
+            at++;
+        if (at < count)
         {
             if (!ResultOrder.Before(score, id, scores[at], ids[at]))
                 return;
