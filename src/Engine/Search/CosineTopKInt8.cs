@@ -293,6 +293,7 @@ internal static unsafe class CosineTopKInt8
     internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
         float* negatedBelows, ulong* passing)
     {
+        new Span<ulong>(passing, TileQueries).Clear();
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
@@ -327,15 +328,12 @@ internal static unsafe class CosineTopKInt8
             var c1 = Vector256.Load(screen.Corrections + lane + 8);
             var r0 = Vector256.Load(screen.RowScales + lane);
             var r1 = Vector256.Load(screen.RowScales + lane + 8);
-            // Each group's 16 lanes are a quarter of a query's 64-bit mask (little-endian, as every AVX-VNNI CPU):
-            // one store each, not a read, shift and write of the whole mask.
-            ushort* masks = (ushort*)passing + lane / TileRows;
-            masks[0] = Passing(a00, a01, c0, c1, r0, r1, queryScales[0], negatedBelows[0]);
-            masks[4] = Passing(a10, a11, c0, c1, r0, r1, queryScales[1], negatedBelows[1]);
-            masks[8] = Passing(a20, a21, c0, c1, r0, r1, queryScales[2], negatedBelows[2]);
-            masks[12] = Passing(a30, a31, c0, c1, r0, r1, queryScales[3], negatedBelows[3]);
-            masks[16] = Passing(a40, a41, c0, c1, r0, r1, queryScales[4], negatedBelows[4]);
-            masks[20] = Passing(a50, a51, c0, c1, r0, r1, queryScales[5], negatedBelows[5]);
+            passing[0] |= (ulong)Passing(a00, a01, c0, c1, r0, r1, queryScales[0], negatedBelows[0]) << lane;
+            passing[1] |= (ulong)Passing(a10, a11, c0, c1, r0, r1, queryScales[1], negatedBelows[1]) << lane;
+            passing[2] |= (ulong)Passing(a20, a21, c0, c1, r0, r1, queryScales[2], negatedBelows[2]) << lane;
+            passing[3] |= (ulong)Passing(a30, a31, c0, c1, r0, r1, queryScales[3], negatedBelows[3]) << lane;
+            passing[4] |= (ulong)Passing(a40, a41, c0, c1, r0, r1, queryScales[4], negatedBelows[4]) << lane;
+            passing[5] |= (ulong)Passing(a50, a51, c0, c1, r0, r1, queryScales[5], negatedBelows[5]) << lane;
         }
     }
 

@@ -156,8 +156,10 @@ public unsafe class ApproximateSearchTests
         var scalar = new int[vector.Length];
         var vectorPassing = new ulong[CosineTopK.TileQueries];
         var scalarPassing = new ulong[CosineTopK.TileQueries];
+        var floors = new float[CosineTopK.TileQueries];
+        var reaching = new ulong[CosineTopK.TileQueries];
         fixed (int* q = queries, v = vector, s = scalar, c = corrections)
-        fixed (float* rs = rowScales, qs = queryScales, t = thresholds)
+        fixed (float* rs = rowScales, qs = queryScales, t = thresholds, f = floors)
         fixed (ulong* vp = vectorPassing, sp = scalarPassing)
         fixed (sbyte* p = panel)
         {
@@ -165,14 +167,25 @@ public unsafe class ApproximateSearchTests
             sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
             var screen = new CosineTopKInt8.TileScreen(c, rs);
             CosineTopKInt8.TileScalar(q, quads, aligned, s);
-            int tie = 5 * PanelStore.Width + 17;
-            t[5] = (float)(s[tie] - c[17]) * rs[17] * qs[5];
-            CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, t, vp);
-            CosineTopKInt8.ScreenScalar(s, screen, qs, t, sp);
+            t[5] = CosineTopKInt8.Score(s + 5 * PanelStore.Width, screen, qs[5], 17);
+            CosineTopKInt8.ScreenFloors(t, f);
+            CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, f, vp);
+            CosineTopKInt8.ScreenScalar(s, screen, qs, f, sp);
+            for (int r = 0; r < CosineTopK.TileQueries; r++)
+            {
+                for (int lane = 0; lane < PanelStore.Width; lane++)
+                {
+                    if (CosineTopKInt8.Score(s + r * PanelStore.Width, screen, qs[r], lane) >= t[r])
+                        reaching[r] |= 1UL << lane;
+                }
+            }
         }
         Assert.Equal(scalar, vector);
         Assert.Contains(scalar, x => Math.Abs(x) > 100_000);
         Assert.Equal(scalarPassing, vectorPassing);
+        // The screen passes every lane whose score reaches the threshold, the tie included.
+        for (int r = 0; r < CosineTopK.TileQueries; r++)
+            Assert.Equal(reaching[r], reaching[r] & scalarPassing[r]);
         Assert.Equal(ulong.MaxValue, scalarPassing[0]);
         Assert.Equal(0UL, scalarPassing[4]);
         Assert.NotEqual(0UL, scalarPassing[1]);
