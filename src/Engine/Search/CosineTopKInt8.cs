@@ -258,7 +258,7 @@ internal static unsafe class CosineTopKInt8
                         TileVnni(q, store.Quads, panel, dots, screen, scales + t, negatedBelows, passing);
                     else
                     {
-                        TileScalar(q, store.Quads, panel, dots);
+                        TileScalar(q, store.Quads, panel, screen.Corrections, dots);
                         ScreenScalar(dots, screen, scales + t, negatedBelows, passing);
                     }
                     // The screen's FMA gives NaN for a −∞ score at a −∞ threshold; such a query takes every row.
@@ -273,7 +273,7 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>What a panel's scores are screened with: per row its bias correction <c>128 Σx̂</c> and its scale.</summary>
+    /// <summary>What a panel's scores take per row: the bias correction <c>128 Σx̂</c> its sums start from, and its scale.</summary>
     internal readonly struct TileScreen(int* corrections, float* rowScales)
     {
         public int* Corrections { get; } = corrections;
@@ -282,12 +282,12 @@ internal static unsafe class CosineTopKInt8
     }
 
     /// <summary>
-    /// 6 queries × 64 rows of biased int32 dots (<c>Σ (q̂ + 128) x̂</c>), 16 rows at a time in 12 ymm accumulators:
-    /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
-    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores
-    /// are screened while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate
-    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> may reach the query's threshold (<see cref="Passing"/>; as
-    /// <see cref="ScreenScalar"/>).
+    /// 6 queries × 64 rows of int32 dots <c>q̂ · x̂</c>, 16 rows at a time in 12 ymm accumulators: each starts at
+    /// −128 Σx̂ (the bias correction) and takes, per quad of dimensions, the biased products <c>(q̂ + 128) x̂</c> of two
+    /// 32-byte loads (8 rows × 4 dimensions each) and 6 broadcasts in 12 <c>vpdpbusd</c>. Integer arithmetic is exact
+    /// (every partial sum is within D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores are screened
+    /// while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate score
+    /// <c>(float)dot · s_r · s_q</c> may reach the query's threshold (<see cref="Passing"/>; as <see cref="ScreenScalar"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
@@ -297,8 +297,11 @@ internal static unsafe class CosineTopKInt8
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
-            Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
-            Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+            // Starting at the correction saves subtracting it from each query's sums.
+            var c0 = -Vector256.Load(screen.Corrections + lane);
+            var c1 = -Vector256.Load(screen.Corrections + lane + 8);
+            Vector256<int> a00 = c0, a01 = c1, a10 = c0, a11 = c1, a20 = c0, a21 = c1;
+            Vector256<int> a30 = c0, a31 = c1, a40 = c0, a41 = c1, a50 = c0, a51 = c1;
             sbyte* b = panel + lane * 4;
             for (int g = 0; g < quads; g++, b += PanelStore.Width * 4)
             {
@@ -324,45 +327,43 @@ internal static unsafe class CosineTopKInt8
             a30.Store(d + 3 * PanelStore.Width); a31.Store(d + 3 * PanelStore.Width + 8);
             a40.Store(d + 4 * PanelStore.Width); a41.Store(d + 4 * PanelStore.Width + 8);
             a50.Store(d + 5 * PanelStore.Width); a51.Store(d + 5 * PanelStore.Width + 8);
-            var c0 = Vector256.Load(screen.Corrections + lane);
-            var c1 = Vector256.Load(screen.Corrections + lane + 8);
             var r0 = Vector256.Load(screen.RowScales + lane);
             var r1 = Vector256.Load(screen.RowScales + lane + 8);
-            passing[0] |= (ulong)Passing(a00, a01, c0, c1, r0, r1, queryScales[0], negatedBelows[0]) << lane;
-            passing[1] |= (ulong)Passing(a10, a11, c0, c1, r0, r1, queryScales[1], negatedBelows[1]) << lane;
-            passing[2] |= (ulong)Passing(a20, a21, c0, c1, r0, r1, queryScales[2], negatedBelows[2]) << lane;
-            passing[3] |= (ulong)Passing(a30, a31, c0, c1, r0, r1, queryScales[3], negatedBelows[3]) << lane;
-            passing[4] |= (ulong)Passing(a40, a41, c0, c1, r0, r1, queryScales[4], negatedBelows[4]) << lane;
-            passing[5] |= (ulong)Passing(a50, a51, c0, c1, r0, r1, queryScales[5], negatedBelows[5]) << lane;
+            passing[0] |= (ulong)Passing(a00, a01, r0, r1, queryScales[0], negatedBelows[0]) << lane;
+            passing[1] |= (ulong)Passing(a10, a11, r0, r1, queryScales[1], negatedBelows[1]) << lane;
+            passing[2] |= (ulong)Passing(a20, a21, r0, r1, queryScales[2], negatedBelows[2]) << lane;
+            passing[3] |= (ulong)Passing(a30, a31, r0, r1, queryScales[3], negatedBelows[3]) << lane;
+            passing[4] |= (ulong)Passing(a40, a41, r0, r1, queryScales[4], negatedBelows[4]) << lane;
+            passing[5] |= (ulong)Passing(a50, a51, r0, r1, queryScales[5], negatedBelows[5]) << lane;
         }
     }
 
     /// <summary>
     /// The 16 lanes of two accumulators whose approximate scores may reach a threshold t: those with
-    /// <c>y · s_q − t⁻ ≥ 0</c> (<paramref name="negatedBelow"/> is −t⁻), where <c>y = (float)(dot − 128 Σx̂) · s_r</c> and t⁻ is the float below t, read from
+    /// <c>y · s_q − t⁻ ≥ 0</c> (<paramref name="negatedBelow"/> is −t⁻), where <c>y = (float)dot · s_r</c> and t⁻ is the float below t, read from
     /// the sign of one FMA (no compare). Every lane whose score <c>fl(y · s_q)</c> reaches t is among them: were
     /// <c>y · s_q &lt; t⁻</c>, rounding (monotone, t⁻ a float) would give at most t⁻ &lt; t. At a threshold of −∞ a
     /// −∞ score gives NaN (negative here), so the scan sets those queries' masks whole.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ushort Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
-        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float negatedBelow)
+    private static ushort Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<float> rowScales0,
+        Vector256<float> rowScales1, float queryScale, float negatedBelow)
     {
         var scale = Vector256.Create(queryScale);
         var below = Vector256.Create(negatedBelow);
-        var low = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0, scale, below);
-        var high = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1, scale, below);
+        var low = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots0) * rowScales0, scale, below);
+        var high = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots1) * rowScales1, scale, below);
         return (ushort)~(low.ExtractMostSignificantBits() | (high.ExtractMostSignificantBits() << 8));
     }
 
-    /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
-    internal static void TileScalar(int* q, int quads, sbyte* panel, int* dots)
+    /// <summary>The same integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
+    internal static void TileScalar(int* q, int quads, sbyte* panel, int* corrections, int* dots)
     {
         for (int r = 0; r < TileQueries; r++)
         {
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
-                int s = 0;
+                int s = -corrections[lane];
                 for (int g = 0; g < quads; g++)
                 {
                     int packed = q[r * quads + g];
@@ -396,17 +397,17 @@ internal static unsafe class CosineTopKInt8
             passing[r] = 0;
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
-                float y = (float)(dots[r * PanelStore.Width + lane] - screen.Corrections[lane]) * screen.RowScales[lane];
+                float y = (float)dots[r * PanelStore.Width + lane] * screen.RowScales[lane];
                 if (!float.IsNegative(MathF.FusedMultiplyAdd(y, queryScales[r], negatedBelows[r])))
                     passing[r] |= 1UL << lane;
             }
         }
     }
 
-    /// <summary>The approximate score of one lane: <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, in the screen's order.</summary>
+    /// <summary>The approximate score of one lane: <c>(float)dot · s_r · s_q</c>, in the screen's order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
-        (float)(dots[lane] - screen.Corrections[lane]) * screen.RowScales[lane] * queryScale;
+        (float)dots[lane] * screen.RowScales[lane] * queryScale;
 
     /// <summary>Offers the tile's passing scores (of valid rows) to their queries' candidates.</summary>
     private static void Offer<TSelection>(int* dots, TileScreen screen, float* queryScales, ulong* passing, int queryBase,

@@ -166,7 +166,7 @@ public unsafe class ApproximateSearchTests
             // TileVnni loads aligned: start the panel at a 64-byte boundary inside the array.
             sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
             var screen = new CosineTopKInt8.TileScreen(c, rs);
-            CosineTopKInt8.TileScalar(q, quads, aligned, s);
+            CosineTopKInt8.TileScalar(q, quads, aligned, c, s);
             t[5] = CosineTopKInt8.Score(s + 5 * PanelStore.Width, screen, qs[5], 17);
             CosineTopKInt8.ScreenFloors(t, f);
             CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, f, vp);
@@ -212,15 +212,15 @@ public unsafe class ApproximateSearchTests
         bound = Int8Errors.Bound(errors, int8.MaxErrors, query.Length);
         var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scores = new float[int8.Count];
-        fixed (int* q = packed, t = dots)
+        fixed (int* q = packed, t = dots, corrections = int8.BiasCorrections)
         {
             for (long p = 0; p < int8.Panels; p++)
             {
-                CosineTopKInt8.TileScalar(q, int8.Quads, int8.Panel(p), t);
+                CosineTopKInt8.TileScalar(q, int8.Quads, int8.Panel(p), corrections + p * PanelStore.Width, t);
                 for (int lane = 0; lane < PanelStore.Width && p * PanelStore.Width + lane < int8.Count; lane++)
                 {
                     long r = p * PanelStore.Width + lane;
-                    scores[r] = (float)(dots[lane] - int8.BiasCorrections[r]) * int8.Scales[r] * scale;
+                    scores[r] = (float)dots[lane] * int8.Scales[r] * scale;
                 }
             }
         }
