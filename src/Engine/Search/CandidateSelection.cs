@@ -38,6 +38,7 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
         _widestBounds = new double[queries];
         _counts = new int[queries];
         Thresholds = new float[queries];
+        NegatedBelows = new float[queries];
     }
 
     /// <summary>
@@ -45,6 +46,12 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
     /// <c>L − max_r B_qr</c>, so every row that can be a candidate passes it (+∞ for padding and overflowed queries).
     /// </summary>
     public float[] Thresholds { get; }
+
+    /// <summary>
+    /// What the tile's screen compares with (<c>CosineTopKInt8.Passing</c>): −t⁻, minus the float below each
+    /// query's threshold t, kept with the thresholds so that the tiles, far more than the changes, do no rounding.
+    /// </summary>
+    public float[] NegatedBelows { get; }
 
     /// <summary>Starts a block of <paramref name="queries"/> queries whose lower ends go to <paramref name="lowerEnds"/>.</summary>
     public void Start(TSelection lowerEnds, int queries)
@@ -54,9 +61,11 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
         _length = 0;
         _counts.AsSpan(0, queries).Clear();
         Thresholds.AsSpan(0, queries).Fill(float.NegativeInfinity);
+        NegatedBelows.AsSpan(0, queries).Fill(CosineTopKInt8.NegatedBelow(float.NegativeInfinity));
         // Padding queries start overflowed: never offered a row, even a +∞ score.
         _counts.AsSpan(queries).Fill(_maxCandidates + 1);
         Thresholds.AsSpan(queries).Fill(float.PositiveInfinity);
+        NegatedBelows.AsSpan(queries).Fill(CosineTopKInt8.NegatedBelow(float.PositiveInfinity));
     }
 
     /// <summary>Sets a query's errors; <paramref name="widestBound"/> is its bound with the rows' maxima, at least every B_qr.</summary>
@@ -98,6 +107,7 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
             if (++count > _maxCandidates)
             {
                 threshold = float.PositiveInfinity;
+                NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
                 return;
             }
             if (_length == _candidates.Length)
@@ -109,6 +119,7 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
                 _lowerEnds!.Offer(query, Int8Errors.RoundDown(lower), row);
                 floor = _floors[query];
                 threshold = Int8Errors.RoundDown(floor - _widestBounds[query]);
+                NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
             }
         }
     }

@@ -157,52 +157,57 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>
     /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
-    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; eight pairs at a time, so the chains'
-    /// latencies overlap and the two loads per FMA keep the load ports busy.
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time, so the chains'
+    /// latencies overlap (<see cref="FourChains"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
         int dim = exact.Dimension;
         int c = 0;
-        for (; c + 8 <= pairs.Length; c += 8)
+        fixed (long* p = pairs)
+        fixed (float* s = scores)
         {
-            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
-            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
-            float* x4 = RowStart(exact, pairs[c + 4]), x5 = RowStart(exact, pairs[c + 5]);
-            float* x6 = RowStart(exact, pairs[c + 6]), x7 = RowStart(exact, pairs[c + 7]);
-            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
-            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
-            float* q4 = QueryStart(queries, dim, pairs[c + 4]), q5 = QueryStart(queries, dim, pairs[c + 5]);
-            float* q6 = QueryStart(queries, dim, pairs[c + 6]), q7 = QueryStart(queries, dim, pairs[c + 7]);
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-            {
-                s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
-                s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
-                s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
-                s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
-                s4 = MathF.FusedMultiplyAdd(q4[d], x4[at], s4);
-                s5 = MathF.FusedMultiplyAdd(q5[d], x5[at], s5);
-                s6 = MathF.FusedMultiplyAdd(q6[d], x6[at], s6);
-                s7 = MathF.FusedMultiplyAdd(q7[d], x7[at], s7);
-            }
-            scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
-            scores[c + 4] = s4; scores[c + 5] = s5; scores[c + 6] = s6; scores[c + 7] = s7;
+            for (; c + 4 <= pairs.Length; c += 4)
+                FourChains(exact, queries, p + c, s + c);
         }
         for (; c < pairs.Length; c++)
         {
             float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
-            float s = 0;
+            float sum = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-                s = MathF.FusedMultiplyAdd(q[d], x[at], s);
-            scores[c] = s;
+                sum = MathF.FusedMultiplyAdd(q[d], x[at], sum);
+            scores[c] = sum;
         }
     }
 
+    /// <summary>
+    /// Four pairs' FMA chains side by side. A method of its own: inlined, the caller's spans took the registers and
+    /// the pointers were spilled and reloaded at every step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FourChains(PanelStore exact, float* queries, long* pairs, float* scores)
+    {
+        int dim = exact.Dimension;
+        float* x0 = RowStart(exact, pairs[0]), x1 = RowStart(exact, pairs[1]);
+        float* x2 = RowStart(exact, pairs[2]), x3 = RowStart(exact, pairs[3]);
+        float* q0 = QueryStart(queries, dim, pairs[0]), q1 = QueryStart(queries, dim, pairs[1]);
+        float* q2 = QueryStart(queries, dim, pairs[2]), q3 = QueryStart(queries, dim, pairs[3]);
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
+        {
+            s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
+            s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
+            s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
+            s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
+        }
+        scores[0] = s0; scores[1] = s1; scores[2] = s2; scores[3] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* QueryStart(float* queries, int dim, long pair) => queries + (long)(int)pair * dim;
 
     /// <summary>Dimension 0 of the pair's row in the float panels; dimension d is <see cref="PanelStore.Width"/> · d floats on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* RowStart(PanelStore exact, long pair)
     {
         long row = pair >> 32;
@@ -240,8 +245,8 @@ internal static unsafe class CosineTopKInt8
     {
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
         ulong* passing = stackalloc ulong[TileQueries];
-        float* negatedBelows = stackalloc float[TileQueries];
         fixed (float* rowScales = store.Scales, scales = queryScales, thresholds = candidates.Thresholds)
+        fixed (float* negatedBelows = candidates.NegatedBelows)
         fixed (int* corrections = store.BiasCorrections)
         {
             for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
@@ -253,13 +258,12 @@ internal static unsafe class CosineTopKInt8
                 for (int t = 0; t < padded; t += TileQueries)
                 {
                     int* q = queries + (long)t * store.Quads;
-                    ScreenFloors(thresholds + t, negatedBelows);
                     if (AvxVnni.IsSupported)
-                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, negatedBelows, passing);
+                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, negatedBelows + t, passing);
                     else
                     {
                         TileScalar(q, store.Quads, panel, screen.Corrections, dots);
-                        ScreenScalar(dots, screen, scales + t, negatedBelows, passing);
+                        ScreenScalar(dots, screen, scales + t, negatedBelows + t, passing);
                     }
                     // The screen's FMA gives NaN for a −∞ score at a −∞ threshold; such a query takes every row.
                     for (int r = 0; r < TileQueries; r++)
@@ -376,15 +380,8 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>
-    /// What the screen compares with, per query of a tile: −t⁻, minus the float below its threshold t (see
-    /// <see cref="Passing"/>); out of the tile, whose loop a call would make spill its accumulators.
-    /// </summary>
-    internal static void ScreenFloors(float* thresholds, float* negatedBelows)
-    {
-        for (int r = 0; r < TileQueries; r++)
-            negatedBelows[r] = -MathF.BitDecrement(thresholds[r]);
-    }
+    /// <summary>−t⁻, minus the float below the threshold <paramref name="threshold"/> t: what <see cref="Passing"/> takes.</summary>
+    internal static float NegatedBelow(float threshold) => -MathF.BitDecrement(threshold);
 
     /// <summary>
     /// The definition of the screen <see cref="TileVnni"/> runs in registers, one lane at a time (see

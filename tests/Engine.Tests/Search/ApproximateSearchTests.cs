@@ -168,7 +168,8 @@ public unsafe class ApproximateSearchTests
             var screen = new CosineTopKInt8.TileScreen(c, rs);
             CosineTopKInt8.TileScalar(q, quads, aligned, c, s);
             t[5] = CosineTopKInt8.Score(s + 5 * PanelStore.Width, screen, qs[5], 17);
-            CosineTopKInt8.ScreenFloors(t, f);
+            for (int r = 0; r < CosineTopK.TileQueries; r++)
+                f[r] = CosineTopKInt8.NegatedBelow(t[r]);
             CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, f, vp);
             CosineTopKInt8.ScreenScalar(s, screen, qs, f, sp);
             for (int r = 0; r < CosineTopK.TileQueries; r++)
