@@ -31,9 +31,12 @@ namespace Engine.Search;
 /// below them, so it is in no exact top k and is no top-k identity's best row, in any tie order. Every other row is
 /// a candidate and is re-scored with the exact scan's arithmetic; the exact selection over the candidates sees every
 /// result row with its exact score and every other identity at or below its true best, so it keeps the same k
-/// results, ties included. The scan offers a row only where <c>a ≥ L − B̄_q</c>, which every candidate meets
-/// (<c>a + B_qr ≥ L</c> and <c>B_qr ≤ B̄_q</c>); the ends are rounded outwards to float and L only rises, so rows
-/// kept early are filtered again by the final L (<see cref="CandidateSelection{TSelection}"/>).</para>
+/// results, ties included. The scan offers a row wherever <c>a ≥ t</c> for a float t at or below <c>L − B̄_q</c>
+/// (its screen passes a superset of those rows, <see cref="Passing"/>), which every candidate meets
+/// (<c>a + B_qr ≥ L</c> and <c>B_qr ≤ B̄_q</c>). The ends <c>a ± B_qr</c> are computed in double, whose 2⁻⁵³
+/// relative rounding B's relative slack covers many times over, and compared with the float L as they are; the
+/// lower end offered is rounded down to float. L only rises, so rows kept early are filtered again by the final L
+/// (<see cref="CandidateSelection{TSelection}"/>).</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class CosineTopKInt8
