@@ -126,17 +126,20 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
 
     /// <summary>
     /// The (row, query) pairs that can change the exact result, row in the high 32 bits: the candidates of queries
-    /// that did not overflow whose upper end reaches the final L. In the order offered, so by panel: each float
-    /// panel's pairs come together.
+    /// that did not overflow whose upper end reaches the final L; for groups (<see cref="IGroupedSelection"/>), less
+    /// those whose upper end is below the lower end their own group holds: they score exactly below a row of their
+    /// group, so they are not its best row, and that row (its lower end at least L) is kept. In the order offered, so
+    /// by panel: each float panel's pairs come together.
     /// </summary>
     public ReadOnlySpan<long> FinalPairs()
     {
         if (_pairs.Length < _length)
             _pairs = new long[Math.Max(_length, 2 * _pairs.Length)];
+        var groups = _lowerEnds as IGroupedSelection;
         int count = 0;
         foreach (var c in _candidates.AsSpan(0, _length))
         {
-            if (c.Upper >= _floors[c.Query] && !Overflowed(c.Query))
+            if (c.Upper >= _floors[c.Query] && !Overflowed(c.Query) && groups?.HoldsGroupAbove(c.Query, c.Row, c.Upper) != true)
                 _pairs[count++] = ((long)c.Row << 32) | (uint)c.Query;
         }
         return _pairs.AsSpan(0, count);

@@ -274,7 +274,9 @@ internal static unsafe class CosineTopKInt8
                         if (float.IsNegativeInfinity(thresholds[t + r]))
                             passing[r] = ulong.MaxValue;
                     }
-                    Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
+                    // Most tiles pass no row once the thresholds have risen: they skip the call.
+                    if ((passing[0] | passing[1] | passing[2] | passing[3] | passing[4] | passing[5]) != 0)
+                        Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
                 }
             }
         }

@@ -6,7 +6,7 @@ namespace Engine.Search;
 /// image-level k to guess: a row below the k-th kept identity's score can neither enter nor improve a kept
 /// identity, and an identity pushed out earlier can only come back with a better row, which is then its best.
 /// </summary>
-internal sealed class IdentitySelection : ISelection, IThresholds
+internal sealed class IdentitySelection : ISelection, IThresholds, IGroupedSelection
 {
     private readonly int _k;
     private readonly float[] _scores;
@@ -44,6 +44,18 @@ internal sealed class IdentitySelection : ISelection, IThresholds
 
     public void Offer(int query, float score, int row) =>
         OfferIdentity(query, score, _rowIds is null ? row : _rowIds[row], _rowIdentities[row]);
+
+    public bool HoldsGroupAbove(int query, int row, double score)
+    {
+        int identity = _rowIdentities[row];
+        int baseIndex = query * _k;
+        for (int i = 0; i < _counts[query]; i++)
+        {
+            if (_identities[baseIndex + i] == identity)
+                return _scores[baseIndex + i] > score;
+        }
+        return false;
+    }
 
     /// <summary>Offers one identity's candidate (the merge of per-thread selections uses this).</summary>
     public void OfferIdentity(int query, float score, long id, int identity)
