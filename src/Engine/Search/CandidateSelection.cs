@@ -117,9 +117,13 @@ internal sealed unsafe class CandidateSelection<TSelection> where TSelection : I
             if (lower >= floor)
             {
                 _lowerEnds!.Offer(query, Int8Errors.RoundDown(lower), row);
-                floor = _floors[query];
-                threshold = Int8Errors.RoundDown(floor - _widestBounds[query]);
-                NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
+                // Often L stays (a row of an identity already held, and no better): nothing to round again.
+                if (_floors[query] != floor)
+                {
+                    floor = _floors[query];
+                    threshold = Int8Errors.RoundDown(floor - _widestBounds[query]);
+                    NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
+                }
             }
         }
     }
