@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Engine.Search;
 
 /// <summary>
@@ -10,12 +12,12 @@ namespace Engine.Search;
 /// end reaches the final L, and <see cref="FinalPairs"/> filters them. A query whose candidates exceed the cap stops
 /// collecting: it is <see cref="Overflowed"/>, to be searched exactly.
 /// </summary>
-internal sealed class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
+internal sealed unsafe class CandidateSelection<TSelection> where TSelection : ISelection, IThresholds
 {
     private readonly Int8Errors[] _rowErrors;
     private readonly int _dimension;
     private readonly int _maxCandidates;
-    private readonly Int8Errors[] _queryErrors;
+    private readonly Int8Errors.QueryBound[] _queryBounds;
     private readonly double[] _widestBounds;
     private readonly int[] _counts;
     private Candidate[] _candidates = new Candidate[1024];
@@ -32,10 +34,11 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
         _rowErrors = store.RowErrors;
         _dimension = store.Dimension;
         _maxCandidates = maxCandidates;
-        _queryErrors = new Int8Errors[queries];
+        _queryBounds = new Int8Errors.QueryBound[queries];
         _widestBounds = new double[queries];
         _counts = new int[queries];
         Thresholds = new float[queries];
+        NegatedBelows = new float[queries];
     }
 
     /// <summary>
@@ -43,6 +46,12 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
     /// <c>L − max_r B_qr</c>, so every row that can be a candidate passes it (+∞ for padding and overflowed queries).
     /// </summary>
     public float[] Thresholds { get; }
+
+    /// <summary>
+    /// What the tile's screen compares with (<c>CosineTopKInt8.Passing</c>): −t⁻, minus the float below each
+    /// query's threshold t, kept with the thresholds so that the tiles, far more than the changes, do no rounding.
+    /// </summary>
+    public float[] NegatedBelows { get; }
 
     /// <summary>Starts a block of <paramref name="queries"/> queries whose lower ends go to <paramref name="lowerEnds"/>.</summary>
     public void Start(TSelection lowerEnds, int queries)
@@ -52,67 +61,93 @@ internal sealed class CandidateSelection<TSelection> where TSelection : ISelecti
         _length = 0;
         _counts.AsSpan(0, queries).Clear();
         Thresholds.AsSpan(0, queries).Fill(float.NegativeInfinity);
+        NegatedBelows.AsSpan(0, queries).Fill(CosineTopKInt8.NegatedBelow(float.NegativeInfinity));
         // Padding queries start overflowed: never offered a row, even a +∞ score.
         _counts.AsSpan(queries).Fill(_maxCandidates + 1);
         Thresholds.AsSpan(queries).Fill(float.PositiveInfinity);
+        NegatedBelows.AsSpan(queries).Fill(CosineTopKInt8.NegatedBelow(float.PositiveInfinity));
     }
 
     /// <summary>Sets a query's errors; <paramref name="widestBound"/> is its bound with the rows' maxima, at least every B_qr.</summary>
     public void SetQuery(int query, in Int8Errors errors, double widestBound)
     {
-        _queryErrors[query] = errors;
+        _queryBounds[query] = new Int8Errors.QueryBound(errors, _dimension);
         _widestBounds[query] = widestBound;
     }
 
     /// <summary>True when the query's candidates passed the cap: its candidates are dropped.</summary>
     public bool Overflowed(int query) => _counts[query] > _maxCandidates;
 
-    public void Offer(int query, float score, int row)
+    /// <summary>
+    /// Offers the rows of <paramref name="lanes"/> (bits of a panel's 64 lanes, from <paramref name="rowBase"/>) with
+    /// their approximate scores (<see cref="CosineTopKInt8.Score"/> of <paramref name="dots"/>) to one query.
+    /// </summary>
+    public void Offer(int query, ulong lanes, int rowBase, int* dots, CosineTopKInt8.TileScreen screen, float queryScale)
     {
-        // The tile screened with the thresholds it started with; this query's may have risen since (at the first
-        // panel, from −∞), and checking it costs less than the bound.
-        if (score < Thresholds[query])
-            return;
+        ref float threshold = ref Thresholds[query];
+        ref int count = ref _counts[query];
+        ref readonly var queryBound = ref _queryBounds[query];
         float floor = _floors[query];
-        // a ± B in double: its 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so rounding the
-        // ends outwards to float keeps them ends.
-        double bound = Int8Errors.Bound(_queryErrors[query], _rowErrors[row], _dimension);
-        float upper = Int8Errors.RoundUp(score + bound);
-        if (upper < floor)
-            return;
-        if (++_counts[query] > _maxCandidates)
+        while (lanes != 0)
         {
-            Thresholds[query] = float.PositiveInfinity;
-            return;
-        }
-        if (_length == _candidates.Length)
-            Array.Resize(ref _candidates, 2 * _length);
-        _candidates[_length++] = new Candidate(row, query, upper);
-        float lower = Int8Errors.RoundDown(score - bound);
-        if (lower >= floor)
-        {
-            _lowerEnds!.Offer(query, lower, row);
-            Thresholds[query] = Int8Errors.RoundDown(_floors[query] - _widestBounds[query]);
+            int lane = BitOperations.TrailingZeroCount(lanes);
+            lanes &= lanes - 1;
+            float score = CosineTopKInt8.Score(dots, screen, queryScale, lane);
+            // The tile screened with the threshold it started with; it may have risen since (at the first panel,
+            // from −∞), and checking it costs less than the bound.
+            if (score < threshold)
+                continue;
+            int row = rowBase + lane;
+            // The ends in double: their 2⁻⁵³ relative rounding is far below B's exact-rounding term (≥ u·|a|), so
+            // they compare with floats as the real ends would; only the lower end offered is rounded, downwards.
+            double bound = queryBound.Of(_rowErrors[row]);
+            double upper = score + bound;
+            if (upper < floor)
+                continue;
+            if (++count > _maxCandidates)
+            {
+                threshold = float.PositiveInfinity;
+                NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
+                return;
+            }
+            if (_length == _candidates.Length)
+                Array.Resize(ref _candidates, 2 * _length);
+            _candidates[_length++] = new Candidate(row, query, upper);
+            double lower = score - bound;
+            if (lower >= floor)
+            {
+                _lowerEnds!.Offer(query, Int8Errors.RoundDown(lower), row);
+                // Often L stays (a row of an identity already held, and no better): nothing to round again.
+                if (_floors[query] != floor)
+                {
+                    floor = _floors[query];
+                    threshold = Int8Errors.RoundDown(floor - _widestBounds[query]);
+                    NegatedBelows[query] = CosineTopKInt8.NegatedBelow(threshold);
+                }
+            }
         }
     }
 
     /// <summary>
     /// The (row, query) pairs that can change the exact result, row in the high 32 bits: the candidates of queries
-    /// that did not overflow whose upper end reaches the final L. In the order offered, so by panel: each float
-    /// panel's pairs come together.
+    /// that did not overflow whose upper end reaches the final L; for groups (<see cref="IGroupedSelection"/>), less
+    /// those whose upper end is below the lower end their own group holds: they score exactly below a row of their
+    /// group, so they are not its best row, and that row (its lower end at least L) is kept. In the order offered, so
+    /// by panel: each float panel's pairs come together.
     /// </summary>
     public ReadOnlySpan<long> FinalPairs()
     {
         if (_pairs.Length < _length)
             _pairs = new long[Math.Max(_length, 2 * _pairs.Length)];
+        var groups = _lowerEnds as IGroupedSelection;
         int count = 0;
         foreach (var c in _candidates.AsSpan(0, _length))
         {
-            if (c.Upper >= _floors[c.Query] && !Overflowed(c.Query))
+            if (c.Upper >= _floors[c.Query] && !Overflowed(c.Query) && groups?.HoldsGroupAbove(c.Query, c.Row, c.Upper) != true)
                 _pairs[count++] = ((long)c.Row << 32) | (uint)c.Query;
         }
         return _pairs.AsSpan(0, count);
     }
 
-    private readonly record struct Candidate(int Row, int Query, float Upper);
+    private readonly record struct Candidate(int Row, int Query, double Upper);
 }

@@ -31,9 +31,12 @@ namespace Engine.Search;
 /// below them, so it is in no exact top k and is no top-k identity's best row, in any tie order. Every other row is
 /// a candidate and is re-scored with the exact scan's arithmetic; the exact selection over the candidates sees every
 /// result row with its exact score and every other identity at or below its true best, so it keeps the same k
-/// results, ties included. The scan offers a row only where <c>a ≥ L − B̄_q</c>, which every candidate meets
-/// (<c>a + B_qr ≥ L</c> and <c>B_qr ≤ B̄_q</c>); the ends are rounded outwards to float and L only rises, so rows
-/// kept early are filtered again by the final L (<see cref="CandidateSelection{TSelection}"/>).</para>
+/// results, ties included. The scan offers a row wherever <c>a ≥ t</c> for a float t at or below <c>L − B̄_q</c>
+/// (its screen passes a superset of those rows, <see cref="Passing"/>), which every candidate meets
+/// (<c>a + B_qr ≥ L</c> and <c>B_qr ≤ B̄_q</c>). The ends <c>a ± B_qr</c> are computed in double, whose 2⁻⁵³
+/// relative rounding B's relative slack covers many times over, and compared with the float L as they are; the
+/// lower end offered is rounded down to float. L only rises, so rows kept early are filtered again by the final L
+/// (<see cref="CandidateSelection{TSelection}"/>).</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class CosineTopKInt8
@@ -157,52 +160,57 @@ internal static unsafe class CosineTopKInt8
 
     /// <summary>
     /// The exact scan's score of each (row, query) pair (row in the high 32 bits, block query in the low): one FMA
-    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; eight pairs at a time, so the chains'
-    /// latencies overlap and the two loads per FMA keep the load ports busy.
+    /// chain from d = 0 per pair, as every lane of <see cref="CosineTopK"/>; four pairs at a time, so the chains'
+    /// latencies overlap (<see cref="FourChains"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExactScores(PanelStore exact, float* queries, ReadOnlySpan<long> pairs, Span<float> scores)
     {
         int dim = exact.Dimension;
         int c = 0;
-        for (; c + 8 <= pairs.Length; c += 8)
+        fixed (long* p = pairs)
+        fixed (float* s = scores)
         {
-            float* x0 = RowStart(exact, pairs[c]), x1 = RowStart(exact, pairs[c + 1]);
-            float* x2 = RowStart(exact, pairs[c + 2]), x3 = RowStart(exact, pairs[c + 3]);
-            float* x4 = RowStart(exact, pairs[c + 4]), x5 = RowStart(exact, pairs[c + 5]);
-            float* x6 = RowStart(exact, pairs[c + 6]), x7 = RowStart(exact, pairs[c + 7]);
-            float* q0 = QueryStart(queries, dim, pairs[c]), q1 = QueryStart(queries, dim, pairs[c + 1]);
-            float* q2 = QueryStart(queries, dim, pairs[c + 2]), q3 = QueryStart(queries, dim, pairs[c + 3]);
-            float* q4 = QueryStart(queries, dim, pairs[c + 4]), q5 = QueryStart(queries, dim, pairs[c + 5]);
-            float* q6 = QueryStart(queries, dim, pairs[c + 6]), q7 = QueryStart(queries, dim, pairs[c + 7]);
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-            {
-                s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
-                s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
-                s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
-                s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
-                s4 = MathF.FusedMultiplyAdd(q4[d], x4[at], s4);
-                s5 = MathF.FusedMultiplyAdd(q5[d], x5[at], s5);
-                s6 = MathF.FusedMultiplyAdd(q6[d], x6[at], s6);
-                s7 = MathF.FusedMultiplyAdd(q7[d], x7[at], s7);
-            }
-            scores[c] = s0; scores[c + 1] = s1; scores[c + 2] = s2; scores[c + 3] = s3;
-            scores[c + 4] = s4; scores[c + 5] = s5; scores[c + 6] = s6; scores[c + 7] = s7;
+            for (; c + 4 <= pairs.Length; c += 4)
+                FourChains(exact, queries, p + c, s + c);
         }
         for (; c < pairs.Length; c++)
         {
             float* x = RowStart(exact, pairs[c]), q = QueryStart(queries, dim, pairs[c]);
-            float s = 0;
+            float sum = 0;
             for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
-                s = MathF.FusedMultiplyAdd(q[d], x[at], s);
-            scores[c] = s;
+                sum = MathF.FusedMultiplyAdd(q[d], x[at], sum);
+            scores[c] = sum;
         }
     }
 
+    /// <summary>
+    /// Four pairs' FMA chains side by side. A method of its own: inlined, the caller's spans took the registers and
+    /// the pointers were spilled and reloaded at every step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FourChains(PanelStore exact, float* queries, long* pairs, float* scores)
+    {
+        int dim = exact.Dimension;
+        float* x0 = RowStart(exact, pairs[0]), x1 = RowStart(exact, pairs[1]);
+        float* x2 = RowStart(exact, pairs[2]), x3 = RowStart(exact, pairs[3]);
+        float* q0 = QueryStart(queries, dim, pairs[0]), q1 = QueryStart(queries, dim, pairs[1]);
+        float* q2 = QueryStart(queries, dim, pairs[2]), q3 = QueryStart(queries, dim, pairs[3]);
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long d = 0, at = 0; d < dim; d++, at += PanelStore.Width)
+        {
+            s0 = MathF.FusedMultiplyAdd(q0[d], x0[at], s0);
+            s1 = MathF.FusedMultiplyAdd(q1[d], x1[at], s1);
+            s2 = MathF.FusedMultiplyAdd(q2[d], x2[at], s2);
+            s3 = MathF.FusedMultiplyAdd(q3[d], x3[at], s3);
+        }
+        scores[0] = s0; scores[1] = s1; scores[2] = s2; scores[3] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* QueryStart(float* queries, int dim, long pair) => queries + (long)(int)pair * dim;
 
     /// <summary>Dimension 0 of the pair's row in the float panels; dimension d is <see cref="PanelStore.Width"/> · d floats on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* RowStart(PanelStore exact, long pair)
     {
         long row = pair >> 32;
@@ -241,6 +249,7 @@ internal static unsafe class CosineTopKInt8
         int* dots = stackalloc int[TileQueries * PanelStore.Width];
         ulong* passing = stackalloc ulong[TileQueries];
         fixed (float* rowScales = store.Scales, scales = queryScales, thresholds = candidates.Thresholds)
+        fixed (float* negatedBelows = candidates.NegatedBelows)
         fixed (int* corrections = store.BiasCorrections)
         {
             for (long p = 0; p < store.Panels && !cancellationToken.IsCancellationRequested; p++)
@@ -253,19 +262,27 @@ internal static unsafe class CosineTopKInt8
                 {
                     int* q = queries + (long)t * store.Quads;
                     if (AvxVnni.IsSupported)
-                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, thresholds + t, passing);
+                        TileVnni(q, store.Quads, panel, dots, screen, scales + t, negatedBelows + t, passing);
                     else
                     {
-                        TileScalar(q, store.Quads, panel, dots);
-                        ScreenScalar(dots, screen, scales + t, thresholds + t, passing);
+                        TileScalar(q, store.Quads, panel, screen.Corrections, dots);
+                        ScreenScalar(dots, screen, scales + t, negatedBelows + t, passing);
                     }
-                    Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
+                    // The screen's FMA gives NaN for a −∞ score at a −∞ threshold; such a query takes every row.
+                    for (int r = 0; r < TileQueries; r++)
+                    {
+                        if (float.IsNegativeInfinity(thresholds[t + r]))
+                            passing[r] = ulong.MaxValue;
+                    }
+                    // Most tiles pass no row once the thresholds have risen: they skip the call.
+                    if ((passing[0] | passing[1] | passing[2] | passing[3] | passing[4] | passing[5]) != 0)
+                        Offer(dots, screen, scales + t, passing, t, candidates, (int)rowBase, valid);
                 }
             }
         }
     }
 
-    /// <summary>What a panel's scores are screened with: per row its bias correction <c>128 Σx̂</c> and its scale.</summary>
+    /// <summary>What a panel's scores take per row: the bias correction <c>128 Σx̂</c> its sums start from, and its scale.</summary>
     internal readonly struct TileScreen(int* corrections, float* rowScales)
     {
         public int* Corrections { get; } = corrections;
@@ -274,22 +291,26 @@ internal static unsafe class CosineTopKInt8
     }
 
     /// <summary>
-    /// 6 queries × 64 rows of biased int32 dots (<c>Σ (q̂ + 128) x̂</c>), 16 rows at a time in 12 ymm accumulators:
-    /// per quad of dimensions two 32-byte loads (8 rows × 4 dimensions each), 6 broadcasts and 12 <c>vpdpbusd</c>.
-    /// Integer arithmetic is exact (|dot| ≤ D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores
-    /// are screened while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate
-    /// score <c>(float)(dot − 128 Σx̂) · s_r · s_q</c> reaches the query's threshold (as <see cref="ScreenScalar"/>).
+    /// 6 queries × 64 rows of int32 dots <c>q̂ · x̂</c>, 16 rows at a time in 12 ymm accumulators: each starts at
+    /// −128 Σx̂ (the bias correction) and takes, per quad of dimensions, the biased products <c>(q̂ + 128) x̂</c> of two
+    /// 32-byte loads (8 rows × 4 dimensions each) and 6 broadcasts in 12 <c>vpdpbusd</c>. Integer arithmetic is exact
+    /// (every partial sum is within D · 255 · 127 &lt; 2³¹), so every path gives the same dots. The scores are screened
+    /// while still in registers: <paramref name="passing"/> gets, per query, the lanes whose approximate score
+    /// <c>(float)dot · s_r · s_q</c> may reach the query's threshold (<see cref="Passing"/>; as <see cref="ScreenScalar"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void TileVnni(int* q, int quads, sbyte* panel, int* dots, TileScreen screen, float* queryScales,
-        float* thresholds, ulong* passing)
+        float* negatedBelows, ulong* passing)
     {
         new Span<ulong>(passing, TileQueries).Clear();
         int* q0 = q, q1 = q + quads, q2 = q + 2 * quads, q3 = q + 3 * quads, q4 = q + 4 * quads, q5 = q + 5 * quads;
         for (int lane = 0; lane < PanelStore.Width; lane += TileRows)
         {
-            Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
-            Vector256<int> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+            // Starting at the correction saves subtracting it from each query's sums.
+            var c0 = -Vector256.Load(screen.Corrections + lane);
+            var c1 = -Vector256.Load(screen.Corrections + lane + 8);
+            Vector256<int> a00 = c0, a01 = c1, a10 = c0, a11 = c1, a20 = c0, a21 = c1;
+            Vector256<int> a30 = c0, a31 = c1, a40 = c0, a41 = c1, a50 = c0, a51 = c1;
             sbyte* b = panel + lane * 4;
             for (int g = 0; g < quads; g++, b += PanelStore.Width * 4)
             {
@@ -315,39 +336,43 @@ internal static unsafe class CosineTopKInt8
             a30.Store(d + 3 * PanelStore.Width); a31.Store(d + 3 * PanelStore.Width + 8);
             a40.Store(d + 4 * PanelStore.Width); a41.Store(d + 4 * PanelStore.Width + 8);
             a50.Store(d + 5 * PanelStore.Width); a51.Store(d + 5 * PanelStore.Width + 8);
-            var c0 = Vector256.Load(screen.Corrections + lane);
-            var c1 = Vector256.Load(screen.Corrections + lane + 8);
             var r0 = Vector256.Load(screen.RowScales + lane);
             var r1 = Vector256.Load(screen.RowScales + lane + 8);
-            passing[0] |= Passing(a00, a01, c0, c1, r0, r1, queryScales[0], thresholds[0]) << lane;
-            passing[1] |= Passing(a10, a11, c0, c1, r0, r1, queryScales[1], thresholds[1]) << lane;
-            passing[2] |= Passing(a20, a21, c0, c1, r0, r1, queryScales[2], thresholds[2]) << lane;
-            passing[3] |= Passing(a30, a31, c0, c1, r0, r1, queryScales[3], thresholds[3]) << lane;
-            passing[4] |= Passing(a40, a41, c0, c1, r0, r1, queryScales[4], thresholds[4]) << lane;
-            passing[5] |= Passing(a50, a51, c0, c1, r0, r1, queryScales[5], thresholds[5]) << lane;
+            passing[0] |= (ulong)Passing(a00, a01, r0, r1, queryScales[0], negatedBelows[0]) << lane;
+            passing[1] |= (ulong)Passing(a10, a11, r0, r1, queryScales[1], negatedBelows[1]) << lane;
+            passing[2] |= (ulong)Passing(a20, a21, r0, r1, queryScales[2], negatedBelows[2]) << lane;
+            passing[3] |= (ulong)Passing(a30, a31, r0, r1, queryScales[3], negatedBelows[3]) << lane;
+            passing[4] |= (ulong)Passing(a40, a41, r0, r1, queryScales[4], negatedBelows[4]) << lane;
+            passing[5] |= (ulong)Passing(a50, a51, r0, r1, queryScales[5], negatedBelows[5]) << lane;
         }
     }
 
-    /// <summary>The 16 lanes of two accumulators whose approximate scores reach <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// The 16 lanes of two accumulators whose approximate scores may reach a threshold t: those with
+    /// <c>y · s_q − t⁻ ≥ 0</c> (<paramref name="negatedBelow"/> is −t⁻), where <c>y = (float)dot · s_r</c> and t⁻ is the float below t, read from
+    /// the sign of one FMA (no compare). Every lane whose score <c>fl(y · s_q)</c> reaches t is among them: were
+    /// <c>y · s_q &lt; t⁻</c>, rounding (monotone, t⁻ a float) would give at most t⁻ &lt; t. At a threshold of −∞ a
+    /// −∞ score gives NaN (negative here), so the scan sets those queries' masks whole.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<int> corrections0,
-        Vector256<int> corrections1, Vector256<float> rowScales0, Vector256<float> rowScales1, float queryScale, float threshold)
+    private static ushort Passing(Vector256<int> dots0, Vector256<int> dots1, Vector256<float> rowScales0,
+        Vector256<float> rowScales1, float queryScale, float negatedBelow)
     {
         var scale = Vector256.Create(queryScale);
-        var floor = Vector256.Create(threshold);
-        var low = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots0 - corrections0) * rowScales0 * scale, floor);
-        var high = Vector256.GreaterThanOrEqual(Vector256.ConvertToSingle(dots1 - corrections1) * rowScales1 * scale, floor);
-        return low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 8);
+        var below = Vector256.Create(negatedBelow);
+        var low = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots0) * rowScales0, scale, below);
+        var high = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(dots1) * rowScales1, scale, below);
+        return (ushort)~(low.ExtractMostSignificantBits() | (high.ExtractMostSignificantBits() << 8));
     }
 
-    /// <summary>The same biased integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
-    internal static void TileScalar(int* q, int quads, sbyte* panel, int* dots)
+    /// <summary>The same integer dots one at a time: the definition <see cref="TileVnni"/> is tested against.</summary>
+    internal static void TileScalar(int* q, int quads, sbyte* panel, int* corrections, int* dots)
     {
         for (int r = 0; r < TileQueries; r++)
         {
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
-                int s = 0;
+                int s = -corrections[lane];
                 for (int g = 0; g < quads; g++)
                 {
                     int packed = q[r * quads + g];
@@ -360,23 +385,31 @@ internal static unsafe class CosineTopKInt8
         }
     }
 
-    /// <summary>The definition of the screen <see cref="TileVnni"/> runs in registers, one score at a time.</summary>
-    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* thresholds, ulong* passing)
+    /// <summary>−t⁻, minus the float below the threshold <paramref name="threshold"/> t: what <see cref="Passing"/> takes.</summary>
+    internal static float NegatedBelow(float threshold) => -MathF.BitDecrement(threshold);
+
+    /// <summary>
+    /// The definition of the screen <see cref="TileVnni"/> runs in registers, one lane at a time (see
+    /// <see cref="Passing"/>): a superset of the lanes whose <see cref="Score"/> reaches the threshold.
+    /// </summary>
+    internal static void ScreenScalar(int* dots, TileScreen screen, float* queryScales, float* negatedBelows, ulong* passing)
     {
         for (int r = 0; r < TileQueries; r++)
         {
             passing[r] = 0;
             for (int lane = 0; lane < PanelStore.Width; lane++)
             {
-                if (Score(dots + r * PanelStore.Width, screen, queryScales[r], lane) >= thresholds[r])
+                float y = (float)dots[r * PanelStore.Width + lane] * screen.RowScales[lane];
+                if (!float.IsNegative(MathF.FusedMultiplyAdd(y, queryScales[r], negatedBelows[r])))
                     passing[r] |= 1UL << lane;
             }
         }
     }
 
-    /// <summary>The approximate score of one lane: <c>(float)(dot − 128 Σx̂) · s_r · s_q</c>, in the screen's order.</summary>
-    private static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
-        (float)(dots[lane] - screen.Corrections[lane]) * screen.RowScales[lane] * queryScale;
+    /// <summary>The approximate score of one lane: <c>(float)dot · s_r · s_q</c>, in the screen's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Score(int* dots, TileScreen screen, float queryScale, int lane) =>
+        (float)dots[lane] * screen.RowScales[lane] * queryScale;
 
     /// <summary>Offers the tile's passing scores (of valid rows) to their queries' candidates.</summary>
     private static void Offer<TSelection>(int* dots, TileScreen screen, float* queryScales, ulong* passing, int queryBase,
@@ -385,13 +418,9 @@ internal static unsafe class CosineTopKInt8
         ulong validMask = valid >= 64 ? ulong.MaxValue : (1UL << valid) - 1;
         for (int r = 0; r < TileQueries; r++)
         {
-            ulong mask = passing[r] & validMask;
-            while (mask != 0)
-            {
-                int lane = BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
-                candidates.Offer(queryBase + r, Score(dots + r * PanelStore.Width, screen, queryScales[r], lane), rowBase + lane);
-            }
+            ulong lanes = passing[r] & validMask;
+            if (lanes != 0)
+                candidates.Offer(queryBase + r, lanes, rowBase, dots + r * PanelStore.Width, screen, queryScales[r]);
         }
     }
 

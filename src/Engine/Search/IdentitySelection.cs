@@ -6,7 +6,7 @@ namespace Engine.Search;
 /// image-level k to guess: a row below the k-th kept identity's score can neither enter nor improve a kept
 /// identity, and an identity pushed out earlier can only come back with a better row, which is then its best.
 /// </summary>
-internal sealed class IdentitySelection : ISelection, IThresholds
+internal sealed class IdentitySelection : ISelection, IThresholds, IGroupedSelection
 {
     private readonly int _k;
     private readonly float[] _scores;
@@ -45,6 +45,18 @@ internal sealed class IdentitySelection : ISelection, IThresholds
     public void Offer(int query, float score, int row) =>
         OfferIdentity(query, score, _rowIds is null ? row : _rowIds[row], _rowIdentities[row]);
 
+    public bool HoldsGroupAbove(int query, int row, double score)
+    {
+        int identity = _rowIdentities[row];
+        int baseIndex = query * _k;
+        for (int i = 0; i < _counts[query]; i++)
+        {
+            if (_identities[baseIndex + i] == identity)
+                return _scores[baseIndex + i] > score;
+        }
+        return false;
+    }
+
     /// <summary>Offers one identity's candidate (the merge of per-thread selections uses this).</summary>
     public void OfferIdentity(int query, float score, long id, int identity)
     {
@@ -53,8 +65,11 @@ internal sealed class IdentitySelection : ISelection, IThresholds
         var ids = _ids.AsSpan(baseIndex, _k);
         var identities = _identities.AsSpan(baseIndex, _k);
         int count = _counts[query];
-        int at = identities[..count].IndexOf(identity);
-        if (at >= 0)
+        // A loop over at most k: IndexOf's vectorized search costs a call and more than it saves at this length.
+        int at = 0;
+        while (at < count && identities[at] != identity)
+            at++;
+        if (at < count)
         {
             if (!ResultOrder.Before(score, id, scores[at], ids[at]))
                 return;

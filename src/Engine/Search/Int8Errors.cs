@@ -28,19 +28,40 @@ internal readonly record struct Int8Errors(float Error, float ErrorL2, float L1,
     /// from the approximate score computed from their int8 copies (derivation in <see cref="CosineTopKInt8"/>'s
     /// remarks). Rising in every field of either side, so the elementwise maxima over rows bound it for every row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Bound(in Int8Errors query, in Int8Errors row, int dimension)
+    public static double Bound(in Int8Errors query, in Int8Errors row, int dimension) => new QueryBound(query, dimension).Of(row);
+
+    /// <summary>
+    /// A query's side of <see cref="Bound"/>, in double once per query, so that a pair's bound costs its row's
+    /// products and sums only (the same operations in the same order: the same double).
+    /// </summary>
+    public readonly struct QueryBound
     {
-        // γ_D = Du / (1 − Du) ≤ Du (1 + 2Du) while Du ≤ 1/2 (D ≤ 2²³): no division on the per-pair path.
-        double gammaD = dimension * Unit * (1 + 2 * dimension * Unit);
-        double quantization = Math.Min((double)query.L1 * row.Error, (double)query.L2 * row.ErrorL2)
-            + Math.Min((double)query.Error * row.QuantizedL1, (double)query.ErrorL2 * row.QuantizedL2);
-        double exactRounding = gammaD * query.L2 * row.L2;
-        double approximateRounding = Gamma3 * dimension * query.QuantizedMax * row.QuantizedMax;
-        // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by half
-        // its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
-        double underflow = (dimension + 3) * HalfSubnormal;
-        return (quantization + exactRounding + approximateRounding) * (1 + 1e-6) + underflow;
+        private readonly double _l1, _l2, _error, _errorL2, _exactRounding, _approximateRounding, _underflow;
+
+        public QueryBound(in Int8Errors query, int dimension)
+        {
+            // γ_D = Du / (1 − Du) ≤ Du (1 + 2Du) while Du ≤ 1/2 (D ≤ 2²³).
+            double gammaD = dimension * Unit * (1 + 2 * dimension * Unit);
+            _l1 = query.L1;
+            _l2 = query.L2;
+            _error = query.Error;
+            _errorL2 = query.ErrorL2;
+            _exactRounding = gammaD * query.L2;
+            _approximateRounding = Gamma3 * dimension * query.QuantizedMax;
+            // The γ bounds are relative and hold for normal numbers; a result in the subnormal range may be off by
+            // half its spacing, 2⁻¹⁵⁰, per rounding: D of them in the exact chain, 3 in the approximate score.
+            _underflow = (dimension + 3) * HalfSubnormal;
+        }
+
+        /// <summary>B for this query and <paramref name="row"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public double Of(in Int8Errors row)
+        {
+            // Every product is finite and ≥ 0, so the native minimum (no NaN or −0 handling) is the minimum.
+            double quantization = double.MinNative(_l1 * row.Error, _l2 * row.ErrorL2)
+                + double.MinNative(_error * row.QuantizedL1, _errorL2 * row.QuantizedL2);
+            return (quantization + _exactRounding * row.L2 + _approximateRounding * row.QuantizedMax) * (1 + 1e-6) + _underflow;
+        }
     }
 
     /// <summary>The elementwise maximum.</summary>

@@ -156,23 +156,37 @@ public unsafe class ApproximateSearchTests
         var scalar = new int[vector.Length];
         var vectorPassing = new ulong[CosineTopK.TileQueries];
         var scalarPassing = new ulong[CosineTopK.TileQueries];
+        var floors = new float[CosineTopK.TileQueries];
+        var reaching = new ulong[CosineTopK.TileQueries];
         fixed (int* q = queries, v = vector, s = scalar, c = corrections)
-        fixed (float* rs = rowScales, qs = queryScales, t = thresholds)
+        fixed (float* rs = rowScales, qs = queryScales, t = thresholds, f = floors)
         fixed (ulong* vp = vectorPassing, sp = scalarPassing)
         fixed (sbyte* p = panel)
         {
             // TileVnni loads aligned: start the panel at a 64-byte boundary inside the array.
             sbyte* aligned = (sbyte*)(((nint)p + 63) & ~(nint)63);
             var screen = new CosineTopKInt8.TileScreen(c, rs);
-            CosineTopKInt8.TileScalar(q, quads, aligned, s);
-            int tie = 5 * PanelStore.Width + 17;
-            t[5] = (float)(s[tie] - c[17]) * rs[17] * qs[5];
-            CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, t, vp);
-            CosineTopKInt8.ScreenScalar(s, screen, qs, t, sp);
+            CosineTopKInt8.TileScalar(q, quads, aligned, c, s);
+            t[5] = CosineTopKInt8.Score(s + 5 * PanelStore.Width, screen, qs[5], 17);
+            for (int r = 0; r < CosineTopK.TileQueries; r++)
+                f[r] = CosineTopKInt8.NegatedBelow(t[r]);
+            CosineTopKInt8.TileVnni(q, quads, aligned, v, screen, qs, f, vp);
+            CosineTopKInt8.ScreenScalar(s, screen, qs, f, sp);
+            for (int r = 0; r < CosineTopK.TileQueries; r++)
+            {
+                for (int lane = 0; lane < PanelStore.Width; lane++)
+                {
+                    if (CosineTopKInt8.Score(s + r * PanelStore.Width, screen, qs[r], lane) >= t[r])
+                        reaching[r] |= 1UL << lane;
+                }
+            }
         }
         Assert.Equal(scalar, vector);
         Assert.Contains(scalar, x => Math.Abs(x) > 100_000);
         Assert.Equal(scalarPassing, vectorPassing);
+        // The screen passes every lane whose score reaches the threshold, the tie included.
+        for (int r = 0; r < CosineTopK.TileQueries; r++)
+            Assert.Equal(reaching[r], reaching[r] & scalarPassing[r]);
         Assert.Equal(ulong.MaxValue, scalarPassing[0]);
         Assert.Equal(0UL, scalarPassing[4]);
         Assert.NotEqual(0UL, scalarPassing[1]);
@@ -199,15 +213,15 @@ public unsafe class ApproximateSearchTests
         bound = Int8Errors.Bound(errors, int8.MaxErrors, query.Length);
         var dots = new int[CosineTopK.TileQueries * PanelStore.Width];
         var scores = new float[int8.Count];
-        fixed (int* q = packed, t = dots)
+        fixed (int* q = packed, t = dots, corrections = int8.BiasCorrections)
         {
             for (long p = 0; p < int8.Panels; p++)
             {
-                CosineTopKInt8.TileScalar(q, int8.Quads, int8.Panel(p), t);
+                CosineTopKInt8.TileScalar(q, int8.Quads, int8.Panel(p), corrections + p * PanelStore.Width, t);
                 for (int lane = 0; lane < PanelStore.Width && p * PanelStore.Width + lane < int8.Count; lane++)
                 {
                     long r = p * PanelStore.Width + lane;
-                    scores[r] = (float)(dots[lane] - int8.BiasCorrections[r]) * int8.Scales[r] * scale;
+                    scores[r] = (float)dots[lane] * int8.Scales[r] * scale;
                 }
             }
         }

@@ -178,4 +178,21 @@ public class PrefilterTests
                 SearchGolden.AssertMatchesFaiss(SearchGolden.Floats("random_scores"), SearchGolden.Longs("random_ids"), index.Search(SearchGolden.Floats(name + "_queries"), k));
         }
     }
+
+    /// <summary>
+    /// What lets the prefilter drop a candidate for identities: a row whose score bound is below the score held for
+    /// its own identity (strictly: a tie may still be the identity's best row by id), never a row of another one.
+    /// </summary>
+    [Fact]
+    public void A_row_is_dropped_only_below_its_own_identitys_held_score()
+    {
+        // Rows 0–2 of identity 7, row 3 of identity 9; query 1 holds identity 7 at row 1's 0.75.
+        var selection = new IdentitySelection(2, 2, null, [7, 7, 7, 9]);
+        selection.Offer(1, 0.75f, 1);
+        Assert.True(selection.HoldsGroupAbove(1, 0, 0.7499));
+        Assert.False(selection.HoldsGroupAbove(1, 2, 0.75));
+        Assert.False(selection.HoldsGroupAbove(1, 2, 0.8));
+        Assert.False(selection.HoldsGroupAbove(1, 3, 0.1));
+        Assert.False(selection.HoldsGroupAbove(0, 0, 0.1));
+    }
 }
