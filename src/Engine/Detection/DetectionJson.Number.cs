@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Engine.Detection;
 
 public static partial class DetectionJson
@@ -60,6 +62,8 @@ public static partial class DetectionJson
     /// most 2^53 (the caller stops before it passes) and the exponent within ±22, or the digits zero (±0 whatever
     /// the exponent). False otherwise.
     /// </summary>
+    /// <remarks>Inlined into the scanner (compiled optimized at its first call) rather than called at tier 0.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryExactValue(ulong digits, int exponent, bool negative, out double value)
     {
         value = 0;
