@@ -55,8 +55,8 @@ public static partial class ShortestDouble
 
     /// <summary>
     /// <see cref="Format(double, Span{byte})"/> without its checks, for a caller that has checked every value is
-    /// finite and leaves <see cref="MaxLength"/> bytes at <paramref name="destination"/>: digits are stored eight at
-    /// a time, so bytes after the text (within those <see cref="MaxLength"/>) may be overwritten.
+    /// finite and leaves <see cref="MaxLength"/> bytes at <paramref name="destination"/>: digits are stored eight or
+    /// sixteen at a time, so bytes after the text (within those <see cref="MaxLength"/>) may be overwritten.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int FormatFinite(double value, ref byte destination)

@@ -30,7 +30,9 @@ public class DetectionJsonWriterTests
         return new DetectionResult(
             Enumerable.Range(0, 4 * total).Select(_ => AnyValue(random)).ToArray(),
             Enumerable.Range(0, total).Select(_ => AnyValue(random)).ToArray(),
-            Enumerable.Range(0, total).Select(_ => random.Next(int.MinValue, int.MaxValue)).ToArray(), starts);
+            // Class ids as detectors write them (one digit, written directly, or a few), and any int.
+            Enumerable.Range(0, total).Select(_ => random.Next(2) == 0 ? random.Next(-2, 12) : random.Next(int.MinValue, int.MaxValue)).ToArray(),
+            starts);
     }
 
     /// <summary>The boxes file as <see cref="Utf8JsonWriter"/> writes it, image by image.</summary>
@@ -95,6 +97,25 @@ public class DetectionJsonWriterTests
         using var written = new MemoryStream();
         DetectionJson.Write(written, result, asArray, scaleX, scaleY);
         Assert.Equal(WrittenByUtf8JsonWriter(result, asArray, scaleX, scaleY), written.ToArray());
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 0.25, 480.0, "Image 1: a fused score is NaN")]
+    [InlineData(double.PositiveInfinity, 0.25, 480.0, "Image 1: a fused score is Infinity")]
+    [InlineData(0.5, 1e308, 480.0, "Image 1: a fused coordinate is 1E+308 (× 640, 480)")]
+    [InlineData(0.5, 0.25, double.NaN, "Image 0: a fused coordinate is 0.25 (× 640, NaN)")]
+    public void A_non_finite_value_is_refused_with_its_image_and_nothing_is_written(double score, double coordinate, double scaleY, string expected)
+    {
+        // Three images of two boxes; image 1's second box holds the value (a NaN scale makes every coordinate so).
+        var boxes = Enumerable.Repeat(0.25, 4 * 6).ToArray();
+        var scores = Enumerable.Repeat(0.5, 6).ToArray();
+        scores[3] = score;
+        boxes[4 * 3] = coordinate;
+        var result = new DetectionResult(boxes, scores, new int[6], [0, 2, 4, 6]);
+        using var written = new MemoryStream();
+        var error = Assert.Throws<InvalidOperationException>(() => DetectionJson.Write(written, result, asArray: true, 640, scaleY));
+        Assert.StartsWith(expected, error.Message);
+        Assert.Equal(0, written.Length);
     }
 
     [Theory]
